@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
+/*
+ * The subcommands of erofs-seal.  Each cmd_<name>() parses its own options,
+ * calls the library and prints; it returns the process exit status.
+ */
+#ifndef ESEAL_BUILTIN_H
+#define ESEAL_BUILTIN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "erofs-seal.h"
+
+/* Exit codes shared by all commands */
+#define EXIT_USAGE 2
+
+/* mkimage/ */
+/* sign/ */
+/* mount/ */
+
+/* helpers in cli/util.c */
+extern const char *progname;
+
+void __attribute__((format(printf, 1, 2))) error_msg(const char *fmt, ...);
+/* print "erofs-seal <cmd>: <err->msg>" and return 1 */
+int report(const char *cmd, const struct eseal_error *err);
+/* parse a decimal unsigned integer option; false on garbage/overflow */
+bool parse_uint(const char *s, unsigned long max, unsigned long *out);
+
+#endif /* ESEAL_BUILTIN_H */

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
+/*
+ * erofs-seal: verified, signed EROFS metadata images over a content-addressed
+ * object store.  This is the one public header of liberofs-seal.
+ *
+ * Conventions:
+ *  - Functions that can fail return 0 on success or a negative errno value,
+ *    and fill the caller's struct eseal_error with a message that names the
+ *    file, line or path and the reason.  The library never prints.
+ *  - There is no global mutable state; everything lives in the objects the
+ *    caller creates.
+ */
+#ifndef EROFS_SEAL_H
+#define EROFS_SEAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ESEAL_API __attribute__((visibility("default")))
+
+/* ---- errors ------------------------------------------------------------ */
+
+#define ESEAL_ERR_MSG_MAX 1024
+
+struct eseal_error {
+	int code;			/* positive errno value, 0 if none */
+	char msg[ESEAL_ERR_MSG_MAX];	/* human readable, no trailing newline */
+};
+
+/* ---- fs-verity digests ------------------------------------------------- */
+
+/* Algorithm ids as in the kernel's FS_VERITY_HASH_ALG_* */
+#define ESEAL_HASH_SHA256 1
+#define ESEAL_HASH_SHA512 2
+#define ESEAL_DIGEST_MAX 64
+
+struct eseal_digest {
+	uint8_t alg;			/* ESEAL_HASH_* */
+	uint8_t size;			/* 32 or 64 */
+	uint8_t bytes[ESEAL_DIGEST_MAX];
+};
+
+/* "sha256" or "sha512"; NULL for an unknown id */
+ESEAL_API const char *eseal_hash_name(int alg);
+/* Parse "sha256"/"sha512" into an ESEAL_HASH_* id; negative on error. */
+ESEAL_API int eseal_hash_from_name(const char *name);
+/* Hex form of a digest; buf must hold 2 * ESEAL_DIGEST_MAX + 1 bytes. */
+ESEAL_API void eseal_digest_hex(const struct eseal_digest *d, char *buf);
+/* Parse "<alg>:<hex>" (e.g. "sha256:ab12...") */
+ESEAL_API int eseal_digest_parse(const char *s, struct eseal_digest *d,
+				 struct eseal_error *err);
+
+/*
+ * fs-verity digest (Merkle tree, 4 KiB blocks, no salt) of a whole file or a
+ * buffer.  'name' is only used in error messages.
+ */
+ESEAL_API int eseal_fsverity_digest_fd(int fd, const char *name, int alg,
+				       struct eseal_digest *out,
+				       struct eseal_error *err);
+ESEAL_API int eseal_fsverity_digest_buf(const void *buf, size_t len, int alg,
+					struct eseal_digest *out);
+
+/* ---- trees ------------------------------------------------------------- */
+
+/*
+ * A tree of filesystem entries: the in-memory form between readers (a
+ * directory on disk, a composefs dump, an image) and writers (an image, a
+ * dump).
+ */
+struct eseal_tree;
+
+/* Read-only view of one entry, as handed to eseal_tree_walk() callbacks. */
+struct eseal_entry {
+	const char *path;		/* "/" for the root, "/a/b" below it */
+	uint32_t mode;
+	uint32_t nlink;
+	uint32_t uid, gid;
+	uint64_t rdev;
+	uint64_t size;
+	int64_t mtime_sec;
+	uint32_t mtime_nsec;
+	const char *payload;		/* symlink target or object path, or NULL */
+	const uint8_t *content;		/* inline content (size bytes), or NULL */
+	const struct eseal_digest *digest; /* fs-verity digest, or NULL */
+	const char *hardlink_to;	/* path of the first link, or NULL */
+	size_t n_xattrs;
+	const void *priv;		/* the library's; do not touch */
+};
+
+ESEAL_API void eseal_tree_free(struct eseal_tree *tree);
+ESEAL_API size_t eseal_tree_count(const struct eseal_tree *tree);
+
+/* Called for every entry, parents before children, children by name. */
+typedef int (*eseal_walk_fn)(const struct eseal_entry *e, void *arg);
+ESEAL_API int eseal_tree_walk(struct eseal_tree *tree, eseal_walk_fn fn,
+			      void *arg, struct eseal_error *err);
+/* xattr i of the entry last handed to the walk callback */
+ESEAL_API int eseal_entry_xattr(const struct eseal_entry *e, size_t i,
+				const char **key, const uint8_t **value,
+				size_t *value_len);
+
+/* ---- readers ----------------------------------------------------------- */
+
+/* Flags for eseal_tree_from_dir() */
+#define ESEAL_SCAN_SKIP_DEVICES  (1u << 0) /* leave out char/block devices */
+#define ESEAL_SCAN_SKIP_XATTRS   (1u << 1) /* read no xattrs */
+#define ESEAL_SCAN_USER_XATTRS   (1u << 2) /* read only user.* xattrs */
+#define ESEAL_SCAN_USE_EPOCH     (1u << 3) /* all mtimes 0 */
+
+ESEAL_API int eseal_tree_from_dir(const char *path, unsigned int flags,
+				  struct eseal_tree **out,
+				  struct eseal_error *err);
+
+/* Flags for eseal_tree_from_dump() */
+#define ESEAL_DUMP_LENIENT       (1u << 0) /* accept what mkcomposefs accepts leniently */
+
+/* 'name' names the stream in error messages ("<stdin>" for stdin). */
+ESEAL_API int eseal_tree_from_dump(FILE *f, const char *name,
+				   unsigned int flags, struct eseal_tree **out,
+				   struct eseal_error *err);
+
+/* Load an image (whole file in memory) back into a tree; hostile-safe. */
+ESEAL_API int eseal_tree_from_image(const void *buf, size_t len,
+				    struct eseal_tree **out,
+				    struct eseal_error *err);
+
+/* ---- objects ----------------------------------------------------------- */
+
+struct eseal_progress {
+	uint64_t entries_done, entries_total;
+	uint64_t bytes_done, bytes_total;
+};
+typedef void (*eseal_progress_fn)(const struct eseal_progress *p, void *arg);
+
+struct eseal_store_opts {
+	const char *store_dir;		/* object store, or NULL to only hash */
+	int hash_alg;			/* ESEAL_HASH_*, 0 = sha256 */
+	unsigned int threads;		/* 0 = online CPUs */
+	size_t inline_max;		/* files up to this size are inlined */
+	eseal_progress_fn progress;	/* may be NULL */
+	void *progress_arg;
+};
+
+struct eseal_store_stats {
+	uint64_t files, bytes;		/* regular files / bytes hashed */
+	uint64_t objects_new;		/* objects written to the store */
+	uint64_t objects_existing;	/* objects already present */
+	uint64_t verity_enabled;	/* FS_IOC_ENABLE_VERITY succeeded */
+	uint64_t verity_unsupported;	/* ... failed: not supported here */
+	uint64_t cloned, copied;	/* by FICLONE / by copying */
+};
+
+/*
+ * For every regular file that came from a directory scan: compute its
+ * fs-verity digest, inline it if small, else set its payload to the object
+ * path "xx/<hex>" and (with a store_dir) publish the object.
+ */
+ESEAL_API int eseal_tree_store_objects(struct eseal_tree *tree,
+				       const struct eseal_store_opts *opts,
+				       struct eseal_store_stats *stats,
+				       struct eseal_error *err);
+
+/* ---- writers ----------------------------------------------------------- */
+
+struct eseal_image_opts {
+	unsigned int min_version;	/* composefs format version, 0 or 1 */
+	unsigned int max_version;
+};
+
+/*
+ * Write the EROFS image of the tree to fd (which may be a pipe).  When
+ * digest is non-NULL, the fs-verity sha256 digest of the image bytes is
+ * stored there.  fd may be -1 to compute the digest only.
+ */
+ESEAL_API int eseal_image_write(struct eseal_tree *tree,
+				const struct eseal_image_opts *opts, int fd,
+				struct eseal_digest *digest,
+				struct eseal_error *err);
+
+/* Write the tree in the composefs dump format. */
+ESEAL_API int eseal_dump_write(struct eseal_tree *tree, FILE *f,
+			       struct eseal_error *err);
+
+/* ---- misc -------------------------------------------------------------- */
+
+ESEAL_API const char *eseal_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EROFS_SEAL_H */

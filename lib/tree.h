@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
+/*
+ * The in-memory tree shared by every reader and writer of the library.
+ *
+ * Nodes and their strings live in an arena owned by the tree and are freed
+ * all at once with it; only the growable arrays (children, xattrs) are
+ * malloc'ed.  Children are kept sorted by name (strcmp order, which is also
+ * the order EROFS directories need), so lookups are binary searches.
+ *
+ * A hardlink is a node with link_to set: it has a name and a parent, and
+ * every other attribute is that of link_to (which never has link_to set
+ * itself).  The first node of a hardlink set is the one others point to.
+ *
+ * Nothing here is thread-safe; workers must hand results back to one thread.
+ */
+#ifndef ESEAL_TREE_H
+#define ESEAL_TREE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "internal.h"
+
+struct eseal_xattr {
+	char *key;			/* NUL-terminated, never empty */
+	uint8_t *value;			/* value_len bytes, NUL-terminated too */
+	uint32_t value_len;
+};
+
+/* node->flags */
+#define ESEAL_NODE_FROM_SOURCE	(1u << 0) /* regular file whose data is at
+					     its path below tree->src_root */
+#define ESEAL_NODE_IN_TREE	(1u << 1) /* has been added to a parent */
+
+struct eseal_node {
+	struct eseal_node *parent;	/* NULL for the root */
+	struct eseal_node **children;	/* directories: sorted by name */
+	uint32_t n_children, cap_children;
+
+	struct eseal_node *link_to;	/* hardlinks: the node linked to */
+
+	char *name;			/* NULL for the root */
+	char *payload;			/* symlink target, object path, or NULL */
+	uint8_t *content;		/* inline file content (size bytes) */
+	struct eseal_digest *digest;	/* fs-verity digest, or NULL */
+
+	struct eseal_xattr *xattrs;	/* in insertion order */
+	uint32_t n_xattrs, cap_xattrs;
+
+	uint32_t flags;			/* ESEAL_NODE_* */
+	uint32_t mode;
+	uint32_t nlink;
+	uint32_t uid, gid;
+	uint32_t rdev;			/* encoded as by makedev() */
+	uint64_t size;
+	int64_t mtime_sec;
+	uint32_t mtime_nsec;
+
+	/* Scratch for writers; meaningless outside one write. */
+	uint32_t ino;
+	uint64_t nid;
+};
+
+struct eseal_arena_chunk;
+
+struct eseal_tree {
+	struct eseal_node *root;
+	size_t n_nodes;
+	char *src_root;			/* directory the tree was scanned from */
+	struct eseal_arena_chunk *chunks;
+	size_t chunk_used, chunk_size;
+};
+
+struct eseal_tree *eseal_tree_new(void);
+void *eseal_tree_alloc(struct eseal_tree *tree, size_t size);
+char *eseal_tree_strndup(struct eseal_tree *tree, const char *s, size_t len);
+void *eseal_tree_memdup(struct eseal_tree *tree, const void *p, size_t len);
+
+/* A zeroed node with the given mode and nlink 1; NULL when out of memory. */
+struct eseal_node *eseal_node_new(struct eseal_tree *tree, uint32_t mode);
+
+/* Set tree->root; the root must be a directory. */
+int eseal_tree_set_root(struct eseal_tree *tree, struct eseal_node *root,
+			struct eseal_error *err);
+
+/*
+ * Give child the name and insert it below parent, keeping children sorted.
+ * Fails with EEXIST when the name is taken, EINVAL for an invalid name
+ * (empty, ".", "..", containing '/' or NUL, longer than 255 bytes).
+ */
+int eseal_node_add_child(struct eseal_tree *tree, struct eseal_node *parent,
+			 struct eseal_node *child, const char *name,
+			 size_t name_len, struct eseal_error *err);
+struct eseal_node *eseal_node_find_child(const struct eseal_node *parent,
+					 const char *name, size_t name_len);
+
+/* Add or replace an xattr (key must be non-empty). */
+int eseal_node_set_xattr(struct eseal_tree *tree, struct eseal_node *node,
+			 const char *key, const void *value, size_t value_len,
+			 struct eseal_error *err);
+const struct eseal_xattr *eseal_node_get_xattr(const struct eseal_node *node,
+					       const char *key);
+/* Sort the node's xattrs by key (strcmp); writers that need it call this. */
+void eseal_node_sort_xattrs(struct eseal_node *node);
+
+int eseal_node_set_payload(struct eseal_tree *tree, struct eseal_node *node,
+			   const char *payload, struct eseal_error *err);
+int eseal_node_set_content(struct eseal_tree *tree, struct eseal_node *node,
+			   const void *data, size_t len,
+			   struct eseal_error *err);
+int eseal_node_set_digest(struct eseal_tree *tree, struct eseal_node *node,
+			  const struct eseal_digest *digest,
+			  struct eseal_error *err);
+
+/* The node whose attributes apply: link_to for hardlinks, else node. */
+static inline struct eseal_node *eseal_node_target(struct eseal_node *node)
+{
+	return node->link_to ? node->link_to : node;
+}
+
+/*
+ * Write the absolute path of node ("/" for the root) into buf.  Returns the
+ * length, or -ENAMETOOLONG when it does not fit (buf then holds a truncated
+ * path, still NUL-terminated).
+ */
+int eseal_node_path(const struct eseal_node *node, char *buf, size_t size);
+
+/*
+ * Depth-first pre-order walk of the internal nodes, children in name order.
+ * The callback's path buffer is only valid during the call.  A non-zero
+ * return from fn stops the walk and is returned.
+ */
+typedef int (*eseal_node_fn)(struct eseal_node *node, const char *path,
+			     void *arg);
+int eseal_tree_walk_nodes(struct eseal_tree *tree, eseal_node_fn fn,
+			  void *arg, struct eseal_error *err);
+
+/* Validate a file name component (see eseal_node_add_child). */
+bool eseal_name_valid(const char *name, size_t len);
+
+#endif /* ESEAL_TREE_H */

@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+# Helpers for the shell integration tests: each test script prints TAP.
+# Environment from tests/run: ESEAL (the binary), BUILD, TOP, COMPAT_DIR,
+# and a private WORK directory removed afterwards.
+
+_n=0
+_failed=0
+
+ok() {
+	_n=$((_n + 1))
+	echo "ok $_n - $*"
+}
+
+not_ok() {
+	_n=$((_n + 1))
+	_failed=$((_failed + 1))
+	echo "not ok $_n - $*"
+}
+
+skip() {
+	_n=$((_n + 1))
+	echo "ok $_n # SKIP $*"
+}
+
+# check DESCRIPTION COMMAND...: ok when the command succeeds
+check() {
+	_d=$1
+	shift
+	if "$@" >"$WORK/.out" 2>&1; then
+		ok "$_d"
+	else
+		not_ok "$_d"
+		sed 's/^/#   /' "$WORK/.out" | head -20
+	fi
+}
+
+# check_fails DESCRIPTION COMMAND...: ok when the command fails (not crash)
+check_fails() {
+	_d=$1
+	shift
+	"$@" >"$WORK/.out" 2>&1
+	_rc=$?
+	if [ $_rc -ne 0 ] && [ $_rc -lt 128 ]; then
+		ok "$_d"
+	else
+		not_ok "$_d (exit $_rc)"
+		sed 's/^/#   /' "$WORK/.out" | head -20
+	fi
+}
+
+is_root() {
+	[ "$(id -u)" -eq 0 ]
+}
+
+done_testing() {
+	echo "1..$_n"
+	[ $_failed -eq 0 ]
+}
