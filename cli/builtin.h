@@ -15,8 +15,11 @@
 #define EXIT_USAGE 2
 
 /* mkimage/ */
+
 /* sign/ */
+
 /* mount/ */
+
 
 /* helpers in cli/util.c */
 extern const char *progname;

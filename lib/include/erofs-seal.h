@@ -188,6 +188,12 @@ ESEAL_API int eseal_image_write(struct eseal_tree *tree,
 ESEAL_API int eseal_dump_write(struct eseal_tree *tree, FILE *f,
 			       struct eseal_error *err);
 
+/* ---- signatures (lib/pkcs7.c; sign/ commands) --------------------------- */
+
+/* ---- keyrings (lib/keyring.c) ------------------------------------------ */
+
+/* ---- mounting (lib/mount.c; mount/ commands) ---------------------------- */
+
 /* ---- misc -------------------------------------------------------------- */
 
 ESEAL_API const char *eseal_version(void);
