@@ -55,6 +55,9 @@ $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -MMD -MP -c -o $@ $<
 
+# commands see the library's public header and cli/builtin.h only
+$(CMD_OBJS): ALL_CFLAGS += -Icli
+
 $(STATIC_LIB): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
