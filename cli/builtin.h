@@ -17,6 +17,7 @@
 /* mkimage/ */
 
 /* sign/ */
+int cmd_digest(int argc, char **argv);
 
 /* mount/ */
 

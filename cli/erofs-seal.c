@@ -25,6 +25,7 @@ static int cmd_version(int argc, char **argv)
 static const struct command commands[] = {
 	/* build side (mkimage/) */
 	/* trust side (sign/) */
+	{ "digest", cmd_digest, "print fs-verity digests of files" },
 	/* mounting (mount/) */
 	{ "version", cmd_version, "print the version" },
 };
