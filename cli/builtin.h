@@ -15,6 +15,7 @@
 #define EXIT_USAGE 2
 
 /* mkimage/ */
+int cmd_info(int argc, char **argv);
 
 /* sign/ */
 int cmd_digest(int argc, char **argv);

@@ -24,6 +24,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct command commands[] = {
 	/* build side (mkimage/) */
+	{ "info", cmd_info, "inspect images (ls, dump, objects, ...)" },
 	/* trust side (sign/) */
 	{ "digest", cmd_digest, "print fs-verity digests of files" },
 	/* mounting (mount/) */
