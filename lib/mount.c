@@ -132,24 +132,19 @@ static int check_dir(const char *what, const char *path, char *out,
  * support fs-verity.  A directory gives ENODATA on such a filesystem, and
  * EOPNOTSUPP/ENOTTY where the kernel or the filesystem lacks it.
  */
+static int measure_verity(int fd, struct eseal_digest *d);
+
 static bool store_has_verity(const char *dir)
 {
-	struct {
-		struct fsverity_digest d;
-		uint8_t buf[ESEAL_DIGEST_MAX];
-	} m;
+	struct eseal_digest d;
 	int fd, r;
 
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	m.d.digest_size = ESEAL_DIGEST_MAX;
-	r = ioctl(fd, FS_IOC_MEASURE_VERITY, &m);
-	if (r < 0)
-		r = errno == EOPNOTSUPP || errno == ENOTTY || errno == EINVAL ?
-			    -1 : 0;
+	r = measure_verity(fd, &d);
 	close(fd);
-	return r == 0;
+	return r != -EOPNOTSUPP && r != -ENOTTY && r != -EINVAL;
 }
 
 static int check_opts(struct mstate *s, struct eseal_error *err)
@@ -265,41 +260,43 @@ static int open_image(struct mstate *s, struct eseal_error *err)
 /* FS_IOC_MEASURE_VERITY: 0, or -errno (-ENODATA: no verity on the file) */
 static int measure_verity(int fd, struct eseal_digest *d)
 {
-	struct {
-		struct fsverity_digest d;
-		uint8_t buf[ESEAL_DIGEST_MAX];
-	} m;
+	_Alignas(struct fsverity_digest) uint8_t
+		buf[sizeof(struct fsverity_digest) + ESEAL_DIGEST_MAX];
+	struct fsverity_digest *m = (struct fsverity_digest *)buf;
 
-	memset(&m, 0, sizeof(m));
-	m.d.digest_size = ESEAL_DIGEST_MAX;
-	if (ioctl(fd, FS_IOC_MEASURE_VERITY, &m))
+	memset(buf, 0, sizeof(buf));
+	m->digest_size = ESEAL_DIGEST_MAX;
+	if (ioctl(fd, FS_IOC_MEASURE_VERITY, m))
 		return -errno;
-	if (m.d.digest_size > ESEAL_DIGEST_MAX || !m.d.digest_algorithm)
+	if (m->digest_size > ESEAL_DIGEST_MAX || !m->digest_algorithm)
 		return -EINVAL;
 	memset(d, 0, sizeof(*d));
-	d->alg = (uint8_t)m.d.digest_algorithm;
-	d->size = (uint8_t)m.d.digest_size;
-	memcpy(d->bytes, m.d.digest, m.d.digest_size);
+	d->alg = (uint8_t)m->digest_algorithm;
+	d->size = (uint8_t)m->digest_size;
+	memcpy(d->bytes, m->digest, m->digest_size);
 	return 0;
 }
 
-/* Make dir (and missing parents) owned by root, mode 0700. */
-static int make_private_dir(const char *what, const char *dir,
-			    struct eseal_error *err)
+/*
+ * Make dir (and missing parents) and check that it belongs to us and that
+ * nobody else can change it (the run directory: mode & 022 == 0) or even
+ * look into it (the private directory: mode & 077 == 0).
+ */
+static int make_own_dir(const char *what, const char *dir, mode_t deny,
+			struct eseal_error *err)
 {
 	char path[PATH_MAX];
 	struct stat st;
-	char *p;
+	char *p, c;
 
 	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
 		return eseal_errorf(err, ENAMETOOLONG, "%s %s", what, dir);
-	for (p = path + 1; ; p++) {
+	for (p = path + 1;; p++) {
 		if (*p != '/' && *p)
 			continue;
-		char c = *p;
-
+		c = *p;
 		*p = '\0';
-		if (mkdir(path, c ? 0755 : 0700) && errno != EEXIST)
+		if (mkdir(path, c ? 0755 : 0777 & ~deny) && errno != EEXIST)
 			return eseal_syserrorf(err, errno, "%s %s", what,
 					       path);
 		*p = c;
@@ -309,10 +306,11 @@ static int make_private_dir(const char *what, const char *dir,
 	if (lstat(dir, &st))
 		return eseal_syserrorf(err, errno, "%s %s", what, dir);
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077))
+	    (st.st_mode & deny))
 		return eseal_errorf(err, EPERM,
-				    "%s %s: must be a directory owned by uid %u with mode 0700",
-				    what, dir, (unsigned int)geteuid());
+				    "%s %s: must be a directory owned by uid %u with mode %s",
+				    what, dir, (unsigned int)geteuid(),
+				    deny == 077 ? "0700" : "0755 or stricter");
 	return 0;
 }
 
@@ -329,7 +327,7 @@ static int make_private_copy(struct mstate *s, struct eseal_error *err)
 	off_t off = 0;
 	char buf[65536];
 
-	r = make_private_dir("private directory", s->privdir, err);
+	r = make_own_dir("private directory", s->privdir, 077, err);
 	if (r)
 		return r;
 	wfd = open(s->privdir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0400);
@@ -471,6 +469,11 @@ static int kernel_refusal(struct mstate *s, int e, const char *log,
 	case ENODATA:
 		step = "image: the kernel found no fs-verity on the image file";
 		break;
+	case ENOTBLK:
+		step = s->res->mode == ESEAL_MOUNT_MODE_COPY ?
+			       "private directory: its filesystem cannot back an EROFS mount (tmpfs?), choose another with --private-dir" :
+			       "image: its filesystem cannot back an EROFS mount";
+		break;
 	default:
 		step = "mount EROFS image";
 	}
@@ -487,7 +490,7 @@ static int mount_layer(struct mstate *s, struct eseal_error *err)
 	const struct eseal_mnt *m;
 	int fsfd, mfd, r, e;
 
-	r = make_private_dir("run directory", s->rundir, err);
+	r = make_own_dir("run directory", s->rundir, 022, err);
 	if (r)
 		return r;
 	if (snprintf(res->layer, sizeof(res->layer), "%s/XXXXXX",
