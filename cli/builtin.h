@@ -21,6 +21,10 @@ int cmd_info(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 
 /* mount/ */
+int cmd_mount(int argc, char **argv);
+int cmd_umount(int argc, char **argv);
+/* mount.erofs-seal: argv[0] is the helper's name */
+int cmd_mount_helper(int argc, char **argv);
 
 
 /* helpers in cli/util.c */
