@@ -15,11 +15,16 @@
 #define EXIT_USAGE 2
 
 /* mkimage/ */
+int cmd_info(int argc, char **argv);
 
 /* sign/ */
 int cmd_digest(int argc, char **argv);
 
 /* mount/ */
+int cmd_mount(int argc, char **argv);
+int cmd_umount(int argc, char **argv);
+/* mount.erofs-seal: argv[0] is the helper's name */
+int cmd_mount_helper(int argc, char **argv);
 
 
 /* helpers in cli/util.c */
