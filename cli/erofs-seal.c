@@ -25,6 +25,9 @@ static int cmd_version(int argc, char **argv)
 static const struct command commands[] = {
 	/* build side (mkimage/) */
 	/* trust side (sign/) */
+	{ "sign", cmd_sign, "sign an image's fs-verity digest (PKCS#7)" },
+	{ "verify", cmd_verify, "verify an image's signature" },
+	{ "keyring", cmd_keyring, "add, list, restrict kernel keyring certificates" },
 	/* mounting (mount/) */
 	{ "version", cmd_version, "print the version" },
 };
