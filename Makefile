@@ -30,11 +30,13 @@ LIB_SRCS   := $(sort $(wildcard lib/*.c))
 CMD_SRCS   := $(sort $(wildcard cli/*.c mkimage/*.c sign/*.c mount/*.c))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test-*.c))
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 PIC_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
 CMD_OBJS   := $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
+HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 
 STATIC_LIB := $(BUILD)/liberofs-seal.a
 SHARED_LIB := $(BUILD)/liberofs-seal.so.$(VERSION)
@@ -45,7 +47,7 @@ PCFILE     := $(BUILD)/erofs-seal.pc
 .PHONY: all deps check check-build check-asan unit fuzz demo bench install \
 	kernel-check clean format
 
-all: $(STATIC_LIB) $(SHARED_LIB) $(PROGRAM) $(PCFILE) $(UNIT_BINS)
+all: $(STATIC_LIB) $(SHARED_LIB) $(PROGRAM) $(PCFILE) $(UNIT_BINS) $(HELPER_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -73,6 +75,11 @@ $(PROGRAM): $(CMD_OBJS) $(STATIC_LIB)
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/test.h $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LIBS)
+
+# stand-alone tools the shell tests use (tree comparison, fsopen mounts)
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(LDFLAGS)
 
 $(PCFILE): erofs-seal.pc.in Makefile
 	@mkdir -p $(dir $@)

@@ -15,8 +15,10 @@
 #define EXIT_USAGE 2
 
 /* mkimage/ */
+int cmd_info(int argc, char **argv);
 
 /* sign/ */
+int cmd_digest(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_keyring(int argc, char **argv);

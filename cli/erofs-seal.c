@@ -24,7 +24,9 @@ static int cmd_version(int argc, char **argv)
 
 static const struct command commands[] = {
 	/* build side (mkimage/) */
+	{ "info", cmd_info, "inspect images (ls, dump, objects, ...)" },
 	/* trust side (sign/) */
+	{ "digest", cmd_digest, "print fs-verity digests of files" },
 	{ "sign", cmd_sign, "sign an image's fs-verity digest (PKCS#7)" },
 	{ "verify", cmd_verify, "verify an image's signature" },
 	{ "keyring", cmd_keyring, "add, list, restrict kernel keyring certificates" },

@@ -184,8 +184,14 @@ ESEAL_API int eseal_image_write(struct eseal_tree *tree,
 				struct eseal_digest *digest,
 				struct eseal_error *err);
 
-/* Write the tree in the composefs dump format. */
+/*
+ * Write the tree in the composefs dump format, as "composefs-info dump"
+ * 1.0.8 prints it (see composefs-dump(5)).
+ */
 ESEAL_API int eseal_dump_write(struct eseal_tree *tree, FILE *f,
+			       struct eseal_error *err);
+/* List the entries below the root as "composefs-info ls" 1.0.8 does. */
+ESEAL_API int eseal_list_write(struct eseal_tree *tree, FILE *f,
 			       struct eseal_error *err);
 
 /* ---- signatures (lib/pkcs7.c; sign/ commands) --------------------------- */
