@@ -40,7 +40,7 @@ static int describe(key_serial_t id, char *type, size_t tsize, char *desc,
 		return -EINVAL;
 	}
 	snprintf(type, tsize, "%.*s", (int)(p - buf), buf);
-	for (i = 0, q = p; i < 4 && q; i++)
+	for (i = 0, q = p; i < 3 && q; i++)
 		q = strchr(q + 1, ';');
 	snprintf(desc, dsize, "%s", q ? q + 1 : "");
 	free(buf);

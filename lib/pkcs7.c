@@ -14,6 +14,7 @@
  * required and SMIMECapabilities refused; the signer found by issuer and
  * serial among the trusted certificates.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -493,6 +494,8 @@ static void fill_info(struct eseal_sig_info *info, PKCS7_SIGNER_INFO *si,
 	BN_free(bn);
 	snprintf(info->hash, sizeof(info->hash), "%s",
 		 OBJ_nid2sn(OBJ_obj2nid(si->digest_alg->algorithm)));
+	for (hex = info->hash; *hex; hex++)
+		*hex = (char)tolower((unsigned char)*hex);
 	info->authattrs = sk_X509_ATTRIBUTE_num(si->auth_attr) > 0;
 	if (cert) {
 		name_line(X509_get_subject_name(cert), info->signer,
@@ -502,11 +505,40 @@ static void fill_info(struct eseal_sig_info *info, PKCS7_SIGNER_INFO *si,
 	}
 }
 
+/*
+ * The kernel matches the signer to a key by the raw issuer bytes and the
+ * serial (the asymmetric key id), so compare encodings, not meanings.
+ */
 static X509 *find_cert(STACK_OF(X509) *sk, PKCS7_ISSUER_AND_SERIAL *ias)
 {
-	return sk ? X509_find_by_issuer_and_serial(sk, ias->issuer,
-						   ias->serial) :
-		    NULL;
+	const unsigned char *a, *b;
+	size_t alen, blen;
+	X509 *x;
+	int i;
+
+	if (!X509_NAME_get0_der(ias->issuer, &a, &alen))
+		return NULL;
+	for (i = 0; i < sk_X509_num(sk); i++) {
+		x = sk_X509_value(sk, i);
+		if (ASN1_INTEGER_cmp(X509_get0_serialNumber(x), ias->serial) ||
+		    !X509_NAME_get0_der(X509_get_issuer_name(x), &b, &blen) ||
+		    alen != blen || memcmp(a, b, alen))
+			continue;
+		return x;
+	}
+	return NULL;
+}
+
+static bool listed_digest(PKCS7 *p7, X509_ALGOR *alg)
+{
+	STACK_OF(X509_ALGOR) *algs = p7->d.sign->md_algs;
+	int i;
+
+	for (i = 0; i < sk_X509_ALGOR_num(algs); i++)
+		if (!OBJ_cmp(sk_X509_ALGOR_value(algs, i)->algorithm,
+			     alg->algorithm))
+			return true;
+	return false;
 }
 
 /*
@@ -528,6 +560,9 @@ static int check_signer(const struct eseal_trust *t, PKCS7 *p7,
 	ret = check_signer_form(si, &md, &type, err);
 	if (ret)
 		return ret;
+	if (!listed_digest(p7, si->digest_alg))
+		return eseal_errorf(err, EBADMSG,
+				    "the signer's digest algorithm is not in digestAlgorithms");
 	cert = find_cert(t->certs, ias);
 	if (!cert)
 		cert = find_cert(p7->d.sign->cert, ias);
@@ -571,9 +606,14 @@ static int verify_p7(const struct eseal_trust *t, PKCS7 *p7,
 		return eseal_errorf(err, EBADMSG,
 				    "not a PKCS#7 SignedData structure");
 	ver = ASN1_INTEGER_get(p7->d.sign->version);
-	if (ver != 1 && ver != 3)
+	/*
+	 * Version 3 (CMS) goes with subjectKeyIdentifier signers, which
+	 * OpenSSL's PKCS7 parser does not read; the kernel refuses version 3
+	 * with issuer-and-serial signers, so only 1 is left.
+	 */
+	if (ver != 1)
 		return eseal_errorf(err, EBADMSG,
-				    "SignedData version %ld is not 1 or 3", ver);
+				    "SignedData version %ld is not 1", ver);
 	if (!p7->d.sign->contents ||
 	    OBJ_obj2nid(p7->d.sign->contents->type) != NID_pkcs7_data)
 		return eseal_errorf(err, EBADMSG,
@@ -640,9 +680,10 @@ int eseal_verify_digest(const struct eseal_trust *t,
 {
 	uint8_t data[ESEAL_FORMATTED_DIGEST_MAX];
 	const unsigned char *p = sig;
+	unsigned char *der;
 	PKCS7 *p7;
 	size_t n;
-	int ret;
+	int ret, dlen;
 
 	if (info)
 		memset(info, 0, sizeof(*info));
@@ -672,6 +713,19 @@ int eseal_verify_digest(const struct eseal_trust *t,
 				    "%zu bytes of trailing data after the signature",
 				    sig_len - (size_t)(p - (const unsigned char *)sig));
 	}
+	/*
+	 * Only DER: what OpenSSL's BER leniency accepts (a constructed bit on
+	 * a primitive, long lengths) the kernel's decoder may not.
+	 */
+	der = NULL;
+	dlen = i2d_PKCS7(p7, &der);
+	if (dlen < 0 || (size_t)dlen != sig_len || memcmp(der, sig, sig_len)) {
+		OPENSSL_free(der);
+		PKCS7_free(p7);
+		return eseal_errorf(err, EBADMSG,
+				    "the signature is not in canonical DER");
+	}
+	OPENSSL_free(der);
 	ret = verify_p7(t, p7, data, n, info, err);
 	PKCS7_free(p7);
 	ERR_clear_error();
