@@ -12,6 +12,8 @@ LIBDIR     ?= $(PREFIX)/lib
 INCDIR     ?= $(PREFIX)/include
 PKGCONFDIR ?= $(LIBDIR)/pkgconfig
 MANDIR     ?= $(PREFIX)/share/man
+# mount(8) looks for mount.<type> helpers in /sbin only
+MOUNTHELPERDIR ?= /sbin
 DESTDIR    ?=
 
 BUILD      ?= build
@@ -118,6 +120,8 @@ kernel-check: deps
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PKGCONFDIR)
 	install -m 0755 $(PROGRAM) $(DESTDIR)$(BINDIR)/erofs-seal
+	install -d $(DESTDIR)$(MOUNTHELPERDIR)
+	ln -sf $(BINDIR)/erofs-seal $(DESTDIR)$(MOUNTHELPERDIR)/mount.erofs-seal
 	install -m 0644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
 	install -m 0755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(SHARED_LIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)

@@ -35,6 +35,10 @@ int sign_image_digest(const char *path, int alg, struct eseal_digest *d,
 		      struct eseal_error *err);
 
 /* mount/ */
+int cmd_mount(int argc, char **argv);
+int cmd_umount(int argc, char **argv);
+/* mount.erofs-seal: argv[0] is the helper's name */
+int cmd_mount_helper(int argc, char **argv);
 
 
 /* helpers in cli/util.c */

@@ -350,6 +350,99 @@ ESEAL_API int eseal_keyring_restrict(int32_t keyring, const char *restriction,
 
 /* ---- mounting (lib/mount.c; mount/ commands) ---------------------------- */
 
+/*
+ * Mount an image as a verified overlay: the EROFS image is mounted read-only
+ * at a private directory under the run directory, and an overlay with the
+ * object stores as data-only layers goes on the mount point.  The image is
+ * checked by the kernel when it supports EROFS signatures, else by
+ * measuring its fs-verity digest, else from a private copy verified in
+ * userspace.  Nothing stays mounted when a step fails.
+ */
+
+/* How the image was checked (eseal_mount_result.mode) */
+#define ESEAL_MOUNT_MODE_KERNEL   1 /* the kernel checked signature/pin */
+#define ESEAL_MOUNT_MODE_FSVERITY 2 /* fs-verity digest checked here */
+#define ESEAL_MOUNT_MODE_COPY     3 /* a private copy checked here */
+
+/* eseal_mount_opts.flags */
+#define ESEAL_MOUNT_REQUIRE_SIGNATURE (1u << 0) /* refuse without one */
+#define ESEAL_MOUNT_READ_ONLY         (1u << 1) /* also with an upperdir */
+#define ESEAL_MOUNT_INSECURE_NO_DATA_VERITY (1u << 2) /* allow verity=off */
+#define ESEAL_MOUNT_NO_KERNEL_VERIFY  (1u << 3) /* check in userspace */
+#define ESEAL_MOUNT_NO_FSVERITY       (1u << 4) /* always use a copy */
+
+/* Guarantees a mount lacks (eseal_mount_result.missing) */
+#define ESEAL_MISSING_UNVERIFIED   (1u << 0) /* no signature, no pin */
+#define ESEAL_MISSING_UNSIGNED     (1u << 1) /* pinned, not signed */
+#define ESEAL_MISSING_KERNEL_CHECK (1u << 2) /* checked here, not by kernel */
+#define ESEAL_MISSING_IMAGE_VERITY (1u << 3) /* later reads unchecked */
+#define ESEAL_MISSING_DATA_VERITY  (1u << 4) /* blobs unchecked */
+#define ESEAL_MISSING_WRITABLE     (1u << 5) /* upper layer unsigned */
+
+struct eseal_mount_opts {
+	const char *const *basedirs;	/* object stores, at least one */
+	size_t n_basedirs;
+	const void *signature;		/* PKCS#7 DER, or NULL */
+	size_t signature_len;
+	const char *cert;		/* trusted cert/CA file (userspace) */
+	const char *keyring;		/* trusted kernel keyring, or NULL */
+	const struct eseal_digest *digest; /* pinned image digest, or NULL */
+	const char *upperdir, *workdir;	/* both or neither */
+	unsigned int flags;		/* ESEAL_MOUNT_* */
+	const char *rundir;		/* NULL: ESEAL_MOUNT_RUNDIR */
+	const char *privdir;		/* NULL: ESEAL_MOUNT_PRIVDIR */
+};
+
+#define ESEAL_MOUNT_RUNDIR  "/run/erofs-seal"
+#define ESEAL_MOUNT_PRIVDIR "/var/lib/erofs-seal/private"
+#define ESEAL_PATH_MAX 4096
+
+struct eseal_mount_result {
+	int mode;			/* ESEAL_MOUNT_MODE_* */
+	bool have_digest;		/* digest below is valid */
+	struct eseal_digest digest;	/* the image's fs-verity digest */
+	bool signature_checked;		/* a signature was verified */
+	bool digest_pinned;		/* digest matched the pin */
+	bool data_verity;		/* overlay verity=require */
+	bool legacy_overlay;		/* lowerdir=A::B string was used */
+	bool kernel_signed;		/* the EROFS superblock shows "signed" */
+	unsigned int missing;		/* ESEAL_MISSING_* */
+	char layer[ESEAL_PATH_MAX];	/* where the EROFS layer is mounted */
+};
+
+/* Kernel support found by eseal_mount_probe() */
+struct eseal_mount_features {
+	bool new_mount_api;		/* fsopen() and friends */
+	bool erofs;			/* EROFS is available */
+	bool erofs_signature;		/* EROFS "signature" parameter */
+	bool overlay;
+	bool overlay_append;		/* lowerdir+ / datadir+ */
+	bool overlay_verity;		/* overlay "verity" option */
+};
+
+ESEAL_API int eseal_mount_probe(struct eseal_mount_features *f,
+				struct eseal_error *err);
+
+ESEAL_API int eseal_mount(const char *image, const char *mountpoint,
+			  const struct eseal_mount_opts *opts,
+			  struct eseal_mount_result *res,
+			  struct eseal_error *err);
+
+/* One line in plain words for an ESEAL_MISSING_* bit; NULL if unknown. */
+ESEAL_API const char *eseal_mount_missing_text(unsigned int bit);
+
+/* eseal_umount() flags */
+#define ESEAL_UMOUNT_LAZY (1u << 0)	/* MNT_DETACH a busy mount */
+
+/*
+ * Take down an overlay made by eseal_mount() and its EROFS layer.  rundir
+ * NULL means ESEAL_MOUNT_RUNDIR.  When layer is non-NULL, the path of the
+ * EROFS layer that was removed is copied there (ESEAL_PATH_MAX bytes).
+ */
+ESEAL_API int eseal_umount(const char *mountpoint, const char *rundir,
+			   unsigned int flags, char *layer,
+			   struct eseal_error *err);
+
 /* ---- misc -------------------------------------------------------------- */
 
 ESEAL_API const char *eseal_version(void);
