@@ -174,12 +174,12 @@ static int check_with_certs(struct mstate *s, struct eseal_error *err)
 	if (!r && o->cert) {
 		r = eseal_trust_add_certs(t, o->cert, err);
 		if (r)
-			eseal_error_prefix(err, "certificate %s", o->cert);
+			eseal_error_prefix(err, "certificate");
 	}
 	if (!r && o->ca) {
 		r = eseal_trust_add_ca(t, o->ca, err);
 		if (r)
-			eseal_error_prefix(err, "certificate %s", o->ca);
+			eseal_error_prefix(err, "certificate");
 	}
 	if (!r) {
 		memset(&info, 0, sizeof(info));
@@ -237,35 +237,55 @@ static int check_signature(struct mstate *s, struct eseal_error *err)
  * Find the digest of the file EROFS will read, choosing the mode, and
  * check the pin and the signature against it.
  */
+/* Check the pin and the signature against res->digest */
+static int check_digest(struct mstate *s, struct eseal_error *err)
+{
+	int r = check_pin(s, err);
+
+	return r ? r : check_signature(s, err);
+}
+
 int eseal_mount_verify(struct mstate *s, struct eseal_error *err)
 {
 	struct eseal_mount_result *res = s->res;
 	unsigned int fl = s->o->flags;
-	int alg = s->o->digest ? s->o->digest->alg : ESEAL_HASH_SHA256;
-	int r;
+	int algs[2] = { ESEAL_HASH_SHA256, ESEAL_HASH_SHA512 };
+	int nalgs = 2, i, r;
 
-	r = (fl & ESEAL_MOUNT_NO_FSVERITY) ? -ENODATA :
-					     eseal_mount_measure(s->fd, &res->digest);
+	r = (fl & ESEAL_MOUNT_NO_FSVERITY) ?
+		    -ENODATA :
+		    eseal_mount_measure(s->fd, &res->digest);
 	if (r == 0) {
 		res->mode = s->feat.erofs_signature &&
 					    !(fl & ESEAL_MOUNT_NO_KERNEL_VERIFY) ?
 				    ESEAL_MOUNT_MODE_KERNEL :
 				    ESEAL_MOUNT_MODE_FSVERITY;
+		res->have_digest = true;
+		r = check_digest(s, err);
 	} else {
 		res->mode = ESEAL_MOUNT_MODE_COPY;
 		r = make_private_copy(s, err);
 		if (r)
 			return r;
-		r = eseal_fsverity_digest_fd(s->fd, s->image, alg,
-					     &res->digest, err);
-		if (r)
-			return eseal_error_prefix(err, "image digest");
+		/*
+		 * Which hash the signer used is not in a detached signature:
+		 * the pin says, else try sha256, then sha512.
+		 */
+		if (s->o->digest) {
+			algs[0] = s->o->digest->alg;
+			nalgs = 1;
+		}
+		for (i = 0; i < nalgs; i++) {
+			r = eseal_fsverity_digest_fd(s->fd, s->image, algs[i],
+						     &res->digest, err);
+			if (r)
+				return eseal_error_prefix(err, "image digest");
+			res->have_digest = true;
+			r = check_digest(s, err);
+			if (r != -EKEYREJECTED && r != -ENOKEY)
+				break;
+		}
 	}
-	res->have_digest = true;
-	r = check_pin(s, err);
-	if (r)
-		return r;
-	r = check_signature(s, err);
 	if (r)
 		return r;
 	res->signature_checked = !!s->o->signature;

@@ -410,10 +410,13 @@ int eseal_mount(const char *image, const char *mountpoint,
 		r = mount_layer(&s, err);
 	if (!r)
 		r = eseal_mount_overlay(&s, err);
-	if (r)
+	if (r) {
 		undo(&s);
-	else
+	} else {
 		res->missing = missing(&s);
+		snprintf(res->mountpoint, sizeof(res->mountpoint), "%s",
+			 s.target);
+	}
 	if (s.fd >= 0)
 		close(s.fd);
 	for (i = 0; i < s.n_basedirs; i++)

@@ -131,7 +131,7 @@ static void print_result(const char *image, const char *target,
 		printf("{\"image\":");
 		json_str(image);
 		printf(",\"mountpoint\":");
-		json_str(target);
+		json_str(res->mountpoint);
 		printf(",\"layer\":");
 		json_str(res->layer);
 		printf(",\"mode\":\"%s\",\"digest\":", mode_name(res->mode));

@@ -410,6 +410,7 @@ struct eseal_mount_result {
 	char signer[256];		/* who signed, when checked here */
 	unsigned int missing;		/* ESEAL_MISSING_* */
 	char layer[ESEAL_PATH_MAX];	/* where the EROFS layer is mounted */
+	char mountpoint[ESEAL_PATH_MAX]; /* the overlay, resolved */
 };
 
 /* Kernel support found by eseal_mount_probe() */
