@@ -143,7 +143,8 @@ struct eseal_store_opts {
 	const char *store_dir;		/* object store, or NULL to only hash */
 	int hash_alg;			/* ESEAL_HASH_*, 0 = sha256 */
 	unsigned int threads;		/* 0 = online CPUs */
-	size_t inline_max;		/* files up to this size are inlined */
+	size_t inline_max;		/* files up to this size are inlined;
+					   0 = 64, as mkcomposefs */
 	eseal_progress_fn progress;	/* may be NULL */
 	void *progress_arg;
 };
@@ -160,7 +161,12 @@ struct eseal_store_stats {
 /*
  * For every regular file that came from a directory scan: compute its
  * fs-verity digest, inline it if small, else set its payload to the object
- * path "xx/<hex>" and (with a store_dir) publish the object.
+ * path "xx/<hex>" and (with a store_dir, created if missing) publish the
+ * object.  As mkcomposefs: empty files get no digest, payload or content;
+ * inlined files (1..inline_max bytes) get all three and no object.  The
+ * node's size becomes the number of bytes hashed.  The result is the same
+ * for any thread count; progress is called on the calling thread at most
+ * about 10 times a second, and once at the end.
  */
 ESEAL_API int eseal_tree_store_objects(struct eseal_tree *tree,
 				       const struct eseal_store_opts *opts,
