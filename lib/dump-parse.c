@@ -48,7 +48,7 @@ static const char *const field_names[F_NFIELDS] = {
 
 struct link_fixup {
 	struct eseal_node *node;
-	char *target;			/* unescaped path, in the tree arena */
+	char *target;			/* unescaped path, malloc'ed */
 	unsigned long line;
 };
 
@@ -60,6 +60,10 @@ struct parser {
 	struct eseal_error *err;
 	char *buf;			/* unescape scratch */
 	size_t buf_cap;
+	char *path;			/* the line's path */
+	size_t path_cap;
+	char *key;			/* an xattr name */
+	size_t key_cap;
 	struct link_fixup *links;
 	size_t n_links, cap_links;
 };
@@ -184,6 +188,21 @@ static int unescape(struct parser *ps, struct field f, const char *what,
 static bool is_dash(struct field f)
 {
 	return f.len == 1 && f.p[0] == '-';
+}
+
+/* Copy the unescaped ps->buf (len bytes) to a scratch buffer of its own. */
+static char *keep(struct parser *ps, char **slot, size_t *cap, size_t len)
+{
+	if (len + 1 > *cap) {
+		char *b = realloc(*slot, len + 1);
+
+		if (!b)
+			return NULL;
+		*slot = b;
+		*cap = len + 1;
+	}
+	memcpy(*slot, ps->buf, len + 1);
+	return *slot;
 }
 
 /* Unescape a string field that must not hold NUL bytes. */
@@ -383,7 +402,7 @@ static int parse_xattr(struct parser *ps, struct eseal_node *node,
 	if (klen > COMPOSEFS_XATTR_NAME_MAX)
 		return perr(ps, "xattr name longer than %u bytes",
 			    COMPOSEFS_XATTR_NAME_MAX);
-	key = eseal_tree_strndup(ps->tree, ps->buf, klen);
+	key = keep(ps, &ps->key, &ps->key_cap, klen);
 	if (!key)
 		return oom(ps);
 	ret = unescape(ps, rest, "xattr value", &vlen);
@@ -591,7 +610,7 @@ static int parse_line(struct parser *ps, const char *line, size_t len)
 		return ret;
 	if (plen == 0)
 		return perr(ps, "empty path");
-	path = eseal_tree_strndup(ps->tree, ps->buf, plen);
+	path = keep(ps, &ps->path, &ps->path_cap, plen);
 	if (!path)
 		return oom(ps);
 
@@ -630,10 +649,13 @@ static int parse_line(struct parser *ps, const char *line, size_t len)
 		ret = unescape_str(ps, f[F_PAYLOAD], "PAYLOAD", &tlen);
 		if (ret)
 			return ret;
-		target = eseal_tree_strndup(ps->tree, ps->buf, tlen);
+		target = strdup(ps->buf);
 		if (!target)
 			return oom(ps);
-		return add_link_fixup(ps, node, target);
+		ret = add_link_fixup(ps, node, target);
+		if (ret)
+			free(target);
+		return ret;
 	}
 
 	ret = parse_attrs(ps, node, f);
@@ -745,7 +767,11 @@ int eseal_tree_from_dump(FILE *f, const char *name, unsigned int flags,
 out:
 	free(line);
 	free(ps.buf);
+	for (n = 0; n < (ssize_t)ps.n_links; n++)
+		free(ps.links[n].target);
 	free(ps.links);
+	free(ps.path);
+	free(ps.key);
 	if (ret) {
 		eseal_tree_free(ps.tree);
 		return ret;

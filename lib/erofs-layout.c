@@ -450,7 +450,7 @@ static int xattr_area(struct ew_ctx *c, const struct ew_xlist *xl,
 	uint32_t n_shared = 0, i;
 
 	for (i = 0; i < xl->n; i++) {
-		if (refs[i].hash != EW_NOT_SHARED &&
+		if (refs[i].sid != EW_NOT_SHARED &&
 		    n_shared < EROFS_XATTR_LONG_PREFIX)
 			n_shared++;
 		else

@@ -140,12 +140,12 @@ static void write_header(struct ew_ctx *c, struct ew_out *o)
 }
 
 /* One xattr entry: header, name without its prefix, value, padding. */
-static void write_xattr(struct ew_out *o, const char *key, uint8_t index,
-			uint8_t prefix_len, const uint8_t *value,
-			uint32_t value_len)
+static void write_xattr(struct ew_out *o, const char *key, size_t key_len,
+			uint8_t index, uint8_t prefix_len,
+			const uint8_t *value, uint32_t value_len)
 {
 	struct erofs_xattr_entry e;
-	size_t name_len = strlen(key) - prefix_len;
+	size_t name_len = key_len - prefix_len;
 
 	e.e_name_len = name_len;
 	e.e_name_index = index;
@@ -168,7 +168,7 @@ static void write_xattrs(struct ew_ctx *c, struct ew_out *o,
 	if (!size)
 		return;
 	for (i = 0; i < xl->n; i++) {
-		if (refs[i].hash != EW_NOT_SHARED &&
+		if (refs[i].sid != EW_NOT_SHARED &&
 		    n_shared < EROFS_XATTR_LONG_PREFIX)
 			n_shared++;
 	}
@@ -178,24 +178,24 @@ static void write_xattrs(struct ew_ctx *c, struct ew_out *o,
 	for (i = 0, n_shared = 0; i < xl->n; i++) {
 		const struct ew_shared *s;
 
-		if (refs[i].hash == EW_NOT_SHARED ||
+		if (refs[i].sid == EW_NOT_SHARED ||
 		    n_shared == EROFS_XATTR_LONG_PREFIX)
 			continue;
 		n_shared++;
-		s = &c->shared[refs[i].hash];
+		s = &c->shared[refs[i].sid];
 		put_le32(id, (c->inodes_end % EROFS_BLKSIZ + s->offset) / 4);
 		out_write(o, id, sizeof(id));
 	}
 	for (i = 0, n_shared = 0; i < xl->n; i++) {
 		const struct ew_xattr *x = &xl->items[i];
 
-		if (refs[i].hash != EW_NOT_SHARED &&
+		if (refs[i].sid != EW_NOT_SHARED &&
 		    n_shared < EROFS_XATTR_LONG_PREFIX) {
 			n_shared++;
 			continue;
 		}
-		write_xattr(o, x->key, x->index, x->prefix_len, x->value,
-			    x->value_len);
+		write_xattr(o, x->key, x->key_len, x->index, x->prefix_len,
+			    x->value, x->value_len);
 	}
 	out_fill(o, 0, start + size - o->pos);
 }
@@ -434,8 +434,8 @@ static int write_image(struct ew_ctx *c, struct ew_out *o)
 	for (i = 0; i < c->n_shared; i++) {
 		const struct ew_shared *s = &c->shared[i];
 
-		write_xattr(o, s->key, s->index, s->prefix_len, s->value,
-			    s->value_len);
+		write_xattr(o, s->key, strlen(s->key), s->index,
+			    s->prefix_len, s->value, s->value_len);
 	}
 	out_align(o, EROFS_BLKSIZ);
 	if (!o->ret && o->pos != c->data_start)
@@ -502,10 +502,10 @@ out:
 	if (c) {
 		free(c->inodes);
 		free(c->xrefs);
+		free(c->xref_table);
 		shared_free(c);
 		free(c->dents);
 		ew_xlist_free(&c->xl);
-		ew_xlist_free(&c->xl2);
 		free(c);
 	}
 	if (o.verity)

@@ -41,6 +41,7 @@ struct ew_inode {
 /* One xattr of one inode as it goes to disk (after the overlay rules). */
 struct ew_xattr {
 	const char *key;		/* full name, NUL-terminated */
+	uint32_t key_len;
 	const uint8_t *value;
 	uint32_t value_len;
 	uint8_t index;			/* EROFS_XATTR_INDEX_* */
@@ -55,14 +56,18 @@ struct ew_xlist {
 	size_t buf_cap;
 };
 
-/* One xattr occurrence, for finding the ones to share. */
+/*
+ * One xattr occurrence, in inode order and then the order of the inode's
+ * ew_xlist, for finding the ones to share.
+ */
 struct ew_xref {
-	uint64_t hash;			/* then: shared index or EW_NOT_SHARED */
-	uint32_t ino;
-	uint32_t idx;			/* index in the inode's ew_xlist */
+	uint64_t hash;			/* of name and value */
+	uint32_t rep;			/* first equal occurrence */
+	uint32_t sid;			/* shared index or EW_NOT_SHARED; for
+					   a rep while sharing: its count */
 };
 
-#define EW_NOT_SHARED UINT64_MAX
+#define EW_NOT_SHARED UINT32_MAX
 
 /* A shared xattr, stored once after the inodes. */
 struct ew_shared {
@@ -71,7 +76,7 @@ struct ew_shared {
 	uint32_t value_len;
 	uint8_t index;			/* EROFS_XATTR_INDEX_* */
 	uint8_t prefix_len;
-	uint32_t group;			/* index before sorting */
+	uint32_t rep;			/* its first occurrence (xref) */
 	uint64_t offset;		/* from the start of the shared area */
 };
 
@@ -103,6 +108,9 @@ struct ew_ctx {
 
 	struct ew_xref *xrefs;		/* in (ino, idx) order */
 	size_t n_xrefs;
+	uint32_t *xref_table;		/* open addressing on hash, while
+					   sharing: xref index + 1 or 0 */
+	size_t table_size;
 	struct ew_shared *shared;	/* in on-disk order */
 	size_t n_shared;
 	uint64_t shared_size;
@@ -111,7 +119,7 @@ struct ew_ctx {
 	uint64_t data_start;		/* first data block, bytes */
 	uint64_t n_data_blocks;
 
-	struct ew_xlist xl, xl2;	/* scratch */
+	struct ew_xlist xl;		/* scratch */
 	struct ew_dirent *dents;	/* scratch */
 	size_t n_dents, cap_dents;
 	char path[4096];		/* for error messages */
@@ -168,7 +176,7 @@ void ew_xlist_free(struct ew_xlist *xl);
 uint32_t ew_xattr_filter(const struct ew_xlist *xl);
 static inline uint32_t ew_xattr_entry_size(const struct ew_xattr *x)
 {
-	return erofs_xattr_entry_size(strlen(x->key) - x->prefix_len,
+	return erofs_xattr_entry_size(x->key_len - x->prefix_len,
 				      x->value_len);
 }
 

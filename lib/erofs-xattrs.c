@@ -53,8 +53,8 @@ static void xl_set(struct ew_xlist *xl, const char *key, const uint8_t *value,
 	}
 	if (i == xl->n)
 		xl->n++;
-	xl->items[i] = (struct ew_xattr){ .key = key, .value = value,
-					  .value_len = len };
+	xl->items[i] = (struct ew_xattr){ .key = key, .key_len = strlen(key),
+					  .value = value, .value_len = len };
 }
 
 static int xattr_key_cmp(const void *a, const void *b)
@@ -123,16 +123,23 @@ int ew_xattrs_build(struct ew_ctx *c, uint32_t ino, struct ew_xlist *xl)
 		const struct eseal_xattr *x = &node->xattrs[i];
 		const char *key = x->key;
 
+		size_t klen = strlen(key);
+
 		if (has_prefix(key, OVL_XATTR_TRUSTED_PREFIX)) {
 			char *k = xl->buf + used;
 
-			used += sprintf(k, "%s%s", OVL_XATTR_ESCAPE_PREFIX,
-					key + OVL_TRUSTED_LEN) + 1;
+			memcpy(k, OVL_XATTR_ESCAPE_PREFIX,
+			       sizeof(OVL_XATTR_ESCAPE_PREFIX) - 1);
+			memcpy(k + sizeof(OVL_XATTR_ESCAPE_PREFIX) - 1,
+			       key + OVL_TRUSTED_LEN,
+			       klen - OVL_TRUSTED_LEN + 1);
+			klen += OVL_ESCAPE_EXTRA;
+			used += klen + 1;
 			key = k;
 		}
 		/* escaping is injective: the names stay distinct */
 		xl->items[xl->n++] = (struct ew_xattr){
-			.key = key, .value = x->value,
+			.key = key, .key_len = klen, .value = x->value,
 			.value_len = x->value_len };
 	}
 
@@ -152,8 +159,10 @@ int ew_xattrs_build(struct ew_ctx *c, uint32_t ino, struct ew_xlist *xl)
 		xl_set(xl, OVL_XATTR_METACOPY, vlen ? v : empty_value, vlen);
 		if (node->payload && node->payload[0]) {
 			char *r = xl->buf + used;
-			int len = sprintf(r, "/%s", node->payload);
+			size_t len = strlen(node->payload) + 1;
 
+			r[0] = '/';
+			memcpy(r + 1, node->payload, len);
 			used += len + 1;
 			xl_set(xl, OVL_XATTR_REDIRECT, (const uint8_t *)r, len);
 		}
@@ -173,14 +182,27 @@ int ew_xattrs_build(struct ew_ctx *c, uint32_t ino, struct ew_xlist *xl)
 	if (ino == 0)
 		xl_set(xl, OVL_XATTR_OPAQUE, opaque_y, 1);
 
-	if (xl->n > 1)
+	if (xl->n > 8) {
 		qsort(xl->items, xl->n, sizeof(*xl->items), xattr_key_cmp);
+	} else {
+		/* the usual handful: insertion sort */
+		for (i = 1; i < xl->n; i++) {
+			struct ew_xattr t = xl->items[i];
+			uint32_t j = i;
+
+			for (; j && strcmp(xl->items[j - 1].key, t.key) > 0; j--)
+				xl->items[j] = xl->items[j - 1];
+			xl->items[j] = t;
+		}
+	}
 	for (i = 0; i < xl->n; i++) {
 		struct ew_xattr *x = &xl->items[i];
 		size_t p;
 
 		x->index = EROFS_XATTR_INDEX_NONE;
 		x->prefix_len = 0;
+		if (x->key[0] != 'u' && x->key[0] != 's' && x->key[0] != 't')
+			continue;
 		for (p = 0; p < ARRAY_SIZE(xattr_prefixes); p++) {
 			if (strncmp(x->key, xattr_prefixes[p].prefix,
 				    xattr_prefixes[p].len) == 0) {
@@ -210,28 +232,14 @@ uint32_t ew_xattr_filter(const struct ew_xlist *xl)
 
 static uint64_t xattr_hash(const struct ew_xattr *x)
 {
-	return XXH64(x->value, x->value_len,
-		     XXH64(x->key, strlen(x->key), 0));
+	return XXH64(x->value, x->value_len, XXH64(x->key, x->key_len, 0));
 }
 
 static bool xattr_equal(const struct ew_xattr *a, const struct ew_xattr *b)
 {
-	return a->value_len == b->value_len &&
-	       strcmp(a->key, b->key) == 0 &&
+	return a->value_len == b->value_len && a->key_len == b->key_len &&
+	       memcmp(a->key, b->key, a->key_len) == 0 &&
 	       memcmp(a->value, b->value, a->value_len) == 0;
-}
-
-static int xref_cmp(const void *a, const void *b, void *arg)
-{
-	const struct ew_xref *xr = arg;
-	const struct ew_xref *x = &xr[*(const uint32_t *)a];
-	const struct ew_xref *y = &xr[*(const uint32_t *)b];
-
-	if (x->hash != y->hash)
-		return x->hash < y->hash ? -1 : 1;
-	if (x->ino != y->ino)
-		return x->ino < y->ino ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
 /* composefs' canonical order of shared xattrs: all descending */
@@ -247,23 +255,8 @@ static int shared_cmp(const void *a, const void *b)
 	return memcmp(y->value, x->value, x->value_len);
 }
 
-static int add_xref(struct ew_ctx *c, size_t *cap, uint32_t ino,
-		    uint32_t idx, uint64_t hash)
-{
-	if (c->n_xrefs == *cap) {
-		size_t ncap = *cap ? 2 * *cap : 1024;
-		struct ew_xref *x = realloc(c->xrefs, ncap * sizeof(*x));
-
-		if (!x)
-			return eseal_errorf(c->err, ENOMEM, "out of memory");
-		c->xrefs = x;
-		*cap = ncap;
-	}
-	c->xrefs[c->n_xrefs++] = (struct ew_xref){ hash, ino, idx };
-	return 0;
-}
-
-static int add_shared(struct ew_ctx *c, size_t *cap, const struct ew_xattr *x)
+static int add_shared(struct ew_ctx *c, size_t *cap, const struct ew_xattr *x,
+		      uint32_t rep)
 {
 	struct ew_shared *s;
 
@@ -288,157 +281,224 @@ static int add_shared(struct ew_ctx *c, size_t *cap, const struct ew_xattr *x)
 	s->value_len = x->value_len;
 	s->index = x->index;
 	s->prefix_len = x->prefix_len;
-	s->group = c->n_shared++;
+	s->rep = rep;
+	c->n_shared++;
 	return 0;
 }
 
 /*
- * Mark the members perm[a..b) (all with one hash) that equal the first
- * still unmarked one as group g; returns how many there were.  Hash
- * collisions between different xattrs are handled, if slowly.
+ * The xattr lists of the few inodes holding the first occurrences looked
+ * at most recently: a tree has only a handful of often repeated xattrs
+ * (security contexts, empty metacopy values), so this avoids rebuilding.
  */
-static int mark_group(struct ew_ctx *c, uint32_t *perm, size_t a, size_t b,
-		      uint8_t *done, size_t *count, struct ew_xattr *rep)
+#define REP_CACHE 8
+
+struct rep_cache {
+	struct ew_xlist xl[REP_CACHE];
+	uint32_t first[REP_CACHE];	/* first xref of the inode cached */
+	uint32_t ino[REP_CACHE];	/* UINT32_MAX: empty */
+	uint32_t used[REP_CACHE];	/* for LRU */
+	uint32_t clock;
+};
+
+static void rep_cache_free(struct rep_cache *rc)
 {
-	size_t i;
+	int k;
+
+	for (k = 0; k < REP_CACHE; k++)
+		ew_xlist_free(&rc->xl[k]);
+}
+
+/* The xattr of occurrence i; starts[0..n_starts) are known. */
+static int rep_xattr(struct ew_ctx *c, struct rep_cache *rc,
+		     const uint32_t *starts, uint32_t n_starts, uint32_t i,
+		     const struct ew_xattr **out)
+{
+	uint32_t lo = 0, hi = n_starts;
+	int k, victim = 0, ret;
+
+	for (k = 0; k < REP_CACHE; k++) {
+		if (rc->ino[k] != UINT32_MAX && i >= rc->first[k] &&
+		    i < rc->first[k] + rc->xl[k].n) {
+			rc->used[k] = ++rc->clock;
+			*out = &rc->xl[k].items[i - rc->first[k]];
+			return 0;
+		}
+		if (rc->used[k] < rc->used[victim])
+			victim = k;
+	}
+	/* the last inode whose first occurrence is <= i */
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (starts[mid] <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	ret = ew_xattrs_build(c, lo, &rc->xl[victim]);
+	if (ret)
+		return ret;
+	rc->ino[victim] = lo;
+	rc->first[victim] = starts[lo];
+	rc->used[victim] = ++rc->clock;
+	*out = &rc->xl[victim].items[i - starts[lo]];
+	return 0;
+}
+
+static int grow_table(struct ew_ctx *c)
+{
+	size_t size = c->table_size ? 2 * c->table_size : 4096, i;
+	uint32_t *t = calloc(size, sizeof(*t));
+
+	if (!t)
+		return eseal_errorf(c->err, ENOMEM, "out of memory");
+	for (i = 0; i < c->table_size; i++) {
+		uint32_t v = c->xref_table[i];
+		size_t slot;
+
+		if (!v)
+			continue;
+		slot = c->xrefs[v - 1].hash & (size - 1);
+		while (t[slot])
+			slot = (slot + 1) & (size - 1);
+		t[slot] = v;
+	}
+	free(c->xref_table);
+	c->xref_table = t;
+	c->table_size = size;
+	return 0;
+}
+
+/*
+ * Record occurrence i (xattr x): find the first equal occurrence through
+ * the hash table (comparing contents, so hash collisions do no harm) and
+ * count it, or make i the first of its kind.
+ */
+static int add_occurrence(struct ew_ctx *c, struct rep_cache *rc,
+			  const uint32_t *starts, uint32_t n_starts,
+			  const struct ew_xattr *x, uint32_t i)
+{
+	struct ew_xref *xr = &c->xrefs[i];
+	size_t slot;
 	int ret;
 
-	*count = 0;
-	for (i = a; i < b; i++) {
-		struct ew_xref *x = &c->xrefs[perm[i]];
-
-		if (done[i - a])
-			continue;
-		if (*count) {
-			ret = ew_xattrs_build(c, x->ino, &c->xl2);
-			if (ret)
-				return ret;
-			if (!xattr_equal(rep, &c->xl2.items[x->idx]))
-				continue;
-		} else {
-			ret = ew_xattrs_build(c, x->ino, &c->xl);
-			if (ret)
-				return ret;
-			*rep = c->xl.items[x->idx];
-		}
-		done[i - a] = 1;
-		(*count)++;
+	if (2 * (c->n_xrefs + 1) > c->table_size) {
+		ret = grow_table(c);
+		if (ret)
+			return ret;
 	}
+	xr->hash = xattr_hash(x);
+	for (slot = xr->hash & (c->table_size - 1); c->xref_table[slot];
+	     slot = (slot + 1) & (c->table_size - 1)) {
+		uint32_t r = c->xref_table[slot] - 1;
+		const struct ew_xattr *rx;
+
+		if (c->xrefs[r].hash != xr->hash)
+			continue;
+		ret = rep_xattr(c, rc, starts, n_starts, r, &rx);
+		if (ret)
+			return ret;
+		if (xattr_equal(rx, x)) {
+			xr->rep = r;
+			xr->sid = 0;
+			c->xrefs[r].sid++;
+			return 0;
+		}
+	}
+	c->xref_table[slot] = i + 1;
+	xr->rep = i;
+	xr->sid = 1;
 	return 0;
 }
 
 /*
- * Decide which xattrs are shared (those used by more than one inode), in
- * which order they are stored, and record for every occurrence its shared
- * index (or EW_NOT_SHARED) in c->xrefs.  Also sets c->has_acl.
+ * Decide which xattrs are shared (those used more than once), in which
+ * order they are stored, and record for every occurrence its shared index
+ * (or EW_NOT_SHARED) in c->xrefs.  Also sets c->has_acl.
  */
 int ew_xattrs_share(struct ew_ctx *c)
 {
-	size_t xcap = 0, scap = 0, a, b, i, n_groups = 0;
-	uint32_t *perm = NULL, *g2s = NULL;
-	uint8_t *done = NULL;
-	size_t done_cap = 0;
-	uint32_t ino;
+	struct rep_cache rc = { 0 };
+	size_t xcap = 0, scap = 0, i;
+	uint32_t *starts, ino;
 	int ret = 0;
 
+	memset(rc.ino, 0xff, sizeof(rc.ino));
+	starts = malloc(((size_t)c->n_inodes + 1) * sizeof(*starts));
+	if (!starts)
+		return eseal_errorf(c->err, ENOMEM, "out of memory");
 	for (ino = 0; ino < c->n_inodes; ino++) {
 		ret = ew_xattrs_build(c, ino, &c->xl);
 		if (ret)
-			return ret;
-		for (i = 0; i < c->xl.n; i++) {
-			const struct ew_xattr *x = &c->xl.items[i];
-
-			if (strcmp(x->key, "system.posix_acl_access") == 0 ||
-			    strcmp(x->key, "system.posix_acl_default") == 0)
-				c->has_acl = true;
-			ret = add_xref(c, &xcap, ino, i, xattr_hash(x));
-			if (ret)
-				return ret;
+			goto out;
+		starts[ino] = c->n_xrefs;
+		if (c->n_xrefs + c->xl.n >= UINT32_MAX) {
+			ret = eseal_errorf(c->err, EFBIG, "too many xattrs");
+			goto out;
 		}
-	}
-	if (c->n_xrefs > UINT32_MAX)
-		return eseal_errorf(c->err, EFBIG, "too many xattrs");
-	if (!c->n_xrefs)
-		return 0;
+		if (c->n_xrefs + c->xl.n > xcap) {
+			size_t ncap = MAX(2 * xcap, c->n_xrefs + c->xl.n + 1024);
+			struct ew_xref *x = realloc(c->xrefs, ncap * sizeof(*x));
 
-	perm = malloc(c->n_xrefs * sizeof(*perm));
-	if (!perm)
-		return eseal_errorf(c->err, ENOMEM, "out of memory");
-	for (i = 0; i < c->n_xrefs; i++)
-		perm[i] = i;
-	qsort_r(perm, c->n_xrefs, sizeof(*perm), xref_cmp, c->xrefs);
-
-	for (a = 0; a < c->n_xrefs; a = b) {
-		uint64_t h = c->xrefs[perm[a]].hash;
-		size_t left;
-
-		for (b = a + 1; b < c->n_xrefs && c->xrefs[perm[b]].hash == h;)
-			b++;
-		if (b - a == 1) {
-			c->xrefs[perm[a]].hash = EW_NOT_SHARED;
-			continue;
-		}
-		if (b - a > done_cap) {
-			uint8_t *d = realloc(done, b - a);
-
-			if (!d) {
+			if (!x) {
 				ret = eseal_errorf(c->err, ENOMEM,
 						   "out of memory");
 				goto out;
 			}
-			done = d;
-			done_cap = b - a;
+			c->xrefs = x;
+			xcap = ncap;
 		}
-		memset(done, 0, b - a);
-		/* one group per distinct xattr among equal hashes */
-		for (left = b - a; left;) {
-			struct ew_xattr rep = { 0 };
-			size_t count, j;
-			uint64_t g = EW_NOT_SHARED;
+		for (i = 0; i < c->xl.n; i++) {
+			const struct ew_xattr *x = &c->xl.items[i];
 
-			ret = mark_group(c, perm, a, b, done, &count, &rep);
+			if (x->index == EROFS_XATTR_INDEX_POSIX_ACL_ACCESS ||
+			    x->index == EROFS_XATTR_INDEX_POSIX_ACL_DEFAULT) {
+				if (x->key_len == x->prefix_len)
+					c->has_acl = true;
+			}
+			ret = add_occurrence(c, &rc, starts, ino + 1, x,
+					     c->n_xrefs);
 			if (ret)
 				goto out;
-			left -= count;
-			if (count > 1) {
-				ret = add_shared(c, &scap, &rep);
-				if (ret)
-					goto out;
-				g = n_groups++;
-			}
-			/* done[] == 1 marks this round's members */
-			for (j = a; j < b; j++) {
-				if (done[j - a] == 1) {
-					c->xrefs[perm[j]].hash = g;
-					done[j - a] = 2;
-				}
-			}
+			c->n_xrefs++;
 		}
 	}
 
+	/* the shared ones, in composefs' order */
+	for (i = 0; i < c->n_xrefs; i++) {
+		const struct ew_xattr *x;
+
+		if (c->xrefs[i].rep != i || c->xrefs[i].sid < 2)
+			continue;
+		ret = rep_xattr(c, &rc, starts, c->n_inodes, i, &x);
+		if (!ret)
+			ret = add_shared(c, &scap, x, i);
+		if (ret)
+			goto out;
+	}
 	if (c->n_shared > 1)
 		qsort(c->shared, c->n_shared, sizeof(*c->shared), shared_cmp);
-	g2s = malloc((c->n_shared + 1) * sizeof(*g2s));
-	if (!g2s) {
-		ret = eseal_errorf(c->err, ENOMEM, "out of memory");
-		goto out;
+	for (i = 0; i < c->n_xrefs; i++) {
+		if (c->xrefs[i].rep == i)
+			c->xrefs[i].sid = EW_NOT_SHARED;
 	}
 	c->shared_size = 0;
 	for (i = 0; i < c->n_shared; i++) {
 		struct ew_shared *s = &c->shared[i];
 
-		g2s[s->group] = i;
+		c->xrefs[s->rep].sid = i;
 		s->offset = c->shared_size;
 		c->shared_size += erofs_xattr_entry_size(
 			strlen(s->key) - s->prefix_len, s->value_len);
 	}
-	for (i = 0; i < c->n_xrefs; i++) {
-		if (c->xrefs[i].hash != EW_NOT_SHARED)
-			c->xrefs[i].hash = g2s[c->xrefs[i].hash];
-	}
+	for (i = 0; i < c->n_xrefs; i++)
+		c->xrefs[i].sid = c->xrefs[c->xrefs[i].rep].sid;
 out:
-	free(g2s);
-	free(done);
-	free(perm);
+	free(c->xref_table);
+	c->xref_table = NULL;
+	c->table_size = 0;
+	free(starts);
+	rep_cache_free(&rc);
 	return ret;
 }
