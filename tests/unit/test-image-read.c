@@ -476,6 +476,86 @@ static void round_trips(struct image *seed)
 	}
 }
 
+/* ---- limits: nesting depth, memory budget -------------------------------- */
+
+static struct eseal_node *add(struct eseal_tree *t, struct eseal_node *parent,
+			      const char *name, uint32_t mode)
+{
+	struct eseal_node *n = eseal_node_new(t, mode);
+	struct eseal_error err;
+
+	if (!n || eseal_node_add_child(t, parent, n, name, strlen(name), &err))
+		abort();
+	return n;
+}
+
+/* A chain of depth nested directories "d/d/d/..." */
+static int load_nested(unsigned int depth, struct eseal_error *err)
+{
+	struct eseal_tree *t = eseal_tree_new(), *back = NULL;
+	struct eseal_node *n = eseal_node_new(t, S_IFDIR | 0755);
+	struct image img;
+	unsigned int i;
+	int ret;
+
+	eseal_tree_set_root(t, n, err);
+	for (i = 0; i < depth; i++)
+		n = add(t, n, "d", S_IFDIR | 0755);
+	ret = write_image(t, 0, &img, err);
+	eseal_tree_free(t);
+	if (ret)
+		return ret;
+	ret = eseal_tree_from_image(img.buf, img.len, &back, err);
+	eseal_tree_free(back);
+	free(img.buf);
+	return ret;
+}
+
+static void test_limits(void)
+{
+	struct eseal_tree *t = eseal_tree_new(), *back = NULL;
+	struct eseal_node *root = eseal_node_new(t, S_IFDIR | 0755);
+	struct eseal_error err = { 0 };
+	static uint8_t value[30000];
+	struct image img;
+	char name[32];
+	int i, ret;
+
+	ret = load_nested(4000, &err);
+	CHECK(ret == 0, "4000 nested directories load (%s)", ret ? err.msg : "ok");
+	ret = load_nested(5000, &err);
+	CHECK(ret == -ELOOP && strstr(err.msg, "deeper"),
+	      "5000 nested directories are refused: %.80s", err.msg);
+
+	/*
+	 * 6000 files share one 30 kB xattr: a small image whose tree would
+	 * need 180 MB; the reader must stop at its budget, not allocate it.
+	 */
+	memset(value, 'v', sizeof(value));
+	eseal_tree_set_root(t, root, &err);
+	for (i = 0; i < 6000; i++) {
+		struct eseal_node *n;
+
+		snprintf(name, sizeof(name), "f%d", i);
+		n = add(t, root, name, S_IFREG | 0644);
+		if (eseal_node_set_xattr(t, n, "user.big", value,
+					 sizeof(value), &err))
+			abort();
+	}
+	ret = write_image(t, 0, &img, &err);
+	eseal_tree_free(t);
+	CHECK(ret == 0, "an image with a widely shared xattr is written (%s)",
+	      ret ? err.msg : "ok");
+	if (ret)
+		return;
+	ret = eseal_tree_from_image(img.buf, img.len, &back, &err);
+	CHECK(ret == -EFBIG && !back,
+	      "a %zu-byte image expanding to 180 MB is refused: %s", img.len,
+	      err.msg);
+	eseal_tree_free(back);
+	free(img.buf);
+}
+
 /* ---- seeds from mkfs.erofs ----------------------------------------------- */
 
 static bool make_tree(void)
@@ -505,6 +585,7 @@ int main(void)
 	CHECK(try_load((const uint8_t *)"", 0, &err) == -EINVAL && err.msg[0],
 	      "an empty buffer is refused: %s", err.msg);
 
+	test_limits();
 	img.buf = NULL;
 	round_trips(&img);
 	if (img.buf) {
