@@ -19,6 +19,20 @@ int cmd_info(int argc, char **argv);
 
 /* sign/ */
 int cmd_digest(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_keyring(int argc, char **argv);
+/* exit codes of verify (EXIT_USAGE is 2) */
+#define EXIT_BAD_SIGNATURE 1
+#define EXIT_UNTRUSTED 3
+#define EXIT_NO_INPUT 4
+/* sign/util.c: a secret from a file's first line or an environment variable */
+int sign_secret_read(const char *file, const char *env, char **out,
+		     struct eseal_error *err);
+void sign_secret_free(char *s);
+/* the fs-verity digest of the file at path */
+int sign_image_digest(const char *path, int alg, struct eseal_digest *d,
+		      struct eseal_error *err);
 
 /* mount/ */
 int cmd_mount(int argc, char **argv);

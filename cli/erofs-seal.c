@@ -27,6 +27,9 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "inspect images (ls, dump, objects, ...)" },
 	/* trust side (sign/) */
 	{ "digest", cmd_digest, "print fs-verity digests of files" },
+	{ "sign", cmd_sign, "sign an image's fs-verity digest (PKCS#7)" },
+	{ "verify", cmd_verify, "verify an image's signature" },
+	{ "keyring", cmd_keyring, "add, list, restrict kernel keyring certificates" },
 	/* mounting (mount/) */
 	{ "mount", cmd_mount, "mount a signed image as a verified overlay" },
 	{ "umount", cmd_umount, "unmount an overlay made by mount" },

@@ -143,7 +143,8 @@ struct eseal_store_opts {
 	const char *store_dir;		/* object store, or NULL to only hash */
 	int hash_alg;			/* ESEAL_HASH_*, 0 = sha256 */
 	unsigned int threads;		/* 0 = online CPUs */
-	size_t inline_max;		/* files up to this size are inlined */
+	size_t inline_max;		/* files up to this size are inlined;
+					   0 = 64, as mkcomposefs */
 	eseal_progress_fn progress;	/* may be NULL */
 	void *progress_arg;
 };
@@ -160,7 +161,12 @@ struct eseal_store_stats {
 /*
  * For every regular file that came from a directory scan: compute its
  * fs-verity digest, inline it if small, else set its payload to the object
- * path "xx/<hex>" and (with a store_dir) publish the object.
+ * path "xx/<hex>" and (with a store_dir, created if missing) publish the
+ * object.  As mkcomposefs: empty files get no digest, payload or content;
+ * inlined files (1..inline_max bytes) get all three and no object.  The
+ * node's size becomes the number of bytes hashed.  The result is the same
+ * for any thread count; progress is called on the calling thread at most
+ * about 10 times a second, and once at the end.
  */
 ESEAL_API int eseal_tree_store_objects(struct eseal_tree *tree,
 				       const struct eseal_store_opts *opts,
@@ -196,7 +202,157 @@ ESEAL_API int eseal_list_write(struct eseal_tree *tree, FILE *f,
 
 /* ---- signatures (lib/pkcs7.c; sign/ commands) --------------------------- */
 
+/*
+ * What is signed is the kernel's struct fsverity_formatted_digest over an
+ * image's fs-verity digest: "FSVerity", le16 algorithm id, le16 digest
+ * size, digest.  A signature is a detached DER PKCS#7 SignedData, the form
+ * the kernel's verify_pkcs7_signature() and `fsverity sign` use.
+ */
+#define ESEAL_FORMATTED_DIGEST_MAX (12 + ESEAL_DIGEST_MAX)
+/* Largest signature accepted (the kernel's cap on an fsconfig blob). */
+#define ESEAL_SIG_MAX (1u << 20)
+
+/* Fill buf with the formatted digest; returns its length, 0 on a bad alg. */
+ESEAL_API size_t eseal_formatted_digest(const struct eseal_digest *d,
+					uint8_t buf[ESEAL_FORMATTED_DIGEST_MAX]);
+
+/* A private key and its certificate, ready to sign. */
+struct eseal_signer;
+
+struct eseal_signer_opts {
+	const char *key;	/* PEM/DER key file, or a "pkcs11:" URI */
+	const char *cert;	/* PEM/DER certificate file */
+	/*
+	 * Passphrase of an encrypted key file, or the PIN of a token (a URI's
+	 * pin-value= or pin-source= wins); NULL for none.
+	 */
+	const char *passphrase;
+	/* PKCS#11 module; NULL: the URI's module-path= or p11-kit's proxy */
+	const char *pkcs11_module;
+};
+
+/*
+ * Load key and certificate; refuses keys the kernel would reject (RSA-PSS,
+ * Ed25519, other curves) and a certificate that does not match the key.
+ */
+ESEAL_API int eseal_signer_open(const struct eseal_signer_opts *opts,
+				struct eseal_signer **out,
+				struct eseal_error *err);
+ESEAL_API void eseal_signer_free(struct eseal_signer *s);
+
+/*
+ * Sign a digest: PKCS#7 SignedData, detached, no authenticated attributes,
+ * no certificates, signer by issuer and serial, the digest's hash
+ * algorithm (sha256/sha512).  *sig is malloc'd; free() it.
+ */
+ESEAL_API int eseal_sign_digest(struct eseal_signer *s,
+				const struct eseal_digest *d, uint8_t **sig,
+				size_t *sig_len, struct eseal_error *err);
+
+/*
+ * What a verifier trusts.  Two models, like the kernel's:
+ *  - pinned certificates (eseal_trust_add_certs): a signer is trusted when
+ *    its issuer and serial name one of them, as a key in the kernel's
+ *    keyring; no chain, no validity period (the kernel checks neither);
+ *  - CA bundles (eseal_trust_add_ca): a signer's certificate (from the
+ *    pinned ones, the bundle or the signature) must chain to one of them
+ *    at the current time, with keyUsage allowing digitalSignature.
+ * With both, pinned certificates only supply signer certificates and must
+ * chain to a CA too.
+ */
+struct eseal_trust;
+
+ESEAL_API int eseal_trust_new(struct eseal_trust **out,
+			      struct eseal_error *err);
+ESEAL_API void eseal_trust_free(struct eseal_trust *t);
+/* A file of one DER or one or more PEM certificates. */
+ESEAL_API int eseal_trust_add_certs(struct eseal_trust *t, const char *path,
+				    struct eseal_error *err);
+ESEAL_API int eseal_trust_add_certs_mem(struct eseal_trust *t,
+					const void *buf, size_t len,
+					const char *name,
+					struct eseal_error *err);
+ESEAL_API int eseal_trust_add_ca(struct eseal_trust *t, const char *path,
+				 struct eseal_error *err);
+
+/* About a verified signature (or as far as verification got). */
+struct eseal_sig_info {
+	char signer[256];	/* subject of the signer's certificate */
+	char issuer[256];	/* issuer, as named in the signature */
+	char serial[132];	/* serial number, hex */
+	char key[32];		/* "RSA-3072", "ECDSA-P256", ... */
+	char hash[16];		/* PKCS#7 digest algorithm, "sha256" */
+	unsigned int n_signers;
+	bool authattrs;		/* the signer used authenticated attributes */
+};
+
+/*
+ * Verify sig over digest d with the kernel's acceptance rules (see
+ * docs/signing.md).  Returns 0 when the signature is valid and trusted.
+ * Errors, by class (eseal_verify_class()):
+ *   bad signature:     -EBADMSG (malformed, or a form the kernel rejects),
+ *                      -ENOPKG (an algorithm the kernel lacks),
+ *                      -EKEYREJECTED (does not match the digest)
+ *   untrusted signer:  -ENOKEY (no signer is trusted),
+ *                      -EKEYEXPIRED (certificate chain fails, e.g. expired)
+ *   other:             -ENOMEM, -EINVAL (bad arguments), ...
+ * info may be NULL.
+ */
+ESEAL_API int eseal_verify_digest(const struct eseal_trust *t,
+				  const struct eseal_digest *d,
+				  const void *sig, size_t sig_len,
+				  struct eseal_sig_info *info,
+				  struct eseal_error *err);
+
+enum eseal_verify_class {
+	ESEAL_VERIFY_OK = 0,
+	ESEAL_VERIFY_BAD,	/* bad signature */
+	ESEAL_VERIFY_UNTRUSTED,	/* valid or not, no trusted signer */
+	ESEAL_VERIFY_ERROR,	/* anything else: memory, input */
+};
+ESEAL_API enum eseal_verify_class eseal_verify_class(int ret);
+
+/* Read a signature file (at most ESEAL_SIG_MAX bytes); free() *buf. */
+ESEAL_API int eseal_signature_read(const char *path, uint8_t **buf,
+				   size_t *len, struct eseal_error *err);
+
 /* ---- keyrings (lib/keyring.c) ------------------------------------------ */
+
+/*
+ * Kernel keyrings through libkeyutils.  A keyring is named by its
+ * description (".erofs", ".fs-verity", or one of the caller's), a serial
+ * number, or "@s", "@u", "@us", "@p", "@t" for the special keyrings.
+ */
+ESEAL_API int eseal_keyring_find(const char *name, int32_t *serial,
+				 struct eseal_error *err);
+
+/*
+ * Add a certificate (one DER or PEM certificate, as a buffer) to a keyring
+ * as an "asymmetric" key; *key gets the new key's serial (may be NULL).
+ * The certificate's key must be one the kernel can use.
+ */
+ESEAL_API int eseal_keyring_add_cert(int32_t keyring, const void *cert,
+				     size_t len, const char *name,
+				     int32_t *key, struct eseal_error *err);
+
+struct eseal_key_info {
+	int32_t serial;
+	char type[32];
+	char description[256];
+};
+
+/* The keys linked into a keyring; free() *keys. */
+ESEAL_API int eseal_keyring_list(int32_t keyring,
+				 struct eseal_key_info **keys, size_t *n,
+				 struct eseal_error *err);
+
+/*
+ * Restrict a keyring: restriction NULL locks it (no key can be added any
+ * more); otherwise an "asymmetric" restriction such as "builtin_trusted",
+ * "builtin_and_secondary_trusted" or "key_or_keyring:<serial>[:chain]".
+ */
+ESEAL_API int eseal_keyring_restrict(int32_t keyring, const char *restriction,
+				     struct eseal_error *err);
 
 /* ---- mounting (lib/mount.c; mount/ commands) ---------------------------- */
 
