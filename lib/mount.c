@@ -32,25 +32,9 @@
 #include <unistd.h>
 
 #include "erofs_fs.h"
-#include "mount-sys.h"
-#include "internal.h"
+#include "mount.h"
 
-#define OVERLAY_SOURCE "erofs-seal"
 #define REQUIRE_SIG_SYSCTL "/proc/sys/fs/erofs/require_signatures"
-
-struct mstate {
-	const struct eseal_mount_opts *o;
-	struct eseal_mount_result *res;
-	struct eseal_mount_features feat;
-	const char *image;		/* as given, for messages */
-	char target[PATH_MAX];		/* mount point, resolved */
-	char **basedirs;		/* resolved object stores */
-	size_t n_basedirs;
-	const char *rundir, *privdir;
-	int fd;				/* the file EROFS will read */
-	bool require_sig;
-	bool layer_dir, layer_mounted;
-};
 
 /* ---- feature detection ------------------------------------------------ */
 
@@ -132,8 +116,6 @@ static int check_dir(const char *what, const char *path, char *out,
  * support fs-verity.  A directory gives ENODATA on such a filesystem, and
  * EOPNOTSUPP/ENOTTY where the kernel or the filesystem lacks it.
  */
-static int measure_verity(int fd, struct eseal_digest *d);
-
 static bool store_has_verity(const char *dir)
 {
 	struct eseal_digest d;
@@ -142,7 +124,7 @@ static bool store_has_verity(const char *dir)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	r = measure_verity(fd, &d);
+	r = eseal_mount_measure(fd, &d);
 	close(fd);
 	return r != -EOPNOTSUPP && r != -ENOTTY && r != -EINVAL;
 }
@@ -159,9 +141,9 @@ static int check_opts(struct mstate *s, struct eseal_error *err)
 	if (!o->n_basedirs)
 		return eseal_errorf(err, EINVAL,
 				    "object store: no --basedir given");
-	if (o->signature && !o->cert && !o->keyring)
+	if ((o->cert || o->ca || o->keyring) && !o->signature)
 		return eseal_errorf(err, EINVAL,
-				    "certificate: a signature needs --cert or --keyring to check it against");
+				    "signature: --cert, --ca and --keyring need --signature");
 	r = check_dir("mount point", s->target, s->target, err);
 	if (r)
 		return r;
@@ -257,200 +239,6 @@ static int open_image(struct mstate *s, struct eseal_error *err)
 	return 0;
 }
 
-/* FS_IOC_MEASURE_VERITY: 0, or -errno (-ENODATA: no verity on the file) */
-static int measure_verity(int fd, struct eseal_digest *d)
-{
-	_Alignas(struct fsverity_digest) uint8_t
-		buf[sizeof(struct fsverity_digest) + ESEAL_DIGEST_MAX];
-	struct fsverity_digest *m = (struct fsverity_digest *)buf;
-
-	memset(buf, 0, sizeof(buf));
-	m->digest_size = ESEAL_DIGEST_MAX;
-	if (ioctl(fd, FS_IOC_MEASURE_VERITY, m))
-		return -errno;
-	if (m->digest_size > ESEAL_DIGEST_MAX || !m->digest_algorithm)
-		return -EINVAL;
-	memset(d, 0, sizeof(*d));
-	d->alg = (uint8_t)m->digest_algorithm;
-	d->size = (uint8_t)m->digest_size;
-	memcpy(d->bytes, m->digest, m->digest_size);
-	return 0;
-}
-
-/*
- * Make dir (and missing parents) and check that it belongs to us and that
- * nobody else can change it (the run directory: mode & 022 == 0) or even
- * look into it (the private directory: mode & 077 == 0).
- */
-static int make_own_dir(const char *what, const char *dir, mode_t deny,
-			struct eseal_error *err)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	char *p, c;
-
-	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
-		return eseal_errorf(err, ENAMETOOLONG, "%s %s", what, dir);
-	for (p = path + 1;; p++) {
-		if (*p != '/' && *p)
-			continue;
-		c = *p;
-		*p = '\0';
-		if (mkdir(path, c ? 0755 : 0777 & ~deny) && errno != EEXIST)
-			return eseal_syserrorf(err, errno, "%s %s", what,
-					       path);
-		*p = c;
-		if (!c)
-			break;
-	}
-	if (lstat(dir, &st))
-		return eseal_syserrorf(err, errno, "%s %s", what, dir);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & deny))
-		return eseal_errorf(err, EPERM,
-				    "%s %s: must be a directory owned by uid %u with mode %s",
-				    what, dir, (unsigned int)geteuid(),
-				    deny == 077 ? "0700" : "0755 or stricter");
-	return 0;
-}
-
-/*
- * Copy the image into an unnamed file in the private directory and make
- * s->fd a read-only descriptor of it.  Once this process closes it, only
- * the kernel's EROFS mount holds the copy; nobody can reach it by path.
- */
-static int make_private_copy(struct mstate *s, struct eseal_error *err)
-{
-	char path[PATH_MAX], proc[64];
-	int wfd, rfd, r, e;
-	ssize_t n;
-	off_t off = 0;
-	char buf[65536];
-
-	r = make_own_dir("private directory", s->privdir, 077, err);
-	if (r)
-		return r;
-	wfd = open(s->privdir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0400);
-	if (wfd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
-		snprintf(path, sizeof(path), "%s/copy.XXXXXX", s->privdir);
-		wfd = mkostemp(path, O_CLOEXEC);
-		if (wfd >= 0)
-			unlink(path);
-	}
-	if (wfd < 0)
-		return eseal_syserrorf(err, errno,
-				       "private copy in %s", s->privdir);
-	for (;;) {
-		n = copy_file_range(s->fd, &off, wfd, NULL, 1 << 30, 0);
-		if (n > 0)
-			continue;
-		if (n == 0)
-			break;
-		if (errno != EXDEV && errno != EINVAL && errno != ENOSYS &&
-		    errno != EOPNOTSUPP) {
-			e = errno;
-			goto fail;
-		}
-		/* no in-kernel copy here: read and write */
-		while ((n = pread(s->fd, buf, sizeof(buf), off)) > 0) {
-			if (write(wfd, buf, (size_t)n) != n) {
-				e = errno ? errno : EIO;
-				goto fail;
-			}
-			off += n;
-		}
-		if (n < 0) {
-			e = errno;
-			goto fail;
-		}
-		break;
-	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", wfd);
-	rfd = open(proc, O_RDONLY | O_CLOEXEC);
-	if (rfd < 0) {
-		e = errno;
-		goto fail;
-	}
-	close(wfd);
-	close(s->fd);
-	s->fd = rfd;
-	return 0;
-fail:
-	close(wfd);
-	return eseal_syserrorf(err, e, "private copy of %s in %s", s->image,
-			       s->privdir);
-}
-
-/* ---- verification ------------------------------------------------------ */
-
-static int check_pin(struct mstate *s, struct eseal_error *err)
-{
-	const struct eseal_digest *pin = s->o->digest, *d = &s->res->digest;
-	char want[2 * ESEAL_DIGEST_MAX + 1], got[2 * ESEAL_DIGEST_MAX + 1];
-
-	if (!pin)
-		return 0;
-	if (pin->alg != d->alg || pin->size != d->size ||
-	    memcmp(pin->bytes, d->bytes, d->size)) {
-		eseal_digest_hex(pin, want);
-		eseal_digest_hex(d, got);
-		return eseal_errorf(err, EKEYREJECTED,
-				    "digest mismatch: image %s has %s:%s, --digest wants %s:%s",
-				    s->image, eseal_hash_name(d->alg) ?: "?",
-				    got, eseal_hash_name(pin->alg) ?: "?",
-				    want);
-	}
-	s->res->digest_pinned = true;
-	return 0;
-}
-
-static int check_signature(struct mstate *s, struct eseal_error *err)
-{
-	if (!s->o->signature)
-		return 0;
-	return eseal_errorf(err, EOPNOTSUPP,
-			    "signature: checking signatures needs the signing library, which this build lacks");
-}
-
-/*
- * Find the digest of the file EROFS will read, choosing the mode, and
- * check the pin and the signature against it.
- */
-static int verify_image(struct mstate *s, struct eseal_error *err)
-{
-	struct eseal_mount_result *res = s->res;
-	unsigned int fl = s->o->flags;
-	int alg = s->o->digest ? s->o->digest->alg : ESEAL_HASH_SHA256;
-	int r;
-
-	r = (fl & ESEAL_MOUNT_NO_FSVERITY) ? -ENODATA :
-					     measure_verity(s->fd, &res->digest);
-	if (r == 0) {
-		res->mode = s->feat.erofs_signature &&
-					    !(fl & ESEAL_MOUNT_NO_KERNEL_VERIFY) ?
-				    ESEAL_MOUNT_MODE_KERNEL :
-				    ESEAL_MOUNT_MODE_FSVERITY;
-	} else {
-		res->mode = ESEAL_MOUNT_MODE_COPY;
-		r = make_private_copy(s, err);
-		if (r)
-			return r;
-		r = eseal_fsverity_digest_fd(s->fd, s->image, alg,
-					     &res->digest, err);
-		if (r)
-			return eseal_error_prefix(err, "image digest");
-	}
-	res->have_digest = true;
-	r = check_pin(s, err);
-	if (r)
-		return r;
-	r = check_signature(s, err);
-	if (r)
-		return r;
-	res->signature_checked = !!s->o->signature;
-	return 0;
-}
-
 /* ---- mounting ---------------------------------------------------------- */
 
 static int kernel_refusal(struct mstate *s, int e, const char *log,
@@ -490,7 +278,7 @@ static int mount_layer(struct mstate *s, struct eseal_error *err)
 	const struct eseal_mnt *m;
 	int fsfd, mfd, r, e;
 
-	r = make_own_dir("run directory", s->rundir, 022, err);
+	r = eseal_mount_make_dir("run directory", s->rundir, 022, err);
 	if (r)
 		return r;
 	if (snprintf(res->layer, sizeof(res->layer), "%s/XXXXXX",
@@ -561,123 +349,6 @@ static int mount_layer(struct mstate *s, struct eseal_error *err)
 	return 0;
 }
 
-static int mount_overlay_new(struct mstate *s, struct eseal_error *err)
-{
-	const struct eseal_mount_opts *o = s->o;
-	bool ro = !o->upperdir || (o->flags & ESEAL_MOUNT_READ_ONLY);
-	int fsfd, mfd, r = 0, e;
-	char log[512];
-	size_t i;
-
-	fsfd = eseal_fsopen("overlay", FSOPEN_CLOEXEC);
-	if (fsfd < 0)
-		return eseal_syserrorf(err, errno, "fsopen(overlay)");
-	r = eseal_fsconfig_str(fsfd, "overlay", "source", OVERLAY_SOURCE, err);
-	if (!r && eseal_fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+",
-				 s->res->layer, 0)) {
-		/* a kernel without lowerdir+ (before 6.7) */
-		r = errno == EINVAL ? -ENOSYS :
-				      eseal_syserrorf(err, errno,
-						      "overlay option lowerdir+");
-	}
-	for (i = 0; !r && i < s->n_basedirs; i++)
-		r = eseal_fsconfig_str(fsfd, "overlay", "datadir+",
-				       s->basedirs[i], err);
-	if (!r)
-		r = eseal_fsconfig_str(fsfd, "overlay", "metacopy", "on", err);
-	if (!r)
-		r = eseal_fsconfig_str(fsfd, "overlay", "redirect_dir",
-				       o->upperdir ? "on" : "follow", err);
-	if (!r && s->res->data_verity)
-		r = eseal_fsconfig_str(fsfd, "overlay", "verity", "require",
-				       err);
-	if (!r && o->upperdir)
-		r = eseal_fsconfig_str(fsfd, "overlay", "upperdir",
-				       o->upperdir, err);
-	if (!r && o->workdir)
-		r = eseal_fsconfig_str(fsfd, "overlay", "workdir", o->workdir,
-				       err);
-	if (!r && eseal_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0)) {
-		e = errno;
-		eseal_fs_log(fsfd, log, sizeof(log));
-		r = eseal_syserrorf(err, e, "mount overlay%s%s%s",
-				    log[0] ? " (kernel: " : "", log,
-				    log[0] ? ")" : "");
-	}
-	if (r) {
-		close(fsfd);
-		return r;
-	}
-	mfd = eseal_fsmount(fsfd, FSMOUNT_CLOEXEC, ro ? MOUNT_ATTR_RDONLY : 0);
-	e = errno;
-	close(fsfd);
-	if (mfd < 0)
-		return eseal_syserrorf(err, e, "fsmount(overlay)");
-	r = eseal_move_mount(mfd, "", AT_FDCWD, s->target,
-			     MOVE_MOUNT_F_EMPTY_PATH);
-	e = errno;
-	close(mfd);
-	if (r)
-		return eseal_syserrorf(err, e, "move_mount(overlay, %s)",
-				       s->target);
-	return 0;
-}
-
-/* Paths go into a comma and colon separated string: refuse what breaks it */
-static int legacy_path(const char *what, const char *p,
-		       struct eseal_error *err)
-{
-	if (strpbrk(p, ",:\\"))
-		return eseal_errorf(err, EINVAL,
-				    "%s %s: ',', ':' or '\\' in a path cannot be passed to this kernel's overlayfs",
-				    what, p);
-	return 0;
-}
-
-/* Kernels before 6.7: "lowerdir=LAYER::STORE1::STORE2" through mount(2) */
-static int mount_overlay_legacy(struct mstate *s, struct eseal_error *err)
-{
-	const struct eseal_mount_opts *o = s->o;
-	bool ro = !o->upperdir || (o->flags & ESEAL_MOUNT_READ_ONLY);
-	size_t len = 256 + strlen(s->res->layer), i;
-	char *opts, *p;
-	int r;
-
-	for (i = 0; i < s->n_basedirs; i++) {
-		r = legacy_path("object store", s->basedirs[i], err);
-		if (r)
-			return r;
-		len += strlen(s->basedirs[i]) + 2;
-	}
-	if (o->upperdir) {
-		r = legacy_path("upper directory", o->upperdir, err);
-		if (!r)
-			r = legacy_path("work directory", o->workdir, err);
-		if (r)
-			return r;
-		len += strlen(o->upperdir) + strlen(o->workdir);
-	}
-	opts = malloc(len);
-	if (!opts)
-		return eseal_syserrorf(err, ENOMEM, "overlay options");
-	p = opts + sprintf(opts, "lowerdir=%s", s->res->layer);
-	for (i = 0; i < s->n_basedirs; i++)
-		p += sprintf(p, "::%s", s->basedirs[i]);
-	p += sprintf(p, ",metacopy=on,redirect_dir=%s%s",
-		     o->upperdir ? "on" : "follow",
-		     s->res->data_verity ? ",verity=require" : "");
-	if (o->upperdir)
-		sprintf(p, ",upperdir=%s,workdir=%s", o->upperdir, o->workdir);
-	r = mount(OVERLAY_SOURCE, s->target, "overlay", ro ? MS_RDONLY : 0,
-		  opts);
-	if (r)
-		r = eseal_syserrorf(err, errno, "mount overlay (%s)", opts);
-	free(opts);
-	if (!r)
-		s->res->legacy_overlay = true;
-	return r;
-}
-
 static void undo(struct mstate *s)
 {
 	if (s->layer_mounted && umount2(s->res->layer, MNT_DETACH) == 0)
@@ -734,19 +405,18 @@ int eseal_mount(const char *image, const char *mountpoint,
 	if (!r)
 		r = open_image(&s, err);
 	if (!r)
-		r = verify_image(&s, err);
+		r = eseal_mount_verify(&s, err);
 	if (!r)
 		r = mount_layer(&s, err);
-	if (!r) {
-		r = s.feat.overlay_append ? mount_overlay_new(&s, err) :
-					    -ENOSYS;
-		if (r == -ENOSYS)
-			r = mount_overlay_legacy(&s, err);
-	}
-	if (r)
+	if (!r)
+		r = eseal_mount_overlay(&s, err);
+	if (r) {
 		undo(&s);
-	else
+	} else {
 		res->missing = missing(&s);
+		snprintf(res->mountpoint, sizeof(res->mountpoint), "%s",
+			 s.target);
+	}
 	if (s.fd >= 0)
 		close(s.fd);
 	for (i = 0; i < s.n_basedirs; i++)

@@ -445,7 +445,7 @@ static int load_key_pkcs11(struct eseal_signer *s,
 	if (!e) {
 		ret = eseal_errorf(err, ENOPKG,
 				   "%s: OpenSSL's pkcs11 engine is not available (Debian: libengine-pkcs11-openssl)",
-				   o->key);
+				   u.uri);
 		eseal_openssl_error(err);
 		goto out;
 	}
@@ -455,16 +455,17 @@ static int load_key_pkcs11(struct eseal_signer *s,
 		ENGINE_free(e);
 		ret = eseal_errorf(err, EIO,
 				   "%s: cannot initialise the PKCS#11 module %s",
-				   o->key, module ? module : "(p11-kit proxy)");
+				   u.uri, module ? module : "(p11-kit proxy)");
 		eseal_openssl_error(err);
 		goto out;
 	}
 	s->engine = e;
 	s->pkey = ENGINE_load_private_key(e, u.uri, NULL, NULL);
 	if (!s->pkey) {
+		/* u.uri, not o->key: never echo a pin-value */
 		ret = eseal_errorf(err, ENOENT,
 				   "%s: no such private key on the token (or a wrong PIN)",
-				   o->key);
+				   u.uri);
 		eseal_openssl_error(err);
 	}
 out:
@@ -501,12 +502,14 @@ static int load_signer_cert(struct eseal_signer *s, const char *path,
 int eseal_signer_open(const struct eseal_signer_opts *o,
 		      struct eseal_signer **out, struct eseal_error *err)
 {
+	const char *shown;
 	struct eseal_signer *s;
 	int ret, id;
 
 	if (!o || !o->key || !o->cert)
 		return eseal_errorf(err, EINVAL,
 				    "signing needs a key and a certificate");
+	shown = o->key;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return eseal_errorf(err, ENOMEM, "out of memory");
@@ -517,25 +520,28 @@ int eseal_signer_open(const struct eseal_signer_opts *o,
 				     s->key_name, err);
 	if (ret)
 		goto fail;
-	if (!strncmp(o->key, "pkcs11:", 7))
+	/* Messages name a token key vaguely: its URI may carry a PIN. */
+	if (!strncmp(o->key, "pkcs11:", 7)) {
+		shown = "the PKCS#11 key";
 		ret = load_key_pkcs11(s, o, err);
-	else
+	} else {
 		ret = load_key_file(o->key, o->passphrase, &s->pkey, err);
+	}
 	if (ret)
 		goto fail;
 	id = EVP_PKEY_get_base_id(s->pkey);
 	if (id != EVP_PKEY_RSA && id != EVP_PKEY_EC) {
-		ret = eseal_key_check_kernel(s->pkey, o->key, NULL, err);
+		ret = eseal_key_check_kernel(s->pkey, shown, NULL, err);
 		if (!ret)
 			ret = eseal_errorf(err, ENOPKG, "%s: unusable key",
-					   o->key);
+					   shown);
 		goto fail;
 	}
 	ERR_clear_error();
 	if (X509_check_private_key(s->cert, s->pkey) != 1) {
 		ret = eseal_errorf(err, EINVAL,
 				   "%s: the key does not match certificate %s",
-				   o->key, o->cert);
+				   shown, o->cert);
 		ERR_clear_error();
 		goto fail;
 	}

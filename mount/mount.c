@@ -19,7 +19,7 @@
 struct mount_args {
 	const char *basedirs[MAX_BASEDIRS];
 	size_t n_basedirs;
-	const char *signature, *cert, *keyring, *digest;
+	const char *signature, *cert, *ca, *keyring, *digest;
 	const char *upperdir, *workdir, *rundir, *privdir;
 	unsigned int flags;
 	bool json, quiet;
@@ -131,12 +131,17 @@ static void print_result(const char *image, const char *target,
 		printf("{\"image\":");
 		json_str(image);
 		printf(",\"mountpoint\":");
-		json_str(target);
+		json_str(res->mountpoint);
 		printf(",\"layer\":");
 		json_str(res->layer);
 		printf(",\"mode\":\"%s\",\"digest\":", mode_name(res->mode));
 		if (res->have_digest)
 			printf("\"%s:%s\"", alg ? alg : "?", hex);
+		else
+			printf("null");
+		printf(",\"signer\":");
+		if (res->signer[0])
+			json_str(res->signer);
 		else
 			printf("null");
 		printf(",\"signature_verified\":%s,\"digest_pinned\":%s,"
@@ -157,10 +162,11 @@ static void print_result(const char *image, const char *target,
 		}
 		printf("]}\n");
 	} else if (!quiet) {
-		printf("%s: mounted %s (%s:%s), %s; signature %s, digest %s, data verity %s\n",
+		printf("%s: mounted %s (%s:%s), %s; signature %s%s%s, digest %s, data verity %s\n",
 		       target, image, alg ? alg : "?", hex,
 		       mode_words(res->mode),
 		       res->signature_checked ? "verified" : "none",
+		       res->signer[0] ? ", signed by " : "", res->signer,
 		       res->digest_pinned ? "pinned" : "not pinned",
 		       res->data_verity ? "on" : "OFF");
 	}
@@ -177,6 +183,7 @@ static int do_mount(struct mount_args *a, const char *image,
 		.basedirs = a->basedirs,
 		.n_basedirs = a->n_basedirs,
 		.cert = a->cert,
+		.ca = a->ca,
 		.keyring = a->keyring,
 		.upperdir = a->upperdir,
 		.workdir = a->workdir,
@@ -218,6 +225,7 @@ static void usage(FILE *f)
 		"  --basedir DIR          object store (repeatable, at least one)\n"
 		"  --signature SIG        PKCS#7 signature of the image digest\n"
 		"  --cert CERT            trust this certificate (PEM or DER)\n"
+		"  --ca BUNDLE            trust signers that chain to these CAs\n"
 		"  --keyring NAME         trust the keys of this kernel keyring\n"
 		"  --digest ALG:HEX       the image's fs-verity digest must be this\n"
 		"  --require-signature    refuse an image without a signature\n"
@@ -236,7 +244,7 @@ static void usage(FILE *f)
 }
 
 enum {
-	OPT_BASEDIR = 256, OPT_SIGNATURE, OPT_CERT, OPT_KEYRING, OPT_DIGEST,
+	OPT_BASEDIR = 256, OPT_SIGNATURE, OPT_CERT, OPT_CA, OPT_KEYRING, OPT_DIGEST,
 	OPT_REQUIRE_SIG, OPT_UPPERDIR, OPT_WORKDIR, OPT_READ_ONLY, OPT_INSECURE,
 	OPT_USERSPACE, OPT_NO_FSVERITY, OPT_RUNDIR, OPT_PRIVDIR, OPT_JSON,
 };
@@ -247,6 +255,7 @@ int cmd_mount(int argc, char **argv)
 		{ "basedir", required_argument, NULL, OPT_BASEDIR },
 		{ "signature", required_argument, NULL, OPT_SIGNATURE },
 		{ "cert", required_argument, NULL, OPT_CERT },
+		{ "ca", required_argument, NULL, OPT_CA },
 		{ "keyring", required_argument, NULL, OPT_KEYRING },
 		{ "digest", required_argument, NULL, OPT_DIGEST },
 		{ "require-signature", no_argument, NULL, OPT_REQUIRE_SIG },
@@ -277,6 +286,9 @@ int cmd_mount(int argc, char **argv)
 			break;
 		case OPT_CERT:
 			a.cert = optarg;
+			break;
+		case OPT_CA:
+			a.ca = optarg;
 			break;
 		case OPT_KEYRING:
 			a.keyring = optarg;
@@ -368,6 +380,8 @@ static int helper_option(struct mount_args *a, char *o, bool sloppy)
 		a->signature = v;
 	} else if (v && !strcmp(o, "cert")) {
 		a->cert = v;
+	} else if (v && !strcmp(o, "ca")) {
+		a->ca = v;
 	} else if (v && !strcmp(o, "keyring")) {
 		a->keyring = v;
 	} else if (v && !strcmp(o, "digest")) {

@@ -82,7 +82,9 @@ static int finish(bool json, enum eseal_verify_class cls, const char *image,
 			 false);
 		printf("}\n");
 	}
-	if (cls != ESEAL_VERIFY_OK)
+	if (cls != ESEAL_VERIFY_OK && !image && !*digest)
+		error_msg("%s", err->msg);
+	else if (cls != ESEAL_VERIFY_OK)
 		error_msg("%s%s%s: %s", image ? image : digest,
 			  cls == ESEAL_VERIFY_BAD ? ": bad signature" : "",
 			  cls == ESEAL_VERIFY_UNTRUSTED ? ": untrusted signer" :
@@ -126,7 +128,7 @@ int cmd_verify(int argc, char **argv)
 					 eseal_trust_add_ca(t, optarg, &err);
 			if (ret) {
 				ret = finish(json, ESEAL_VERIFY_ERROR, NULL,
-					     optarg, &info, &err);
+					     "", &info, &err);
 				goto out;
 			}
 			have_trust = true;

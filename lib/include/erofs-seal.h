@@ -390,7 +390,8 @@ struct eseal_mount_opts {
 	size_t n_basedirs;
 	const void *signature;		/* PKCS#7 DER, or NULL */
 	size_t signature_len;
-	const char *cert;		/* trusted cert/CA file (userspace) */
+	const char *cert;		/* trusted certificates (pinned) */
+	const char *ca;			/* trusted CA bundle */
 	const char *keyring;		/* trusted kernel keyring, or NULL */
 	const struct eseal_digest *digest; /* pinned image digest, or NULL */
 	const char *upperdir, *workdir;	/* both or neither */
@@ -412,8 +413,10 @@ struct eseal_mount_result {
 	bool data_verity;		/* overlay verity=require */
 	bool legacy_overlay;		/* lowerdir=A::B string was used */
 	bool kernel_signed;		/* the EROFS superblock shows "signed" */
+	char signer[256];		/* who signed, when checked here */
 	unsigned int missing;		/* ESEAL_MISSING_* */
 	char layer[ESEAL_PATH_MAX];	/* where the EROFS layer is mounted */
+	char mountpoint[ESEAL_PATH_MAX]; /* the overlay, resolved */
 };
 
 /* Kernel support found by eseal_mount_probe() */
