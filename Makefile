@@ -12,6 +12,8 @@ LIBDIR     ?= $(PREFIX)/lib
 INCDIR     ?= $(PREFIX)/include
 PKGCONFDIR ?= $(LIBDIR)/pkgconfig
 MANDIR     ?= $(PREFIX)/share/man
+# mount(8) looks for mount.<type> helpers in /sbin only
+MOUNTHELPERDIR ?= /sbin
 DESTDIR    ?=
 
 BUILD      ?= build
@@ -23,18 +25,20 @@ COMPAT_DIR ?= $(abspath ../shared/compat/composefs-1.0.8)
 
 BASE_CFLAGS := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-fvisibility=hidden -Ilib/include -Ilib -DESEAL_VERSION='"$(VERSION)"'
-LIBS       := -lcrypto -lxxhash -lpthread
+LIBS       := -lcrypto -lxxhash -lkeyutils -lpthread
 ALL_CFLAGS  = $(BASE_CFLAGS) $(CFLAGS)
 
 LIB_SRCS   := $(sort $(wildcard lib/*.c))
 CMD_SRCS   := $(sort $(wildcard cli/*.c mkimage/*.c sign/*.c mount/*.c))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test-*.c))
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 PIC_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
 CMD_OBJS   := $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
+HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
 
 STATIC_LIB := $(BUILD)/liberofs-seal.a
 SHARED_LIB := $(BUILD)/liberofs-seal.so.$(VERSION)
@@ -45,7 +49,7 @@ PCFILE     := $(BUILD)/erofs-seal.pc
 .PHONY: all deps check check-build check-asan unit fuzz demo bench install \
 	kernel-check clean format
 
-all: $(STATIC_LIB) $(SHARED_LIB) $(PROGRAM) $(PCFILE) $(UNIT_BINS)
+all: $(STATIC_LIB) $(SHARED_LIB) $(PROGRAM) $(PCFILE) $(UNIT_BINS) $(HELPER_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -54,6 +58,9 @@ $(BUILD)/%.o: %.c
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+
+# commands see the library's public header and cli/builtin.h only
+$(CMD_OBJS): ALL_CFLAGS += -Icli
 
 $(STATIC_LIB): $(LIB_OBJS)
 	@rm -f $@
@@ -70,6 +77,11 @@ $(PROGRAM): $(CMD_OBJS) $(STATIC_LIB)
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/test.h $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LIBS)
+
+# stand-alone tools the shell tests use (tree comparison, fsopen mounts)
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(LDFLAGS)
 
 $(PCFILE): erofs-seal.pc.in Makefile
 	@mkdir -p $(dir $@)
@@ -108,6 +120,8 @@ kernel-check: deps
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PKGCONFDIR)
 	install -m 0755 $(PROGRAM) $(DESTDIR)$(BINDIR)/erofs-seal
+	install -d $(DESTDIR)$(MOUNTHELPERDIR)
+	ln -sf $(BINDIR)/erofs-seal $(DESTDIR)$(MOUNTHELPERDIR)/mount.erofs-seal
 	install -m 0644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)/
 	install -m 0755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf $(notdir $(SHARED_LIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)

@@ -15,10 +15,31 @@
 #define EXIT_USAGE 2
 
 /* mkimage/ */
+int cmd_mkimage(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 
 /* sign/ */
+int cmd_digest(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_keyring(int argc, char **argv);
+/* exit codes of verify (EXIT_USAGE is 2) */
+#define EXIT_BAD_SIGNATURE 1
+#define EXIT_UNTRUSTED 3
+#define EXIT_NO_INPUT 4
+/* sign/util.c: a secret from a file's first line or an environment variable */
+int sign_secret_read(const char *file, const char *env, char **out,
+		     struct eseal_error *err);
+void sign_secret_free(char *s);
+/* the fs-verity digest of the file at path */
+int sign_image_digest(const char *path, int alg, struct eseal_digest *d,
+		      struct eseal_error *err);
 
 /* mount/ */
+int cmd_mount(int argc, char **argv);
+int cmd_umount(int argc, char **argv);
+/* mount.erofs-seal: argv[0] is the helper's name */
+int cmd_mount_helper(int argc, char **argv);
 
 
 /* helpers in cli/util.c */

@@ -24,8 +24,16 @@ static int cmd_version(int argc, char **argv)
 
 static const struct command commands[] = {
 	/* build side (mkimage/) */
+	{ "mkimage", cmd_mkimage, "build an image and object store from a tree" },
+	{ "info", cmd_info, "inspect images (ls, dump, objects, ...)" },
 	/* trust side (sign/) */
+	{ "digest", cmd_digest, "print fs-verity digests of files" },
+	{ "sign", cmd_sign, "sign an image's fs-verity digest (PKCS#7)" },
+	{ "verify", cmd_verify, "verify an image's signature" },
+	{ "keyring", cmd_keyring, "add, list, restrict kernel keyring certificates" },
 	/* mounting (mount/) */
+	{ "mount", cmd_mount, "mount a signed image as a verified overlay" },
+	{ "umount", cmd_umount, "unmount an overlay made by mount" },
 	{ "version", cmd_version, "print the version" },
 };
 
@@ -43,8 +51,13 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
 	size_t i;
 
+	/* mount(8) runs /sbin/mount.erofs-seal, a link to this program */
+	base = base ? base + 1 : argv[0];
+	if (base && !strcmp(base, "mount.erofs-seal"))
+		return cmd_mount_helper(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

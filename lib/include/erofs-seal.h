@@ -143,7 +143,8 @@ struct eseal_store_opts {
 	const char *store_dir;		/* object store, or NULL to only hash */
 	int hash_alg;			/* ESEAL_HASH_*, 0 = sha256 */
 	unsigned int threads;		/* 0 = online CPUs */
-	size_t inline_max;		/* files up to this size are inlined */
+	size_t inline_max;		/* files up to this size are inlined;
+					   0 = 64, as mkcomposefs */
 	eseal_progress_fn progress;	/* may be NULL */
 	void *progress_arg;
 };
@@ -160,7 +161,12 @@ struct eseal_store_stats {
 /*
  * For every regular file that came from a directory scan: compute its
  * fs-verity digest, inline it if small, else set its payload to the object
- * path "xx/<hex>" and (with a store_dir) publish the object.
+ * path "xx/<hex>" and (with a store_dir, created if missing) publish the
+ * object.  As mkcomposefs: empty files get no digest, payload or content;
+ * inlined files (1..inline_max bytes) get all three and no object.  The
+ * node's size becomes the number of bytes hashed.  The result is the same
+ * for any thread count; progress is called on the calling thread at most
+ * about 10 times a second, and once at the end.
  */
 ESEAL_API int eseal_tree_store_objects(struct eseal_tree *tree,
 				       const struct eseal_store_opts *opts,
@@ -184,15 +190,275 @@ ESEAL_API int eseal_image_write(struct eseal_tree *tree,
 				struct eseal_digest *digest,
 				struct eseal_error *err);
 
-/* Write the tree in the composefs dump format. */
+/*
+ * Write the tree in the composefs dump format, as "composefs-info dump"
+ * 1.0.8 prints it (see composefs-dump(5)).
+ */
 ESEAL_API int eseal_dump_write(struct eseal_tree *tree, FILE *f,
+			       struct eseal_error *err);
+/* List the entries below the root as "composefs-info ls" 1.0.8 does. */
+ESEAL_API int eseal_list_write(struct eseal_tree *tree, FILE *f,
 			       struct eseal_error *err);
 
 /* ---- signatures (lib/pkcs7.c; sign/ commands) --------------------------- */
 
+/*
+ * What is signed is the kernel's struct fsverity_formatted_digest over an
+ * image's fs-verity digest: "FSVerity", le16 algorithm id, le16 digest
+ * size, digest.  A signature is a detached DER PKCS#7 SignedData, the form
+ * the kernel's verify_pkcs7_signature() and `fsverity sign` use.
+ */
+#define ESEAL_FORMATTED_DIGEST_MAX (12 + ESEAL_DIGEST_MAX)
+/* Largest signature accepted (the kernel's cap on an fsconfig blob). */
+#define ESEAL_SIG_MAX (1u << 20)
+
+/* Fill buf with the formatted digest; returns its length, 0 on a bad alg. */
+ESEAL_API size_t eseal_formatted_digest(const struct eseal_digest *d,
+					uint8_t buf[ESEAL_FORMATTED_DIGEST_MAX]);
+
+/* A private key and its certificate, ready to sign. */
+struct eseal_signer;
+
+struct eseal_signer_opts {
+	const char *key;	/* PEM/DER key file, or a "pkcs11:" URI */
+	const char *cert;	/* PEM/DER certificate file */
+	/*
+	 * Passphrase of an encrypted key file, or the PIN of a token (a URI's
+	 * pin-value= or pin-source= wins); NULL for none.
+	 */
+	const char *passphrase;
+	/* PKCS#11 module; NULL: the URI's module-path= or p11-kit's proxy */
+	const char *pkcs11_module;
+};
+
+/*
+ * Load key and certificate; refuses keys the kernel would reject (RSA-PSS,
+ * Ed25519, other curves) and a certificate that does not match the key.
+ */
+ESEAL_API int eseal_signer_open(const struct eseal_signer_opts *opts,
+				struct eseal_signer **out,
+				struct eseal_error *err);
+ESEAL_API void eseal_signer_free(struct eseal_signer *s);
+
+/*
+ * Sign a digest: PKCS#7 SignedData, detached, no authenticated attributes,
+ * no certificates, signer by issuer and serial, the digest's hash
+ * algorithm (sha256/sha512).  *sig is malloc'd; free() it.
+ */
+ESEAL_API int eseal_sign_digest(struct eseal_signer *s,
+				const struct eseal_digest *d, uint8_t **sig,
+				size_t *sig_len, struct eseal_error *err);
+
+/*
+ * What a verifier trusts.  Two models, like the kernel's:
+ *  - pinned certificates (eseal_trust_add_certs): a signer is trusted when
+ *    its issuer and serial name one of them, as a key in the kernel's
+ *    keyring; no chain, no validity period (the kernel checks neither);
+ *  - CA bundles (eseal_trust_add_ca): a signer's certificate (from the
+ *    pinned ones, the bundle or the signature) must chain to one of them
+ *    at the current time, with keyUsage allowing digitalSignature.
+ * With both, pinned certificates only supply signer certificates and must
+ * chain to a CA too.
+ */
+struct eseal_trust;
+
+ESEAL_API int eseal_trust_new(struct eseal_trust **out,
+			      struct eseal_error *err);
+ESEAL_API void eseal_trust_free(struct eseal_trust *t);
+/* A file of one DER or one or more PEM certificates. */
+ESEAL_API int eseal_trust_add_certs(struct eseal_trust *t, const char *path,
+				    struct eseal_error *err);
+ESEAL_API int eseal_trust_add_certs_mem(struct eseal_trust *t,
+					const void *buf, size_t len,
+					const char *name,
+					struct eseal_error *err);
+ESEAL_API int eseal_trust_add_ca(struct eseal_trust *t, const char *path,
+				 struct eseal_error *err);
+
+/* About a verified signature (or as far as verification got). */
+struct eseal_sig_info {
+	char signer[256];	/* subject of the signer's certificate */
+	char issuer[256];	/* issuer, as named in the signature */
+	char serial[132];	/* serial number, hex */
+	char key[32];		/* "RSA-3072", "ECDSA-P256", ... */
+	char hash[16];		/* PKCS#7 digest algorithm, "sha256" */
+	unsigned int n_signers;
+	bool authattrs;		/* the signer used authenticated attributes */
+};
+
+/*
+ * Verify sig over digest d with the kernel's acceptance rules (see
+ * docs/signing.md).  Returns 0 when the signature is valid and trusted.
+ * Errors, by class (eseal_verify_class()):
+ *   bad signature:     -EBADMSG (malformed, or a form the kernel rejects),
+ *                      -ENOPKG (an algorithm the kernel lacks),
+ *                      -EKEYREJECTED (does not match the digest)
+ *   untrusted signer:  -ENOKEY (no signer is trusted),
+ *                      -EKEYEXPIRED (certificate chain fails, e.g. expired)
+ *   other:             -ENOMEM, -EINVAL (bad arguments), ...
+ * info may be NULL.
+ */
+ESEAL_API int eseal_verify_digest(const struct eseal_trust *t,
+				  const struct eseal_digest *d,
+				  const void *sig, size_t sig_len,
+				  struct eseal_sig_info *info,
+				  struct eseal_error *err);
+
+enum eseal_verify_class {
+	ESEAL_VERIFY_OK = 0,
+	ESEAL_VERIFY_BAD,	/* bad signature */
+	ESEAL_VERIFY_UNTRUSTED,	/* valid or not, no trusted signer */
+	ESEAL_VERIFY_ERROR,	/* anything else: memory, input */
+};
+ESEAL_API enum eseal_verify_class eseal_verify_class(int ret);
+
+/*
+ * The fs-verity hash a signature was most likely made for: ESEAL_HASH_SHA256
+ * or ESEAL_HASH_SHA512 when that is its first signer's digest algorithm
+ * (as `fsverity sign` and eseal_sign_digest() make them), else 0.  A hint
+ * for choosing how to digest an image, not a check.
+ */
+ESEAL_API int eseal_signature_hash_alg(const void *sig, size_t len);
+
+/* Read a signature file (at most ESEAL_SIG_MAX bytes); free() *buf. */
+ESEAL_API int eseal_signature_read(const char *path, uint8_t **buf,
+				   size_t *len, struct eseal_error *err);
+
 /* ---- keyrings (lib/keyring.c) ------------------------------------------ */
 
+/*
+ * Kernel keyrings through libkeyutils.  A keyring is named by its
+ * description (".erofs", ".fs-verity", or one of the caller's), a serial
+ * number, or "@s", "@u", "@us", "@p", "@t" for the special keyrings.
+ */
+ESEAL_API int eseal_keyring_find(const char *name, int32_t *serial,
+				 struct eseal_error *err);
+
+/*
+ * Add a certificate (one DER or PEM certificate, as a buffer) to a keyring
+ * as an "asymmetric" key; *key gets the new key's serial (may be NULL).
+ * The certificate's key must be one the kernel can use.
+ */
+ESEAL_API int eseal_keyring_add_cert(int32_t keyring, const void *cert,
+				     size_t len, const char *name,
+				     int32_t *key, struct eseal_error *err);
+
+struct eseal_key_info {
+	int32_t serial;
+	char type[32];
+	char description[256];
+};
+
+/* The keys linked into a keyring; free() *keys. */
+ESEAL_API int eseal_keyring_list(int32_t keyring,
+				 struct eseal_key_info **keys, size_t *n,
+				 struct eseal_error *err);
+
+/*
+ * Restrict a keyring: restriction NULL locks it (no key can be added any
+ * more); otherwise an "asymmetric" restriction such as "builtin_trusted",
+ * "builtin_and_secondary_trusted" or "key_or_keyring:<serial>[:chain]".
+ */
+ESEAL_API int eseal_keyring_restrict(int32_t keyring, const char *restriction,
+				     struct eseal_error *err);
+
 /* ---- mounting (lib/mount.c; mount/ commands) ---------------------------- */
+
+/*
+ * Mount an image as a verified overlay: the EROFS image is mounted read-only
+ * at a private directory under the run directory, and an overlay with the
+ * object stores as data-only layers goes on the mount point.  The image is
+ * checked by the kernel when it supports EROFS signatures, else by
+ * measuring its fs-verity digest, else from a private copy verified in
+ * userspace.  Nothing stays mounted when a step fails.
+ */
+
+/* How the image was checked (eseal_mount_result.mode) */
+#define ESEAL_MOUNT_MODE_KERNEL   1 /* the kernel checked signature/pin */
+#define ESEAL_MOUNT_MODE_FSVERITY 2 /* fs-verity digest checked here */
+#define ESEAL_MOUNT_MODE_COPY     3 /* a private copy checked here */
+
+/* eseal_mount_opts.flags */
+#define ESEAL_MOUNT_REQUIRE_SIGNATURE (1u << 0) /* refuse without one */
+#define ESEAL_MOUNT_READ_ONLY         (1u << 1) /* also with an upperdir */
+#define ESEAL_MOUNT_INSECURE_NO_DATA_VERITY (1u << 2) /* allow verity=off */
+#define ESEAL_MOUNT_NO_KERNEL_VERIFY  (1u << 3) /* check in userspace */
+#define ESEAL_MOUNT_NO_FSVERITY       (1u << 4) /* always use a copy */
+
+/* Guarantees a mount lacks (eseal_mount_result.missing) */
+#define ESEAL_MISSING_UNVERIFIED   (1u << 0) /* no signature, no pin */
+#define ESEAL_MISSING_UNSIGNED     (1u << 1) /* pinned, not signed */
+#define ESEAL_MISSING_KERNEL_CHECK (1u << 2) /* checked here, not by kernel */
+#define ESEAL_MISSING_IMAGE_VERITY (1u << 3) /* later reads unchecked */
+#define ESEAL_MISSING_DATA_VERITY  (1u << 4) /* blobs unchecked */
+#define ESEAL_MISSING_WRITABLE     (1u << 5) /* upper layer unsigned */
+
+struct eseal_mount_opts {
+	const char *const *basedirs;	/* object stores, at least one */
+	size_t n_basedirs;
+	const void *signature;		/* PKCS#7 DER, or NULL */
+	size_t signature_len;
+	const char *cert;		/* trusted certificates (pinned) */
+	const char *ca;			/* trusted CA bundle */
+	const char *keyring;		/* trusted kernel keyring, or NULL */
+	const struct eseal_digest *digest; /* pinned image digest, or NULL */
+	const char *upperdir, *workdir;	/* both or neither */
+	unsigned int flags;		/* ESEAL_MOUNT_* */
+	const char *rundir;		/* NULL: ESEAL_MOUNT_RUNDIR */
+	const char *privdir;		/* NULL: ESEAL_MOUNT_PRIVDIR */
+};
+
+#define ESEAL_MOUNT_RUNDIR  "/run/erofs-seal"
+#define ESEAL_MOUNT_PRIVDIR "/var/lib/erofs-seal/private"
+#define ESEAL_PATH_MAX 4096
+
+struct eseal_mount_result {
+	int mode;			/* ESEAL_MOUNT_MODE_* */
+	bool have_digest;		/* digest below is valid */
+	struct eseal_digest digest;	/* the image's fs-verity digest */
+	bool signature_checked;		/* a signature was verified */
+	bool digest_pinned;		/* digest matched the pin */
+	bool data_verity;		/* overlay verity=require */
+	bool legacy_overlay;		/* lowerdir=A::B string was used */
+	bool kernel_signed;		/* the EROFS superblock shows "signed" */
+	char signer[256];		/* who signed, when checked here */
+	unsigned int missing;		/* ESEAL_MISSING_* */
+	char layer[ESEAL_PATH_MAX];	/* where the EROFS layer is mounted */
+	char mountpoint[ESEAL_PATH_MAX]; /* the overlay, resolved */
+};
+
+/* Kernel support found by eseal_mount_probe() */
+struct eseal_mount_features {
+	bool new_mount_api;		/* fsopen() and friends */
+	bool erofs;			/* EROFS is available */
+	bool erofs_signature;		/* EROFS "signature" parameter */
+	bool overlay;
+	bool overlay_append;		/* lowerdir+ / datadir+ */
+	bool overlay_verity;		/* overlay "verity" option */
+};
+
+ESEAL_API int eseal_mount_probe(struct eseal_mount_features *f,
+				struct eseal_error *err);
+
+ESEAL_API int eseal_mount(const char *image, const char *mountpoint,
+			  const struct eseal_mount_opts *opts,
+			  struct eseal_mount_result *res,
+			  struct eseal_error *err);
+
+/* One line in plain words for an ESEAL_MISSING_* bit; NULL if unknown. */
+ESEAL_API const char *eseal_mount_missing_text(unsigned int bit);
+
+/* eseal_umount() flags */
+#define ESEAL_UMOUNT_LAZY (1u << 0)	/* MNT_DETACH a busy mount */
+
+/*
+ * Take down an overlay made by eseal_mount() and its EROFS layer.  rundir
+ * NULL means ESEAL_MOUNT_RUNDIR.  When layer is non-NULL, the path of the
+ * EROFS layer that was removed is copied there (ESEAL_PATH_MAX bytes).
+ */
+ESEAL_API int eseal_umount(const char *mountpoint, const char *rundir,
+			   unsigned int flags, char *layer,
+			   struct eseal_error *err);
 
 /* ---- misc -------------------------------------------------------------- */
 

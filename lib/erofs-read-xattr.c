@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * The xattrs of an inode read from an untrusted image: inline entries
+ * first, then shared ones (the order composefs reads them in), names
+ * rebuilt from their prefix index (short or long prefixes), and, for
+ * composefs images, the overlayfs xattrs turned back into the tree's form.
+ */
+#include <string.h>
+#include <sys/stat.h>
+
+#include "composefs.h"
+#include "erofs_fs.h"
+#include "erofs-read.h"
+
+#define XATTR_NAME_MAX_LEN 255
+
+static const char *const short_prefixes[] = {
+	[EROFS_XATTR_INDEX_NONE] = "",
+	[EROFS_XATTR_INDEX_USER] = "user.",
+	[EROFS_XATTR_INDEX_POSIX_ACL_ACCESS] = "system.posix_acl_access",
+	[EROFS_XATTR_INDEX_POSIX_ACL_DEFAULT] = "system.posix_acl_default",
+	[EROFS_XATTR_INDEX_TRUSTED] = "trusted.",
+	[EROFS_XATTR_INDEX_LUSTRE] = "lustre.",
+	[EROFS_XATTR_INDEX_SECURITY] = "security.",
+};
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* Build the full name into key (XATTR_NAME_MAX_LEN + 1 bytes). */
+static int xattr_name(struct erofs_reader *r, uint8_t index,
+		      const uint8_t *name, size_t name_len, char *key)
+{
+	const uint8_t *infix = NULL;
+	size_t plen, ilen = 0;
+	const char *prefix;
+
+	if (index & EROFS_XATTR_LONG_PREFIX) {
+		const struct erofs_rprefix *p;
+
+		if ((index & EROFS_XATTR_LONG_PREFIX_MASK) >= r->n_prefixes)
+			return eseal_errorf(r->err, EINVAL,
+					    "xattr uses undefined long prefix %u",
+					    index & EROFS_XATTR_LONG_PREFIX_MASK);
+		p = &r->prefixes[index & EROFS_XATTR_LONG_PREFIX_MASK];
+		index = p->base;
+		infix = p->infix;
+		ilen = p->len;
+		if (index & EROFS_XATTR_LONG_PREFIX)
+			index = ARRAY_SIZE(short_prefixes); /* invalid */
+	}
+	if (index >= ARRAY_SIZE(short_prefixes))
+		return eseal_errorf(r->err, EINVAL,
+				    "xattr has unknown name index %u", index);
+	prefix = short_prefixes[index];
+	plen = strlen(prefix);
+	if (plen + ilen + name_len > XATTR_NAME_MAX_LEN)
+		return eseal_errorf(r->err, EINVAL, "xattr name too long");
+	if (plen + ilen + name_len == 0)
+		return eseal_errorf(r->err, EINVAL, "empty xattr name");
+	memcpy(key, prefix, plen);
+	if (ilen)
+		memcpy(key + plen, infix, ilen);
+	if (name_len)
+		memcpy(key + plen + ilen, name, name_len);
+	key[plen + ilen + name_len] = '\0';
+	if (strlen(key) != plen + ilen + name_len)
+		return eseal_errorf(r->err, EINVAL,
+				    "xattr name contains a NUL byte");
+	return 0;
+}
+
+/*
+ * Composefs images: handle an overlayfs xattr.  Returns 1 when the xattr
+ * was consumed (or dropped), 0 when it is to be stored under *key (which
+ * may have been un-escaped in place).
+ */
+static int overlay_xattr(struct erofs_reader *r, struct eseal_node *node,
+			 char *key, const uint8_t *value, size_t vlen)
+{
+	size_t tlen = strlen(OVL_XATTR_TRUSTED_PREFIX);
+	int ret;
+
+	if (!strcmp(key, OVL_XATTR_REDIRECT)) {
+		if (!S_ISREG(node->mode))
+			return 1;
+		if (vlen > 1 && value[0] == '/') {
+			value++;
+			vlen--;
+		}
+		if (!vlen || memchr(value, '\0', vlen))
+			return eseal_errorf(r->err, EINVAL,
+					    "invalid overlay redirect");
+		node->payload = eseal_tree_strndup(r->tree,
+						   (const char *)value, vlen);
+		if (!node->payload)
+			return eseal_errorf(r->err, ENOMEM, "out of memory");
+		return 1;
+	}
+	if (!strcmp(key, OVL_XATTR_METACOPY)) {
+		struct eseal_digest d = { 0 };
+
+		if (!S_ISREG(node->mode) || vlen < OVL_METACOPY_HEADER_SIZE)
+			return 1;
+		if (vlen == OVL_METACOPY_HEADER_SIZE + 32 &&
+		    value[3] != ESEAL_HASH_SHA512) {
+			d.alg = ESEAL_HASH_SHA256;
+			d.size = 32;
+		} else if (vlen == OVL_METACOPY_HEADER_SIZE + 64 &&
+			   value[3] == ESEAL_HASH_SHA512) {
+			d.alg = ESEAL_HASH_SHA512;
+			d.size = 64;
+		} else {
+			return 1;
+		}
+		memcpy(d.bytes, value + OVL_METACOPY_HEADER_SIZE, d.size);
+		ret = eseal_node_set_digest(r->tree, node, &d, r->err);
+		return ret ? ret : 1;
+	}
+	if (!strcmp(key, OVL_XATTR_ESCAPED_WHITEOUT) && S_ISREG(node->mode)) {
+		/* an escaped whiteout: a 0/0 character device again */
+		node->mode = S_IFCHR | (node->mode & ~S_IFMT);
+		node->rdev = 0;
+		node->size = 0;
+		node->payload = NULL;
+		node->content = NULL;
+		node->digest = NULL;
+		return 1;
+	}
+	if (!strcmp(key, OVL_XATTR_ESCAPED_WHITEOUTS) ||
+	    !strcmp(key, OVL_XATTR_USER_WHITEOUT) ||
+	    !strcmp(key, OVL_XATTR_USER_WHITEOUTS))
+		return 1;
+	if (has_prefix(key, OVL_XATTR_TRUSTED_PREFIX)) {
+		if (!has_prefix(key, OVL_XATTR_ESCAPE_PREFIX))
+			return 1;
+		/* trusted.overlay.overlay.X -> trusted.overlay.X */
+		memmove(key + tlen, key + strlen(OVL_XATTR_ESCAPE_PREFIX),
+			strlen(key) - strlen(OVL_XATTR_ESCAPE_PREFIX) + 1);
+	}
+	return 0;
+}
+
+static int one_xattr(struct erofs_reader *r, struct eseal_node *node,
+		     const uint8_t *entry, size_t room)
+{
+	char key[XATTR_NAME_MAX_LEN + 1];
+	uint8_t name_len, index;
+	uint16_t vlen;
+	const uint8_t *value;
+	int ret;
+
+	if (room < sizeof(struct erofs_xattr_entry))
+		return eseal_errorf(r->err, EINVAL, "truncated xattr");
+	name_len = entry[0];
+	index = entry[1];
+	vlen = get_le16(entry + 2);
+	if (room - sizeof(struct erofs_xattr_entry) < (size_t)name_len + vlen)
+		return eseal_errorf(r->err, EINVAL, "truncated xattr");
+	ret = xattr_name(r, index, entry + 4, name_len, key);
+	if (ret)
+		return ret;
+	value = entry + 4 + name_len;
+	ret = erofs_charge(r, sizeof(struct eseal_xattr) + strlen(key) + vlen + 32);
+	if (ret)
+		return ret;
+	if (r->composefs) {
+		ret = overlay_xattr(r, node, key, value, vlen);
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
+	return eseal_node_set_xattr(r->tree, node, key, value, vlen, r->err);
+}
+
+int erofs_read_xattrs(struct erofs_reader *r, struct eseal_node *node,
+		      const struct erofs_rinode *ii)
+{
+	const uint8_t *area;
+	unsigned int shared, i;
+	size_t pos;
+	int ret;
+
+	if (!ii->xattr_size)
+		return 0;
+	/* erofs_read_inode() checked that the area is inside the image */
+	area = r->buf + ii->off + ii->isize;
+	shared = area[offsetof(struct erofs_xattr_ibody_header,
+			       h_shared_count)];
+	if (sizeof(struct erofs_xattr_ibody_header) + 4u * shared >
+	    ii->xattr_size)
+		return eseal_errorf(r->err, EINVAL,
+				    "inode %llu: too many shared xattrs for its xattr area",
+				    (unsigned long long)ii->nid);
+	pos = sizeof(struct erofs_xattr_ibody_header) + 4u * shared;
+	while (pos + sizeof(struct erofs_xattr_entry) < ii->xattr_size) {
+		const uint8_t *p = area + pos;
+
+		ret = one_xattr(r, node, p, ii->xattr_size - pos);
+		if (ret)
+			return ret;
+		pos += erofs_xattr_entry_size(p[0], get_le16(p + 2));
+	}
+	for (i = 0; i < shared; i++) {
+		uint32_t id = get_le32(area + sizeof(struct erofs_xattr_ibody_header) +
+				       4u * i);
+		uint64_t off = r->xattr_off + (uint64_t)id * 4;
+
+		if (off >= r->len)
+			return eseal_errorf(r->err, EINVAL,
+					    "inode %llu: shared xattr %u is beyond the end of the image",
+					    (unsigned long long)ii->nid, id);
+		ret = one_xattr(r, node, r->buf + off, r->len - off);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}

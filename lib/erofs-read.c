@@ -1,0 +1,673 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * Load an EROFS image (a composefs image, or a plain uncompressed EROFS
+ * image) from memory back into a tree.
+ *
+ * The image is untrusted: every offset and size is checked against the
+ * buffer before it is read, directories are walked with an explicit stack
+ * and a depth limit, a directory reached twice (a cycle or a hardlinked
+ * directory) is an error, and everything copied into the tree is charged
+ * to a budget proportional to the image size, so that shared data (xattrs,
+ * blocks) referenced many times cannot make memory explode.
+ *
+ * For composefs images the overlayfs xattrs are turned back into the
+ * tree's form as composefs does when it reads an image: the redirect and
+ * metacopy of a stub file become its payload and digest, escaped
+ * "trusted.overlay.overlay.X" xattrs become "trusted.overlay.X" again,
+ * escaped whiteouts become 0/0 character devices again, the overlay's own
+ * 00..ff whiteouts and the remaining overlay xattrs are dropped.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "composefs.h"
+#include "erofs_fs.h"
+#include "erofs-read.h"
+#include "tree.h"
+
+#define MAX_DEPTH		4096	/* directory nesting */
+#define SYMLINK_MAX		4095	/* target bytes, as PATH_MAX - 1 */
+#define XATTR_NAME_MAX_LEN	255
+#define BUDGET_BASE		(128u << 20)
+#define BUDGET_PER_BYTE		32
+
+struct dir_frame {
+	struct eseal_node *node;
+	struct erofs_rinode ii;
+	uint64_t nblocks;
+	uint64_t block;		/* block being read */
+	uint32_t entry;		/* next dirent in it */
+};
+
+struct nid_slot {
+	uint64_t nid;		/* + 1; 0 = empty */
+	struct eseal_node *node;
+};
+
+int erofs_charge(struct erofs_reader *r, uint64_t bytes)
+{
+	if (bytes > r->budget)
+		return eseal_errorf(r->err, EFBIG,
+				    "image expands to too much data (shared blocks or xattrs referenced too often)");
+	r->budget -= bytes;
+	return 0;
+}
+
+/* ---- nid -> node map (open addressing) ---------------------------------- */
+
+static size_t nid_hash(uint64_t nid, size_t cap)
+{
+	nid *= 0x9E3779B97F4A7C15ull;
+	return (size_t)(nid >> 17) & (cap - 1);
+}
+
+static struct eseal_node *map_find(struct erofs_reader *r, uint64_t nid)
+{
+	size_t i;
+
+	if (!r->map_cap)
+		return NULL;
+	for (i = nid_hash(nid, r->map_cap);; i = (i + 1) & (r->map_cap - 1)) {
+		struct nid_slot *s = &r->map[i];
+
+		if (!s->nid)
+			return NULL;
+		if (s->nid == nid + 1)
+			return s->node;
+	}
+}
+
+static int map_insert(struct erofs_reader *r, uint64_t nid,
+		      struct eseal_node *node)
+{
+	size_t i;
+
+	if ((r->map_n + 1) * 2 > r->map_cap) {
+		size_t cap = r->map_cap ? r->map_cap * 2 : 256, j;
+		struct nid_slot *m = calloc(cap, sizeof(*m));
+
+		if (!m)
+			return eseal_errorf(r->err, ENOMEM, "out of memory");
+		for (j = 0; j < r->map_cap; j++) {
+			struct nid_slot *s = &r->map[j];
+
+			if (!s->nid)
+				continue;
+			for (i = nid_hash(s->nid - 1, cap); m[i].nid;
+			     i = (i + 1) & (cap - 1))
+				;
+			m[i] = *s;
+		}
+		free(r->map);
+		r->map = m;
+		r->map_cap = cap;
+	}
+	for (i = nid_hash(nid, r->map_cap); r->map[i].nid;
+	     i = (i + 1) & (r->map_cap - 1))
+		;
+	r->map[i].nid = nid + 1;
+	r->map[i].node = node;
+	r->map_n++;
+	return 0;
+}
+
+/* ---- superblock ----------------------------------------------------------- */
+
+static int read_prefixes(struct erofs_reader *r, uint32_t count,
+			 uint64_t pos)
+{
+	uint32_t i;
+
+	if (!count)
+		return 0;
+	r->prefixes = calloc(count, sizeof(*r->prefixes));
+	if (!r->prefixes)
+		return eseal_errorf(r->err, ENOMEM, "out of memory");
+	r->n_prefixes = count;
+	for (i = 0; i < count; i++) {
+		uint16_t plen;
+
+		pos = ALIGN_UP(pos, (uint64_t)4);
+		if (pos > r->len || r->len - pos < 2)
+			return eseal_errorf(r->err, EINVAL,
+					    "xattr prefix %u is beyond the end of the image",
+					    i);
+		plen = get_le16(r->buf + pos);
+		pos += 2;
+		if (plen < 1 || r->len - pos < plen)
+			return eseal_errorf(r->err, EINVAL,
+					    "xattr prefix %u is invalid or truncated",
+					    i);
+		r->prefixes[i].base = r->buf[pos];
+		r->prefixes[i].infix = r->buf + pos + 1;
+		r->prefixes[i].len = plen - 1;
+		pos += plen;
+	}
+	return 0;
+}
+
+static int read_super(struct erofs_reader *r)
+{
+	const uint8_t *sb;
+	uint32_t incompat;
+
+	if (r->len < EROFS_SUPER_OFFSET + sizeof(struct erofs_super_block))
+		return eseal_errorf(r->err, EINVAL,
+				    "too small for an EROFS image (%zu bytes)",
+				    r->len);
+	if (get_le32(r->buf) == COMPOSEFS_MAGIC) {
+		uint32_t v = get_le32(r->buf + 4);
+
+		if (v != COMPOSEFS_HEADER_VERSION)
+			return eseal_errorf(r->err, EOPNOTSUPP,
+					    "unsupported composefs header version %u",
+					    v);
+		r->composefs = true;
+	}
+	sb = r->buf + EROFS_SUPER_OFFSET;
+	if (get_le32(sb + offsetof(struct erofs_super_block, magic)) !=
+	    EROFS_SUPER_MAGIC_V1)
+		return eseal_errorf(r->err, EINVAL,
+				    "not an EROFS image (bad superblock magic)");
+	r->blkbits = sb[offsetof(struct erofs_super_block, blkszbits)];
+	if (r->blkbits < 9 || r->blkbits > 16)
+		return eseal_errorf(r->err, EOPNOTSUPP,
+				    "unsupported block size 2^%u", r->blkbits);
+	r->blksz = 1u << r->blkbits;
+	if (sb[offsetof(struct erofs_super_block, dirblkbits)])
+		return eseal_errorf(r->err, EOPNOTSUPP,
+				    "unsupported directory block size");
+	r->meta_off = (uint64_t)get_le32(sb + offsetof(struct erofs_super_block,
+						      meta_blkaddr))
+		      << r->blkbits;
+	r->xattr_off = (uint64_t)get_le32(sb + offsetof(struct erofs_super_block,
+						       xattr_blkaddr))
+		       << r->blkbits;
+	if (r->meta_off >= r->len)
+		return eseal_errorf(r->err, EINVAL,
+				    "inode area starts beyond the end of the image");
+	r->build_time = (int64_t)get_le64(
+		sb + offsetof(struct erofs_super_block, build_time));
+	r->build_time_nsec = get_le32(
+		sb + offsetof(struct erofs_super_block, build_time_nsec));
+	r->root_nid = get_le16(sb + offsetof(struct erofs_super_block,
+					     root_nid));
+	incompat = get_le32(sb + offsetof(struct erofs_super_block,
+					  feature_incompat));
+	if (incompat & EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES) {
+		uint8_t count = sb[offsetof(struct erofs_super_block,
+					    xattr_prefix_count)];
+		uint32_t start = get_le32(sb + offsetof(struct erofs_super_block,
+							xattr_prefix_start));
+
+		if (count && get_le64(sb + offsetof(struct erofs_super_block,
+						    packed_nid)))
+			return eseal_errorf(r->err, EOPNOTSUPP,
+					    "xattr prefixes in a packed inode are not supported");
+		return read_prefixes(r, count, (uint64_t)start * 4);
+	}
+	return 0;
+}
+
+/* ---- inodes --------------------------------------------------------------- */
+
+int erofs_read_inode(struct erofs_reader *r, uint64_t nid,
+		     struct erofs_rinode *ii)
+{
+	const uint8_t *p;
+	uint64_t off, room;
+	uint16_t fmt;
+
+	memset(ii, 0, sizeof(*ii));
+	ii->nid = nid;
+	room = r->len - r->meta_off;
+	if (nid > room / EROFS_ISLOT_SIZE)
+		return eseal_errorf(r->err, EINVAL,
+				    "inode %llu is beyond the end of the image",
+				    (unsigned long long)nid);
+	off = r->meta_off + nid * EROFS_ISLOT_SIZE;
+	if (r->len - off < sizeof(struct erofs_inode_compact))
+		return eseal_errorf(r->err, EINVAL, "inode %llu is truncated",
+				    (unsigned long long)nid);
+	p = r->buf + off;
+	fmt = get_le16(p);
+	ii->datalayout = (fmt >> EROFS_I_DATALAYOUT_BIT) &
+			 EROFS_I_DATALAYOUT_MASK;
+	if (ii->datalayout >= EROFS_INODE_DATALAYOUT_MAX)
+		return eseal_errorf(r->err, EOPNOTSUPP,
+				    "inode %llu has unknown data layout %u",
+				    (unsigned long long)nid, ii->datalayout);
+	ii->xattr_icount = get_le16(p + 2);
+	ii->mode = get_le16(p + 4);
+	if (fmt & EROFS_I_VERSION_MASK) {
+		if (r->len - off < sizeof(struct erofs_inode_extended))
+			return eseal_errorf(r->err, EINVAL,
+					    "inode %llu is truncated",
+					    (unsigned long long)nid);
+		ii->isize = sizeof(struct erofs_inode_extended);
+		ii->size = get_le64(p + 8);
+		ii->i_u = get_le32(p + 16);
+		ii->uid = get_le32(p + 24);
+		ii->gid = get_le32(p + 28);
+		ii->mtime = (int64_t)get_le64(p + 32);
+		ii->mtime_nsec = get_le32(p + 40);
+		ii->nlink = get_le32(p + 44);
+	} else {
+		ii->isize = sizeof(struct erofs_inode_compact);
+		ii->nlink = get_le16(p + 6);
+		ii->size = get_le32(p + 8);
+		ii->i_u = get_le32(p + 16);
+		ii->uid = get_le16(p + 24);
+		ii->gid = get_le16(p + 26);
+		ii->mtime = r->build_time;
+		ii->mtime_nsec = r->build_time_nsec;
+	}
+	if (ii->mtime_nsec >= 1000000000u)
+		return eseal_errorf(r->err, EINVAL,
+				    "inode %llu has an invalid mtime",
+				    (unsigned long long)nid);
+	switch (ii->mode & S_IFMT) {
+	case S_IFREG: case S_IFDIR: case S_IFLNK: case S_IFCHR:
+	case S_IFBLK: case S_IFIFO: case S_IFSOCK:
+		break;
+	default:
+		return eseal_errorf(r->err, EINVAL,
+				    "inode %llu has an invalid file type (mode %o)",
+				    (unsigned long long)nid, ii->mode);
+	}
+	ii->off = off;
+	ii->xattr_size = erofs_xattr_ibody_size(ii->xattr_icount);
+	ii->inline_off = off + ii->isize + ii->xattr_size;
+	if (ii->inline_off > r->len)
+		return eseal_errorf(r->err, EINVAL,
+				    "xattrs of inode %llu run past the end of the image",
+				    (unsigned long long)nid);
+	return 0;
+}
+
+/* Number of data blocks of a flat inode (the tail counts as one). */
+static uint64_t flat_nblocks(const struct erofs_reader *r,
+			     const struct erofs_rinode *ii)
+{
+	return (ii->size >> r->blkbits) +
+	       !!(ii->size & (r->blksz - 1));
+}
+
+/*
+ * Block b of a flat inode's data: *len bytes at *data, checked to be
+ * inside the image.
+ */
+static int flat_block(struct erofs_reader *r, const struct erofs_rinode *ii,
+		      uint64_t b, const uint8_t **data, size_t *len)
+{
+	uint64_t nblocks = flat_nblocks(r, ii);
+	uint64_t start = b << r->blkbits, blen, pos;
+
+	if (b >= nblocks)
+		return eseal_errorf(r->err, EINVAL, "inode %llu: block %llu out of range",
+				    (unsigned long long)ii->nid,
+				    (unsigned long long)b);
+	blen = MIN(ii->size - start, (uint64_t)r->blksz);
+	if (ii->datalayout == EROFS_INODE_FLAT_INLINE && b == nblocks - 1) {
+		pos = ii->inline_off;
+		if ((pos & (r->blksz - 1)) + blen > r->blksz)
+			return eseal_errorf(r->err, EINVAL,
+					    "inode %llu: inline data crosses a block boundary",
+					    (unsigned long long)ii->nid);
+	} else if (ii->datalayout == EROFS_INODE_FLAT_PLAIN ||
+		   ii->datalayout == EROFS_INODE_FLAT_INLINE) {
+		if (ii->i_u == EROFS_NULL_ADDR)
+			return eseal_errorf(r->err, EINVAL,
+					    "inode %llu: data block address is unset",
+					    (unsigned long long)ii->nid);
+		pos = ((uint64_t)ii->i_u << r->blkbits) + start;
+	} else {
+		return eseal_errorf(r->err, EOPNOTSUPP,
+				    "inode %llu: %s data layout is not supported here",
+				    (unsigned long long)ii->nid,
+				    ii->datalayout == EROFS_INODE_CHUNK_BASED ?
+				    "chunk-based" : "compressed");
+	}
+	if (pos > r->len || r->len - pos < blen)
+		return eseal_errorf(r->err, EINVAL,
+				    "inode %llu: data beyond the end of the image",
+				    (unsigned long long)ii->nid);
+	*data = r->buf + pos;
+	*len = (size_t)blen;
+	return 0;
+}
+
+/* The whole data of a flat inode, copied into the tree's arena. */
+static int flat_data(struct erofs_reader *r, const struct erofs_rinode *ii,
+		     uint8_t **out)
+{
+	uint64_t b, nblocks = flat_nblocks(r, ii), done = 0;
+	uint8_t *buf;
+	int ret;
+
+	if (ii->datalayout != EROFS_INODE_FLAT_PLAIN &&
+	    ii->datalayout != EROFS_INODE_FLAT_INLINE)
+		return eseal_errorf(r->err, EOPNOTSUPP,
+				    "inode %llu: %s data layout is not supported here",
+				    (unsigned long long)ii->nid,
+				    ii->datalayout == EROFS_INODE_CHUNK_BASED ?
+				    "chunk-based" : "compressed");
+	if (ii->size > r->len)
+		return eseal_errorf(r->err, EINVAL,
+				    "inode %llu: size %llu exceeds the image",
+				    (unsigned long long)ii->nid,
+				    (unsigned long long)ii->size);
+	ret = erofs_charge(r, ii->size);
+	if (ret)
+		return ret;
+	buf = eseal_tree_alloc(r->tree, (size_t)ii->size + 1);
+	if (!buf)
+		return eseal_errorf(r->err, ENOMEM, "out of memory");
+	for (b = 0; b < nblocks; b++) {
+		const uint8_t *d;
+		size_t len;
+
+		ret = flat_block(r, ii, b, &d, &len);
+		if (ret)
+			return ret;
+		memcpy(buf + done, d, len);
+		done += len;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* ---- directories ---------------------------------------------------------- */
+
+static int path_error(struct erofs_reader *r, const struct eseal_node *parent,
+		      const char *name, size_t len)
+{
+	char path[512];
+	int ret = eseal_node_path(parent, path, sizeof(path));
+
+	if (ret == 1)
+		path[0] = '\0';
+	else if (ret < 0)
+		snprintf(path, sizeof(path), ".../%s", parent->name);
+	return eseal_error_prefix(r->err, "%s/%.*s", path,
+				  (int)MIN(len, (size_t)EROFS_NAME_LEN), name);
+}
+
+static int fill_node(struct erofs_reader *r, struct eseal_node *node,
+		     const struct erofs_rinode *ii)
+{
+	int ret;
+
+	node->mode = ii->mode;
+	node->nlink = ii->nlink;
+	node->uid = ii->uid;
+	node->gid = ii->gid;
+	node->mtime_sec = ii->mtime;
+	node->mtime_nsec = ii->mtime_nsec;
+	node->size = ii->size;
+	if (S_ISCHR(ii->mode) || S_ISBLK(ii->mode))
+		node->rdev = ii->i_u;
+	ret = erofs_read_xattrs(r, node, ii);
+	if (ret)
+		return ret;
+	if (S_ISLNK(node->mode)) {
+		uint8_t *target;
+
+		if (ii->size == 0 || ii->size > SYMLINK_MAX)
+			return eseal_errorf(r->err, EINVAL,
+					    "symlink target of length %llu",
+					    (unsigned long long)ii->size);
+		ret = flat_data(r, ii, &target);
+		if (ret)
+			return ret;
+		if (memchr(target, '\0', ii->size))
+			return eseal_errorf(r->err, EINVAL,
+					    "symlink target contains a NUL byte");
+		node->payload = (char *)target;
+	} else if (S_ISREG(node->mode) && ii->size &&
+		   ii->datalayout != EROFS_INODE_CHUNK_BASED) {
+		if (node->payload)
+			return eseal_errorf(r->err, EINVAL,
+					    "file has both data and a redirect");
+		ret = flat_data(r, ii, &node->content);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * One directory entry: a new node, a hardlink to one already seen, or
+ * nothing (an overlay whiteout of a composefs image).  *dir_out is set
+ * when the entry is a new directory to descend into.
+ */
+static int add_entry(struct erofs_reader *r, struct eseal_node *parent,
+		     const char *name, size_t len, uint64_t nid,
+		     struct dir_frame *sub, bool *descend)
+{
+	struct eseal_node *node = map_find(r, nid);
+	int ret;
+
+	*descend = false;
+	ret = erofs_charge(r, sizeof(*node) + len + 16);
+	if (ret)
+		return ret;
+	if (node) {
+		struct eseal_node *link;
+
+		if (S_ISDIR(node->mode))
+			return eseal_errorf(r->err, ELOOP,
+					    "directory inode %llu is reached twice (a cycle or a hardlinked directory)",
+					    (unsigned long long)nid);
+		link = eseal_node_new(r->tree, node->mode);
+		if (!link)
+			return eseal_errorf(r->err, ENOMEM, "out of memory");
+		link->link_to = node;
+		return eseal_node_add_child(r->tree, parent, link, name, len,
+					    r->err);
+	}
+	ret = erofs_read_inode(r, nid, &sub->ii);
+	if (ret)
+		return ret;
+	if (r->composefs && S_ISCHR(sub->ii.mode) && sub->ii.i_u == 0)
+		return 0;
+	node = eseal_node_new(r->tree, sub->ii.mode);
+	if (!node)
+		return eseal_errorf(r->err, ENOMEM, "out of memory");
+	ret = eseal_node_add_child(r->tree, parent, node, name, len, r->err);
+	if (ret)
+		return ret;
+	ret = map_insert(r, nid, node);
+	if (ret)
+		return ret;
+	ret = fill_node(r, node, &sub->ii);
+	if (ret)
+		return ret;
+	if (S_ISDIR(node->mode)) {
+		sub->node = node;
+		sub->nblocks = flat_nblocks(r, &sub->ii);
+		sub->block = 0;
+		sub->entry = 0;
+		*descend = true;
+	}
+	return 0;
+}
+
+/*
+ * The next entry of the directory in f: *name (len bytes) and *nid, or
+ * *name NULL at the end of the directory.
+ */
+static int next_dirent(struct erofs_reader *r, struct dir_frame *f,
+		       const char **name, size_t *len, uint64_t *nid)
+{
+	for (;;) {
+		const uint8_t *blk, *de;
+		size_t blen, n, first, off, end;
+		int ret;
+
+		if (f->block >= f->nblocks) {
+			*name = NULL;
+			return 0;
+		}
+		ret = flat_block(r, &f->ii, f->block, &blk, &blen);
+		if (ret)
+			return ret;
+		if (blen < sizeof(struct erofs_dirent))
+			return eseal_errorf(r->err, EINVAL,
+					    "directory block %llu is too short",
+					    (unsigned long long)f->block);
+		first = get_le16(blk + offsetof(struct erofs_dirent, nameoff));
+		n = first / sizeof(struct erofs_dirent);
+		if (first % sizeof(struct erofs_dirent) || !n || first > blen)
+			return eseal_errorf(r->err, EINVAL,
+					    "directory block %llu has a bad header",
+					    (unsigned long long)f->block);
+		if (f->entry >= n) {
+			f->block++;
+			f->entry = 0;
+			continue;
+		}
+		de = blk + (size_t)f->entry * sizeof(struct erofs_dirent);
+		off = get_le16(de + offsetof(struct erofs_dirent, nameoff));
+		if (f->entry + 1 < n)
+			end = get_le16(de + sizeof(struct erofs_dirent) +
+				       offsetof(struct erofs_dirent, nameoff));
+		else if (off < blen)
+			end = off + strnlen((const char *)blk + off, blen - off);
+		else
+			end = off;
+		if (off < first || end <= off || end > blen ||
+		    end - off > EROFS_NAME_LEN)
+			return eseal_errorf(r->err, EINVAL,
+					    "directory block %llu: entry %u has a bad name",
+					    (unsigned long long)f->block,
+					    f->entry);
+		*nid = get_le64(de + offsetof(struct erofs_dirent, nid));
+		*name = (const char *)blk + off;
+		*len = end - off;
+		f->entry++;
+		return 0;
+	}
+}
+
+static int walk_dirs(struct erofs_reader *r, struct dir_frame *root)
+{
+	struct dir_frame *stack;
+	size_t depth = 0, cap = 16;
+	int ret = 0;
+
+	stack = malloc(cap * sizeof(*stack));
+	if (!stack)
+		return eseal_errorf(r->err, ENOMEM, "out of memory");
+	stack[depth++] = *root;
+	while (depth) {
+		struct dir_frame *f = &stack[depth - 1];
+		struct eseal_node *parent = f->node;
+		struct dir_frame sub;
+		const char *name;
+		size_t len;
+		uint64_t nid;
+		bool descend;
+
+		ret = next_dirent(r, f, &name, &len, &nid);
+		if (ret) {
+			path_error(r, parent, "", 0);
+			break;
+		}
+		if (!name) {
+			depth--;
+			continue;
+		}
+		if ((len == 1 && name[0] == '.') ||
+		    (len == 2 && name[0] == '.' && name[1] == '.'))
+			continue;
+		ret = add_entry(r, parent, name, len, nid, &sub, &descend);
+		if (ret) {
+			path_error(r, parent, name, len);
+			break;
+		}
+		if (!descend)
+			continue;
+		if (depth >= MAX_DEPTH) {
+			ret = eseal_errorf(r->err, ELOOP,
+					   "directories nested deeper than %u levels",
+					   MAX_DEPTH);
+			path_error(r, parent, name, len);
+			break;
+		}
+		if (depth == cap) {
+			struct dir_frame *s;
+
+			s = realloc(stack, 2 * cap * sizeof(*stack));
+			if (!s) {
+				ret = eseal_errorf(r->err, ENOMEM,
+						   "out of memory");
+				break;
+			}
+			stack = s;
+			cap *= 2;
+		}
+		stack[depth++] = sub;
+	}
+	free(stack);
+	return ret;
+}
+
+int eseal_tree_from_image(const void *buf, size_t len,
+			  struct eseal_tree **out, struct eseal_error *err)
+{
+	struct erofs_reader r = {
+		.buf = buf,
+		.len = len,
+		.err = err,
+	};
+	struct dir_frame root = { 0 };
+	struct eseal_node *node;
+	int ret;
+
+	*out = NULL;
+	r.budget = BUDGET_BASE + (uint64_t)len * BUDGET_PER_BYTE;
+	ret = read_super(&r);
+	if (ret)
+		goto out;
+	r.tree = eseal_tree_new();
+	if (!r.tree) {
+		ret = eseal_errorf(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = erofs_read_inode(&r, r.root_nid, &root.ii);
+	if (ret)
+		goto out;
+	if (!S_ISDIR(root.ii.mode)) {
+		ret = eseal_errorf(err, ENOTDIR, "the root inode is not a directory");
+		goto out;
+	}
+	node = eseal_node_new(r.tree, root.ii.mode);
+	if (!node) {
+		ret = eseal_errorf(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = eseal_tree_set_root(r.tree, node, err);
+	if (!ret)
+		ret = map_insert(&r, r.root_nid, node);
+	if (!ret)
+		ret = fill_node(&r, node, &root.ii);
+	if (ret) {
+		eseal_error_prefix(err, "/");
+		goto out;
+	}
+	root.node = node;
+	root.nblocks = flat_nblocks(&r, &root.ii);
+	ret = walk_dirs(&r, &root);
+out:
+	free(r.map);
+	free(r.prefixes);
+	if (ret) {
+		eseal_tree_free(r.tree);
+		return ret;
+	}
+	*out = r.tree;
+	return 0;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
+/*
+ * Internal state of the image reader (lib/erofs-read.c, lib/erofs-read-xattr.c).
+ * Every offset here has been checked against the image length.
+ */
+#ifndef ESEAL_EROFS_READ_H
+#define ESEAL_EROFS_READ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tree.h"
+
+struct erofs_rprefix {
+	uint8_t base;			/* EROFS_XATTR_INDEX_* */
+	const uint8_t *infix;
+	uint16_t len;
+};
+
+struct erofs_reader {
+	const uint8_t *buf;
+	size_t len;
+	bool composefs;			/* has the composefs header */
+	unsigned int blkbits;
+	uint32_t blksz;
+	uint64_t meta_off;		/* byte offset of nid 0 */
+	uint64_t xattr_off;		/* byte offset of shared xattr id 0 */
+	int64_t build_time;
+	uint32_t build_time_nsec;
+	uint16_t root_nid;
+	struct erofs_rprefix *prefixes;	/* long xattr name prefixes */
+	uint32_t n_prefixes;
+	uint64_t budget;		/* bytes the tree may still grow by */
+	struct nid_slot *map;
+	size_t map_n, map_cap;
+	struct eseal_tree *tree;
+	struct eseal_error *err;
+};
+
+/* An inode as read from the image */
+struct erofs_rinode {
+	uint64_t nid;
+	uint64_t off;			/* byte offset of the inode */
+	uint64_t inline_off;		/* byte offset after inode + xattrs */
+	uint32_t isize;			/* 32 or 64 */
+	uint32_t xattr_size;		/* bytes of the xattr area */
+	uint16_t xattr_icount;
+	unsigned int datalayout;
+	uint32_t mode, nlink, uid, gid;
+	uint64_t size;
+	int64_t mtime;
+	uint32_t mtime_nsec;
+	uint32_t i_u;			/* raw_blkaddr, rdev or chunk info */
+};
+
+/* Account bytes the tree grows by; EFBIG when over the budget. */
+int erofs_charge(struct erofs_reader *r, uint64_t bytes);
+int erofs_read_inode(struct erofs_reader *r, uint64_t nid,
+		     struct erofs_rinode *ii);
+/* Read the inode's xattrs into node (mode already set). */
+int erofs_read_xattrs(struct erofs_reader *r, struct eseal_node *node,
+		      const struct erofs_rinode *ii);
+
+#endif /* ESEAL_EROFS_READ_H */

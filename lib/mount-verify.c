@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * The image checks of eseal_mount(): measure the image's fs-verity digest
+ * or make and hash a private copy, then check the digest pin and the
+ * signature (against certificates or a kernel keyring).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fsverity.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mount.h"
+
+/* FS_IOC_MEASURE_VERITY: 0, or -errno (-ENODATA: no verity on the file) */
+int eseal_mount_measure(int fd, struct eseal_digest *d)
+{
+	_Alignas(struct fsverity_digest) uint8_t
+		buf[sizeof(struct fsverity_digest) + ESEAL_DIGEST_MAX];
+	struct fsverity_digest *m = (struct fsverity_digest *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	m->digest_size = ESEAL_DIGEST_MAX;
+	if (ioctl(fd, FS_IOC_MEASURE_VERITY, m))
+		return -errno;
+	if (m->digest_size > ESEAL_DIGEST_MAX || !m->digest_algorithm)
+		return -EINVAL;
+	memset(d, 0, sizeof(*d));
+	d->alg = (uint8_t)m->digest_algorithm;
+	d->size = (uint8_t)m->digest_size;
+	memcpy(d->bytes, m->digest, m->digest_size);
+	return 0;
+}
+
+/*
+ * Make dir (and missing parents) and check that it belongs to us and that
+ * nobody else can change it (the run directory: mode & 022 == 0) or even
+ * look into it (the private directory: mode & 077 == 0).
+ */
+int eseal_mount_make_dir(const char *what, const char *dir, mode_t deny,
+			struct eseal_error *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	char *p, c;
+
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+		return eseal_errorf(err, ENAMETOOLONG, "%s %s", what, dir);
+	for (p = path + 1;; p++) {
+		if (*p != '/' && *p)
+			continue;
+		c = *p;
+		*p = '\0';
+		if (mkdir(path, c ? 0755 : 0777 & ~deny) && errno != EEXIST)
+			return eseal_syserrorf(err, errno, "%s %s", what,
+					       path);
+		*p = c;
+		if (!c)
+			break;
+	}
+	if (lstat(dir, &st))
+		return eseal_syserrorf(err, errno, "%s %s", what, dir);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & deny))
+		return eseal_errorf(err, EPERM,
+				    "%s %s: must be a directory owned by uid %u with mode %s",
+				    what, dir, (unsigned int)geteuid(),
+				    deny == 077 ? "0700" : "0755 or stricter");
+	return 0;
+}
+
+/*
+ * Copy the image into an unnamed file in the private directory and make
+ * s->fd a read-only descriptor of it.  Once this process closes it, only
+ * the kernel's EROFS mount holds the copy; nobody can reach it by path.
+ */
+static int make_private_copy(struct mstate *s, struct eseal_error *err)
+{
+	char path[PATH_MAX], proc[64];
+	int wfd, rfd, r, e;
+	ssize_t n;
+	off_t off = 0;
+	char buf[65536];
+
+	r = eseal_mount_make_dir("private directory", s->privdir, 077, err);
+	if (r)
+		return r;
+	wfd = open(s->privdir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0400);
+	if (wfd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
+		snprintf(path, sizeof(path), "%s/copy.XXXXXX", s->privdir);
+		wfd = mkostemp(path, O_CLOEXEC);
+		if (wfd >= 0)
+			unlink(path);
+	}
+	if (wfd < 0)
+		return eseal_syserrorf(err, errno,
+				       "private copy in %s", s->privdir);
+	for (;;) {
+		n = copy_file_range(s->fd, &off, wfd, NULL, 1 << 30, 0);
+		if (n > 0)
+			continue;
+		if (n == 0)
+			break;
+		if (errno != EXDEV && errno != EINVAL && errno != ENOSYS &&
+		    errno != EOPNOTSUPP) {
+			e = errno;
+			goto fail;
+		}
+		/* no in-kernel copy here: read and write */
+		while ((n = pread(s->fd, buf, sizeof(buf), off)) > 0) {
+			if (write(wfd, buf, (size_t)n) != n) {
+				e = errno ? errno : EIO;
+				goto fail;
+			}
+			off += n;
+		}
+		if (n < 0) {
+			e = errno;
+			goto fail;
+		}
+		break;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", wfd);
+	rfd = open(proc, O_RDONLY | O_CLOEXEC);
+	if (rfd < 0) {
+		e = errno;
+		goto fail;
+	}
+	close(wfd);
+	close(s->fd);
+	s->fd = rfd;
+	return 0;
+fail:
+	close(wfd);
+	return eseal_syserrorf(err, e, "private copy of %s in %s", s->image,
+			       s->privdir);
+}
+
+static int check_pin(struct mstate *s, struct eseal_error *err)
+{
+	const struct eseal_digest *pin = s->o->digest, *d = &s->res->digest;
+	char want[2 * ESEAL_DIGEST_MAX + 1], got[2 * ESEAL_DIGEST_MAX + 1];
+
+	if (!pin)
+		return 0;
+	if (pin->alg != d->alg || pin->size != d->size ||
+	    memcmp(pin->bytes, d->bytes, d->size)) {
+		eseal_digest_hex(pin, want);
+		eseal_digest_hex(d, got);
+		return eseal_errorf(err, EKEYREJECTED,
+				    "digest mismatch: image %s has %s:%s, --digest wants %s:%s",
+				    s->image, eseal_hash_name(d->alg) ?: "?",
+				    got, eseal_hash_name(pin->alg) ?: "?",
+				    want);
+	}
+	s->res->digest_pinned = true;
+	return 0;
+}
+
+/* Check the signature against --cert/--ca with the library's verifier */
+static int check_with_certs(struct mstate *s, struct eseal_error *err)
+{
+	const struct eseal_mount_opts *o = s->o;
+	struct eseal_trust *t = NULL;
+	struct eseal_sig_info info;
+	int r;
+
+	r = eseal_trust_new(&t, err);
+	if (!r && o->cert) {
+		r = eseal_trust_add_certs(t, o->cert, err);
+		if (r)
+			eseal_error_prefix(err, "certificate");
+	}
+	if (!r && o->ca) {
+		r = eseal_trust_add_ca(t, o->ca, err);
+		if (r)
+			eseal_error_prefix(err, "certificate");
+	}
+	if (!r) {
+		memset(&info, 0, sizeof(info));
+		r = eseal_verify_digest(t, &s->res->digest, o->signature,
+					o->signature_len, &info, err);
+		if (r)
+			eseal_error_prefix(err, "%s",
+					   eseal_verify_class(r) ==
+							   ESEAL_VERIFY_UNTRUSTED ?
+						   "certificate" :
+						   "signature");
+		else
+			snprintf(s->res->signer, sizeof(s->res->signer), "%s",
+				 info.signer);
+	}
+	eseal_trust_free(t);
+	return r;
+}
+
+/*
+ * The signature is checked here against --cert/--ca and --keyring; in the
+ * kernel mode the kernel checks it again against .erofs when mounting.
+ */
+static int check_signature(struct mstate *s, struct eseal_error *err)
+{
+	const struct eseal_mount_opts *o = s->o;
+	bool kernel = s->res->mode == ESEAL_MOUNT_MODE_KERNEL;
+	int r;
+
+	if (!o->signature)
+		return 0;
+	if (!o->cert && !o->ca && !o->keyring) {
+		if (kernel)
+			return 0;
+		return eseal_errorf(err, EINVAL,
+				    "certificate: nothing to check the signature against (this kernel cannot check EROFS signatures): give --cert, --ca or --keyring");
+	}
+	if (o->cert || o->ca) {
+		r = check_with_certs(s, err);
+		if (r)
+			return r;
+	}
+	if (o->keyring && !(kernel && !strcmp(o->keyring, ".erofs"))) {
+		r = eseal_mount_verify_keyring(o->keyring, &s->res->digest,
+					       o->signature, o->signature_len,
+					       s->res->signer,
+					       sizeof(s->res->signer), err);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Find the digest of the file EROFS will read, choosing the mode, and
+ * check the pin and the signature against it.
+ */
+/* Check the pin and the signature against res->digest */
+static int check_digest(struct mstate *s, struct eseal_error *err)
+{
+	int r = check_pin(s, err);
+
+	return r ? r : check_signature(s, err);
+}
+
+int eseal_mount_verify(struct mstate *s, struct eseal_error *err)
+{
+	struct eseal_mount_result *res = s->res;
+	unsigned int fl = s->o->flags;
+	int algs[2] = { ESEAL_HASH_SHA256, ESEAL_HASH_SHA512 };
+	int nalgs = 2, i, r;
+
+	r = (fl & ESEAL_MOUNT_NO_FSVERITY) ?
+		    -ENODATA :
+		    eseal_mount_measure(s->fd, &res->digest);
+	if (r == 0) {
+		res->mode = s->feat.erofs_signature &&
+					    !(fl & ESEAL_MOUNT_NO_KERNEL_VERIFY) ?
+				    ESEAL_MOUNT_MODE_KERNEL :
+				    ESEAL_MOUNT_MODE_FSVERITY;
+		res->have_digest = true;
+		r = check_digest(s, err);
+	} else {
+		res->mode = ESEAL_MOUNT_MODE_COPY;
+		r = make_private_copy(s, err);
+		if (r)
+			return r;
+		/*
+		 * Which hash the signer used is not in a detached signature:
+		 * the pin says, else try sha256, then sha512.
+		 */
+		if (s->o->digest) {
+			algs[0] = s->o->digest->alg;
+			nalgs = 1;
+		}
+		for (i = 0; i < nalgs; i++) {
+			r = eseal_fsverity_digest_fd(s->fd, s->image, algs[i],
+						     &res->digest, err);
+			if (r)
+				return eseal_error_prefix(err, "image digest");
+			res->have_digest = true;
+			r = check_digest(s, err);
+			if (r != -EKEYREJECTED && r != -ENOKEY)
+				break;
+		}
+	}
+	if (r)
+		return r;
+	res->signature_checked = !!s->o->signature;
+	return 0;
+}

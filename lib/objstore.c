@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * The object store: see objstore.h for the crash-safety rules.
+ */
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/fsverity.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "objstore.h"
+
+struct eseal_objstore {
+	char *dir;
+	int fd;
+	atomic_bool no_tmpfile;		/* O_TMPFILE unsupported here */
+	atomic_bool no_cfr;		/* copy_file_range unusable */
+	atomic_bool no_clone;		/* FICLONE unsupported */
+	atomic_bool no_verity;		/* FS_IOC_ENABLE_VERITY unsupported */
+	atomic_uint_fast64_t touched[4]; /* subdirectories published into */
+};
+
+static const char hexdig[] = "0123456789abcdef";
+
+void eseal_object_path(const struct eseal_digest *d, char *buf)
+{
+	unsigned int i, j = 0;
+
+	for (i = 0; i < d->size; i++) {
+		buf[j++] = hexdig[d->bytes[i] >> 4];
+		buf[j++] = hexdig[d->bytes[i] & 15];
+		if (i == 0)
+			buf[j++] = '/';
+	}
+	buf[j] = '\0';
+}
+
+/* mkdir -p */
+static int make_dirs(const char *dir, struct eseal_error *err)
+{
+	char *p = strdup(dir), *s;
+	struct stat st;
+	int r = 0;
+
+	if (!p)
+		return eseal_errorf(err, ENOMEM, "out of memory");
+	for (s = p + 1;; s++) {
+		if (*s != '/' && *s)
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			r = eseal_syserrorf(err, errno, "%s: cannot create", p);
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	if (!r && (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)))
+		r = eseal_errorf(err, ENOTDIR, "%s: not a directory", dir);
+	return r;
+}
+
+int eseal_objstore_open(const char *dir, struct eseal_objstore **out,
+			struct eseal_error *err)
+{
+	struct eseal_objstore *st;
+	int r;
+
+	*out = NULL;
+	if (!dir || !*dir)
+		return eseal_errorf(err, EINVAL, "empty object store path");
+	r = make_dirs(dir, err);
+	if (r)
+		return r;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return eseal_errorf(err, ENOMEM, "out of memory");
+	st->dir = strdup(dir);
+	st->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!st->dir || st->fd < 0) {
+		r = st->dir ? eseal_syserrorf(err, errno, "%s", dir) :
+			      eseal_errorf(err, ENOMEM, "out of memory");
+		eseal_objstore_close(st);
+		return r;
+	}
+	*out = st;
+	return 0;
+}
+
+void eseal_objstore_disable(struct eseal_objstore *st, unsigned int what)
+{
+	if (what & ESEAL_OBJSTORE_NO_CLONE)
+		atomic_store(&st->no_clone, true);
+	if (what & ESEAL_OBJSTORE_NO_CFR)
+		atomic_store(&st->no_cfr, true);
+	if (what & ESEAL_OBJSTORE_NO_TMPFILE)
+		atomic_store(&st->no_tmpfile, true);
+}
+
+void eseal_objstore_close(struct eseal_objstore *st)
+{
+	if (!st)
+		return;
+	if (st->fd >= 0)
+		close(st->fd);
+	free(st->dir);
+	free(st);
+}
+
+int eseal_objstore_sync(struct eseal_objstore *st, struct eseal_error *err)
+{
+	char sub[3];
+	unsigned int i;
+	int fd, r = 0;
+
+	for (i = 0; i < 256 && !r; i++) {
+		if (!(atomic_load(&st->touched[i / 64]) & (1ull << (i % 64))))
+			continue;
+		sub[0] = hexdig[i >> 4];
+		sub[1] = hexdig[i & 15];
+		sub[2] = '\0';
+		fd = openat(st->fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) < 0)
+			r = eseal_syserrorf(err, errno, "%s/%s: cannot sync",
+					    st->dir, sub);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (!r && fsync(st->fd) < 0)
+		r = eseal_syserrorf(err, errno, "%s: cannot sync", st->dir);
+	return r;
+}
+
+static ssize_t read_full(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = pread(fd, buf + done, len - done, (off_t)(off + done));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+static int write_full(int fd, const uint8_t *buf, size_t len, uint64_t off)
+{
+	ssize_t n;
+
+	while (len) {
+		n = pwrite(fd, buf, len, (off_t)off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+int eseal_hash_copy_fd(struct eseal_fsverity_ctx *c, int fd, const char *name,
+		       int wfd, const char *wname, uint8_t *buf,
+		       size_t bufsize, uint64_t expect, struct eseal_digest *out,
+		       uint64_t *size_out, struct eseal_error *err)
+{
+	uint64_t off = 0;
+	size_t want;
+	ssize_t n;
+	int r;
+
+	eseal_fsverity_reset(c);
+	for (;;) {
+		want = bufsize;
+		if (off < expect && expect - off < want)
+			want = (size_t)(expect - off);
+		n = read_full(fd, buf, want, off);
+		if (n < 0) {
+			r = eseal_syserrorf(err, errno, "%s: read error", name);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		if (wfd >= 0 && write_full(wfd, buf, (size_t)n, off) < 0) {
+			r = eseal_syserrorf(err, errno, "%s: write error",
+					    wname);
+			goto fail;
+		}
+		r = eseal_fsverity_update(c, buf, (size_t)n);
+		if (r) {
+			eseal_syserrorf(err, -r, "%s: hashing failed", name);
+			goto fail;
+		}
+		off += (uint64_t)n;
+		if ((size_t)n < want || off >= expect)
+			break;
+	}
+	r = eseal_fsverity_final(c, out);
+	if (r)
+		return eseal_syserrorf(err, -r, "%s: hashing failed", name);
+	*size_out = off;
+	return 0;
+fail:
+	eseal_fsverity_reset(c);
+	return r;
+}
+
+/* ---- temporary files ---------------------------------------------------- */
+
+struct tmpobj {
+	int fd;
+	char name[40];			/* named fallback, else "" */
+};
+
+static int tmp_create(struct eseal_objstore *st, struct tmpobj *t,
+		      struct eseal_error *err)
+{
+	uint64_t rnd;
+	int i;
+
+	t->name[0] = '\0';
+	if (!atomic_load(&st->no_tmpfile)) {
+		t->fd = openat(st->fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+			       ESEAL_OBJ_MODE);
+		if (t->fd >= 0)
+			return 0;
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			return eseal_syserrorf(err, errno,
+					       "%s: cannot create a temporary file",
+					       st->dir);
+		atomic_store(&st->no_tmpfile, true);
+	}
+	for (i = 0; i < 100; i++) {
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			rnd = (uint64_t)rand() << 32 ^ (uint64_t)i;
+		snprintf(t->name, sizeof(t->name), ".tmp-%016llx",
+			 (unsigned long long)rnd);
+		t->fd = openat(st->fd, t->name,
+			       O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+			       ESEAL_OBJ_MODE);
+		if (t->fd >= 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	t->name[0] = '\0';
+	return eseal_syserrorf(err, errno, "%s: cannot create a temporary file",
+			       st->dir);
+}
+
+static void tmp_discard(struct eseal_objstore *st, struct tmpobj *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	t->fd = -1;
+	if (t->name[0])
+		unlinkat(st->fd, t->name, 0);
+	t->name[0] = '\0';
+}
+
+/*
+ * Try FS_IOC_ENABLE_VERITY.  It needs a read-only fd and no writers, so
+ * the temporary file is reopened read-only and the writable fd closed.
+ */
+static int8_t tmp_enable_verity(struct eseal_objstore *st, struct tmpobj *t)
+{
+	struct fsverity_enable_arg arg;
+	char proc[64];
+	int rfd;
+
+	if (atomic_load(&st->no_verity))
+		return -1;
+	if (t->name[0]) {
+		rfd = openat(st->fd, t->name, O_RDONLY | O_CLOEXEC);
+	} else {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
+		rfd = open(proc, O_RDONLY | O_CLOEXEC);
+	}
+	if (rfd < 0)
+		return -1;
+	close(t->fd);
+	t->fd = rfd;
+	memset(&arg, 0, sizeof(arg));
+	arg.version = 1;
+	arg.hash_algorithm = FS_VERITY_HASH_ALG_SHA256;
+	arg.block_size = ESEAL_VERITY_BLOCK;
+	if (ioctl(rfd, FS_IOC_ENABLE_VERITY, &arg) == 0)
+		return 1;
+	if (errno == EOPNOTSUPP || errno == ENOTTY)
+		atomic_store(&st->no_verity, true);
+	return -1;
+}
+
+/* Link the temporary file as path; 1 if it was there already. */
+static int tmp_publish(struct eseal_objstore *st, struct tmpobj *t,
+		       const char *path, struct eseal_error *err)
+{
+	char sub[3] = { path[0], path[1], '\0' };
+	char proc[64];
+	int r, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (t->name[0]) {
+			r = linkat(st->fd, t->name, st->fd, path, 0);
+		} else {
+			r = linkat(t->fd, "", st->fd, path, AT_EMPTY_PATH);
+			if (r < 0 && (errno == EPERM || errno == ENOENT) &&
+			    faccessat(st->fd, sub, F_OK, 0) == 0) {
+				/* no CAP_DAC_READ_SEARCH: go through /proc */
+				snprintf(proc, sizeof(proc),
+					 "/proc/self/fd/%d", t->fd);
+				r = linkat(AT_FDCWD, proc, st->fd, path,
+					   AT_SYMLINK_FOLLOW);
+			}
+		}
+		if (r == 0)
+			return 0;
+		if (errno == EEXIST)
+			return 1;
+		if (errno != ENOENT || tries)
+			break;
+		if (mkdirat(st->fd, sub, 0755) < 0 && errno != EEXIST)
+			return eseal_syserrorf(err, errno, "%s/%s: cannot create",
+					       st->dir, sub);
+	}
+	return eseal_syserrorf(err, errno, "%s/%s: cannot publish object",
+			       st->dir, path);
+}
+
+/* ---- copying ------------------------------------------------------------ */
+
+/* copy_file_range everything; 1 when it is unusable and nothing was done */
+static int copy_range(struct eseal_objstore *st, int sfd, int dfd)
+{
+	loff_t in = 0, out = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = copy_file_range(sfd, &in, dfd, &out, 1u << 30, 0);
+		if (n > 0)
+			continue;
+		if (n == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP ||
+		    errno == ENOSYS || errno == EPERM || errno == EBADF) {
+			if (errno != EXDEV)
+				atomic_store(&st->no_cfr, true);
+			/* start over by hand */
+			if (out && ftruncate(dfd, 0) < 0)
+				return -errno;
+			return 1;
+		}
+		return -errno;
+	}
+}
+
+int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
+		       uint64_t expect, struct eseal_fsverity_ctx *c,
+		       uint8_t *buf, size_t bufsize, uint64_t keep_max,
+		       struct eseal_obj_result *res, struct eseal_error *err)
+{
+	char path[ESEAL_OBJPATH_MAX], tname[64];
+	struct tmpobj t = { .fd = -1 };
+	unsigned int sub;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	r = tmp_create(st, &t, err);
+	if (r)
+		return r;
+	snprintf(tname, sizeof(tname), "%s/%s", st->dir,
+		 t.name[0] ? t.name : "<O_TMPFILE>");
+
+	res->how = ESEAL_OBJ_COPIED;
+	if (!atomic_load(&st->no_clone) && ioctl(t.fd, FICLONE, sfd) == 0) {
+		res->how = ESEAL_OBJ_CLONED;
+	} else {
+		if (errno == EOPNOTSUPP || errno == EXDEV || errno == ENOTTY ||
+		    errno == EINVAL)
+			atomic_store(&st->no_clone, errno != EXDEV);
+		r = atomic_load(&st->no_cfr) ? 1 : copy_range(st, sfd, t.fd);
+		if (r < 0) {
+			r = eseal_syserrorf(err, -r, "%s: cannot copy to %s",
+					    name, tname);
+			goto fail;
+		}
+	}
+	if (r == 1)	/* read, hash and write the bytes ourselves */
+		r = eseal_hash_copy_fd(c, sfd, name, t.fd, tname, buf, bufsize,
+				       expect, &res->digest, &res->size, err);
+	else		/* hash all that was stored */
+		r = eseal_hash_copy_fd(c, t.fd, tname, -1, NULL, buf, bufsize,
+				       UINT64_MAX, &res->digest, &res->size,
+				       err);
+	if (r)
+		goto fail;
+	if (res->size <= keep_max) {
+		res->inline_only = true;
+		tmp_discard(st, &t);
+		return 0;
+	}
+	eseal_object_path(&res->digest, path);
+	if (faccessat(st->fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		res->existing = true;
+		tmp_discard(st, &t);
+		return 0;
+	}
+	if (fchmod(t.fd, ESEAL_OBJ_MODE) < 0 || fsync(t.fd) < 0) {
+		r = eseal_syserrorf(err, errno, "%s", tname);
+		goto fail;
+	}
+	res->verity = tmp_enable_verity(st, &t);
+	r = tmp_publish(st, &t, path, err);
+	if (r < 0)
+		goto fail;
+	if (r == 1) {
+		res->existing = true;
+	} else {
+		res->published = true;
+		sub = (unsigned int)res->digest.bytes[0];
+		atomic_fetch_or(&st->touched[sub / 64], 1ull << (sub % 64));
+	}
+	tmp_discard(st, &t);
+	return 0;
+fail:
+	tmp_discard(st, &t);
+	return r;
+}

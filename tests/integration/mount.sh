@@ -1,0 +1,200 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+# erofs-seal mount / umount / mount.erofs-seal on the host kernel (as root):
+# images without fs-verity are checked from a private copy; object stores
+# without fs-verity need --insecure-no-data-verity; every refusal names its
+# step and leaves nothing mounted; umount removes both mounts.
+. "$TOP/tests/lib.sh"
+
+if ! is_root; then
+	skip "mount tests need root"
+	done_testing
+	exit
+fi
+if ! grep -qw erofs /proc/filesystems || ! grep -qw overlay /proc/filesystems; then
+	modprobe erofs 2>/dev/null
+	modprobe overlay 2>/dev/null
+fi
+if ! grep -qw erofs /proc/filesystems || ! grep -qw overlay /proc/filesystems; then
+	skip "kernel has no EROFS or overlayfs"
+	done_testing
+	exit
+fi
+
+RUN=$WORK/run
+# Unmount whatever this test left under $WORK, innermost first, even when
+# a check failed half-way.
+cleanup() {
+	local m
+	for m in $(awk -v w="$WORK" 'index($5, w) == 1 { print $5 }' \
+		/proc/self/mountinfo | sort -r); do
+		"$ESEAL" umount --lazy "$m" 2>/dev/null ||
+			"$ESEAL" umount --lazy --rundir "$RUN" "$m" 2>/dev/null ||
+			umount -l "$m" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+
+# mounted PATH: is something mounted exactly there?
+mounted() {
+	awk -v p="$1" '$5 == p { f = 1 } END { exit !f }' /proc/self/mountinfo
+}
+# layers: how many EROFS layers are mounted under $RUN
+layers() {
+	awk -v r="$RUN/" 'index($5, r) == 1' /proc/self/mountinfo | wc -l
+}
+# refused DESC PATTERN CMD...: fails, says PATTERN, leaves nothing mounted
+refused() {
+	local d=$1 pat=$2 before
+	shift 2
+	before=$(layers)
+	"$@" >"$WORK/.out" 2>&1
+	local rc=$?
+	if [ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q -- "$pat" "$WORK/.out" &&
+		! mounted "$MNT" && [ "$(layers)" = "$before" ]; then
+		ok "$d"
+	else
+		not_ok "$d (exit $rc, want '$pat', nothing mounted)"
+		sed 's/^/#   /' "$WORK/.out" | head -10
+		cleanup
+	fi
+}
+
+MNT=$WORK/mnt
+STORE=$WORK/objects
+mkdir -p "$MNT" "$STORE" "$RUN" tree/sub
+echo hello >tree/hello
+echo world >tree/sub/world
+ln -s hello tree/link
+
+# A composefs-style tree: a metacopy stub whose data lives in the store.
+blob="this file's data lives in the object store"
+mkdir -p "$STORE/ab"
+printf '%s\n' "$blob" >"$STORE/ab/cdef0123"
+bdigest=$(fsverity digest --compact "$STORE/ab/cdef0123")
+truncate -s "$(stat -c %s "$STORE/ab/cdef0123")" tree/stub
+setfattr -n trusted.overlay.redirect -v /ab/cdef0123 tree/stub
+setfattr -n trusted.overlay.metacopy -v "0x00240001$bdigest" tree/stub
+mkfs.erofs --quiet -T0 img.erofs tree >/dev/null
+digest=$("$ESEAL" digest img.erofs | awk '{ print $1 }')
+
+M=("$ESEAL" mount --rundir "$RUN")
+
+refused "object store without fs-verity needs --insecure-no-data-verity" \
+	"data verity" "${M[@]}" --basedir "$STORE" img.erofs "$MNT"
+
+check "mount with --insecure-no-data-verity" \
+	"${M[@]}" --basedir "$STORE" --insecure-no-data-verity \
+	img.erofs "$MNT"
+if [ "$(cat "$MNT/hello" 2>/dev/null)" = hello ] &&
+	[ "$(cat "$MNT/sub/world" 2>/dev/null)" = world ] &&
+	[ "$(readlink "$MNT/link")" = hello ]; then
+	ok "files of the image read through the overlay"
+else
+	not_ok "files of the image read through the overlay"
+fi
+if [ "$(cat "$MNT/stub" 2>/dev/null)" = "$blob" ]; then
+	ok "a metacopy stub reads its data from the object store"
+else
+	not_ok "a metacopy stub reads its data from the object store"
+fi
+grep -q "warning: data verity is off" "$WORK/.out" &&
+	grep -q "warning: the image file has no fs-verity" "$WORK/.out" &&
+	grep -q "warning: the image is not verified" "$WORK/.out"
+check "the missing guarantees are named" test $? -eq 0
+line=$(awk -v p="$MNT" '$5 == p' /proc/self/mountinfo | tail -1)
+layer=$(printf '%s\n' "$line" | sed -n 's/.*lowerdir+=\([^,]*\).*/\1/p')
+case "$line" in
+*" - overlay erofs-seal "*"datadir+=$STORE"*metacopy=on*) ok "mountinfo: the overlay with the store as data layer" ;;
+*) not_ok "mountinfo: the overlay with the store as data layer: $line" ;;
+esac
+case "$layer" in
+"$RUN"/*) ok "mountinfo: the EROFS layer lives under the run directory" ;;
+*) not_ok "mountinfo: the EROFS layer lives under the run directory: $layer" ;;
+esac
+awk -v p="$layer" '$5 == p && / - erofs / && $6 ~ /^ro/ { f = 1 } END { exit !f }' \
+	/proc/self/mountinfo
+check "mountinfo: the layer is a read-only EROFS mount" test $? -eq 0
+check_fails "the mount is read-only" touch "$MNT/new"
+
+check "umount" "$ESEAL" umount --rundir "$RUN" "$MNT"
+if ! mounted "$MNT" && ! mounted "$layer" && [ ! -e "$layer" ]; then
+	ok "umount took down the overlay and the EROFS layer"
+else
+	not_ok "umount took down the overlay and the EROFS layer"
+fi
+refused "umount of something not mounted" "not mounted" \
+	"$ESEAL" umount --rundir "$RUN" "$MNT"
+mkdir -p other
+"$TOP/build/tests/helpers/fsmount" tmpfs - "$WORK/other" 2>/dev/null ||
+	mount -t tmpfs tmpfs "$WORK/other"
+refused "umount of a mount erofs-seal did not make" "not mounted by erofs-seal" \
+	"$ESEAL" umount --rundir "$RUN" "$WORK/other"
+umount "$WORK/other"
+
+# JSON and the digest pin
+I=(--basedir "$STORE" --insecure-no-data-verity)
+check "mount --json --digest (right pin)" \
+	sh -c '"$@" >json.out' sh "${M[@]}" "${I[@]}" --json \
+	--digest "$digest" img.erofs "$MNT"
+grep -q "\"digest\":\"$digest\"" json.out &&
+	grep -q '"digest_pinned":true' json.out &&
+	grep -q '"mode":"copy"' json.out &&
+	grep -q '"data_verity":false' json.out
+check "--json reports mode, digest and pin" test $? -eq 0
+check "umount" "$ESEAL" umount --rundir "$RUN" "$MNT"
+
+wrong=sha256:$(printf '%064d' 0)
+refused "a wrong digest pin is refused" "digest mismatch" \
+	"${M[@]}" "${I[@]}" --digest "$wrong" img.erofs "$MNT"
+cp img.erofs tampered.erofs
+printf 'X' | dd of=tampered.erofs bs=1 seek=1200 conv=notrunc 2>/dev/null
+refused "a tampered image is refused by its pin" "digest mismatch" \
+	"${M[@]}" "${I[@]}" --digest "$digest" tampered.erofs "$MNT"
+refused "a missing object store is refused" "object store" \
+	"${M[@]}" --basedir "$WORK/nope" --insecure-no-data-verity \
+	img.erofs "$MNT"
+refused "no object store is refused" "object store" \
+	"${M[@]}" --insecure-no-data-verity img.erofs "$MNT"
+refused "a file that is no EROFS image is refused" "not an EROFS image" \
+	"${M[@]}" "${I[@]}" tree/hello "$MNT"
+refused "--require-signature without a signature is refused" "signature" \
+	"${M[@]}" "${I[@]}" --require-signature img.erofs "$MNT"
+refused "a bad --digest is refused" "digest" \
+	"${M[@]}" "${I[@]}" --digest sha256:xyz img.erofs "$MNT"
+refused "--upperdir without --workdir is refused" "workdir" \
+	"${M[@]}" "${I[@]}" --upperdir "$WORK" img.erofs "$MNT"
+
+# A writable overlay
+mkdir -p upper work
+check "mount --upperdir --workdir" \
+	"${M[@]}" "${I[@]}" --upperdir upper --workdir work img.erofs "$MNT"
+echo new >"$MNT/new" 2>/dev/null
+if [ "$(cat upper/new 2>/dev/null)" = new ] &&
+	[ "$(cat "$MNT/hello")" = hello ]; then
+	ok "writes go to the upper directory"
+else
+	not_ok "writes go to the upper directory"
+fi
+grep -q "writable" "$WORK/.out"
+check "the unsigned upper layer is named" test $? -eq 0
+check "umount" "$ESEAL" umount --rundir "$RUN" "$MNT"
+
+# mount.erofs-seal, as mount(8) runs it
+ln -s "$ESEAL" mount.erofs-seal
+check "mount.erofs-seal IMAGE DIR -o basedir=...,digest=..." \
+	./mount.erofs-seal img.erofs "$MNT" \
+	-o "basedir=$STORE,insecure-no-data-verity,digest=$digest,nofail,x-systemd.automount"
+if [ "$(cat "$MNT/stub" 2>/dev/null)" = "$blob" ]; then
+	ok "mount.erofs-seal mounted the image with its store"
+else
+	not_ok "mount.erofs-seal mounted the image with its store"
+fi
+check "umount" "$ESEAL" umount "$MNT"
+refused "mount.erofs-seal refuses unknown options" "unknown option" \
+	./mount.erofs-seal img.erofs "$MNT" -o "basedir=$STORE,bogus"
+check "mount.erofs-seal -f does nothing" \
+	./mount.erofs-seal img.erofs "$MNT" -f -o "basedir=$STORE"
+mounted "$MNT"
+check_fails "nothing mounted by -f" test $? -eq 0
+
+done_testing
