@@ -5,10 +5,12 @@
  * it or refuse with a message, never crash; and what it writes must read
  * back into a tree that writes the very same bytes.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "erofs-seal.h"
@@ -42,12 +44,52 @@ static int write_image(struct eseal_tree *tree, void **img, size_t *len)
 	return 0;
 }
 
+/*
+ * Trees the image cannot hold exactly: composefs gives a device, fifo or
+ * socket whose size does not fit 32 bits an extended inode, yet stores
+ * size 0, so reading the image back gives a tree that writes a compact
+ * inode.  For those, only the second round trip must be exact.
+ */
+static int lossy_fn(const struct eseal_entry *e, void *arg)
+{
+	uint32_t t = e->mode & S_IFMT;
+
+	if (t != S_IFREG && t != S_IFDIR && t != S_IFLNK &&
+	    e->size > UINT32_MAX)
+		*(bool *)arg = true;
+	return 0;
+}
+
+static void *round_trip(void *img, size_t len, size_t *len2)
+{
+	struct eseal_error err = { 0 };
+	struct eseal_tree *back = NULL;
+	void *img2, *copy;
+
+	if (eseal_tree_from_image(img, len, &back, &err) < 0) {
+		fprintf(stderr, "reading our image back: %s\n", err.msg);
+		abort();
+	}
+	if (write_image(back, &img2, len2) < 0) {
+		fprintf(stderr, "writing a tree read back failed\n");
+		abort();
+	}
+	copy = malloc(*len2);
+	if (!copy)
+		abort();
+	memcpy(copy, img2, *len2);
+	munmap(img2, *len2);
+	eseal_tree_free(back);
+	return copy;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct eseal_error err = { 0 };
-	struct eseal_tree *tree = NULL, *back = NULL;
+	struct eseal_tree *tree = NULL;
 	void *img, *img2, *copy;
 	size_t len, len2;
+	bool lossy = false;
 	FILE *f;
 
 	if (memfd < 0) {
@@ -75,20 +117,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(copy, img, len);
 	munmap(img, len);
+	if (eseal_tree_walk(tree, lossy_fn, &lossy, &err) < 0)
+		abort();
 	eseal_tree_free(tree);
 
-	/* our own image must read back and write the same bytes */
-	if (eseal_tree_from_image(copy, len, &back, &err) < 0) {
-		fprintf(stderr, "reading our image back: %s\n", err.msg);
-		abort();
+	/* our own image must read back into a tree that writes it again */
+	img2 = round_trip(copy, len, &len2);
+	if (lossy) {
+		free(copy);
+		copy = img2;
+		len = len2;
+		img2 = round_trip(copy, len, &len2);
 	}
-	if (write_image(back, &img2, &len2) < 0 || len2 != len ||
-	    memcmp(img2, copy, len)) {
+	if (len2 != len || memcmp(img2, copy, len)) {
 		fprintf(stderr, "image -> tree -> image differs\n");
 		abort();
 	}
-	munmap(img2, len2);
-	eseal_tree_free(back);
+	free(img2);
 	free(copy);
 	return 0;
 }
