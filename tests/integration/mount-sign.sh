@@ -130,6 +130,19 @@ refused "garbage as a signature is refused" "signature" \
 refused "--require-signature refuses an unsigned mount" "signature" \
 	"${M[@]}" --require-signature --digest "$digest" img.erofs "$MNT"
 
+# the signature paths under ASan+UBSan
+if [ -x "${ESEAL_ASAN:-}" ]; then
+	A=("$ESEAL_ASAN" mount --rundir "$RUN" --basedir "$STORE" --insecure-no-data-verity)
+	mounts_ok "ASan: a signed image mounts" \
+		"${A[@]}" --signature img.sig --cert signer.pem img.erofs "$MNT"
+	refused "ASan: a tampered image is refused" "signature" \
+		"${A[@]}" --signature img.sig --cert signer.pem tampered.erofs "$MNT"
+	refused "ASan: an untrusted signer is refused" "certificate" \
+		"${A[@]}" --signature other.sig --cert signer.pem img.erofs "$MNT"
+else
+	skip "no ASan build at \$ESEAL_ASAN"
+fi
+
 # erofs-seal sign (the project's signer) makes signatures mount accepts
 if "$ESEAL" sign --help >/dev/null 2>&1; then
 	check "erofs-seal sign" "$ESEAL" sign --key signer.key --cert signer.pem \
@@ -171,6 +184,15 @@ if command -v keyctl >/dev/null &&
 	refused "--keyring: an unknown keyring is refused" "keyring" \
 		"${M[@]}" --signature img.sig --keyring eseal-no-such-ring \
 		img.erofs "$MNT"
+	if [ -x "${ESEAL_ASAN:-}" ]; then
+		mounts_ok "ASan: --keyring" in_session "$ESEAL_ASAN" mount \
+			--rundir "$RUN" --basedir "$STORE" --insecure-no-data-verity \
+			--signature img.sig --keyring eseal-test img.erofs "$MNT"
+		refused "ASan: --keyring refuses another signer" "keyring" \
+			in_session "$ESEAL_ASAN" mount --rundir "$RUN" \
+			--basedir "$STORE" --insecure-no-data-verity \
+			--signature other.sig --keyring eseal-test img.erofs "$MNT"
+	fi
 else
 	skip "no asymmetric keys in kernel keyrings here"
 fi
