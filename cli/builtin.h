@@ -15,6 +15,7 @@
 #define EXIT_USAGE 2
 
 /* mkimage/ */
+int cmd_mkimage(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 
 /* sign/ */

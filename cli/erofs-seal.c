@@ -24,6 +24,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct command commands[] = {
 	/* build side (mkimage/) */
+	{ "mkimage", cmd_mkimage, "build an image and object store from a tree" },
 	{ "info", cmd_info, "inspect images (ls, dump, objects, ...)" },
 	/* trust side (sign/) */
 	{ "digest", cmd_digest, "print fs-verity digests of files" },

@@ -169,7 +169,7 @@ int cmd_info(int argc, char **argv)
 	const char *basedir = NULL, *cmd;
 	int c, i, status = 0;
 
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			basedir = optarg;

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * erofs-seal mkimage: build an EROFS metadata image (composefs format) of a
+ * directory or a dump file, storing file data in a content-addressed store.
+ *
+ * The image is written to a temporary file beside IMAGE and renamed into
+ * place only when complete, so a failure never leaves a partial image.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "builtin.h"
+
+enum {
+	OPT_DIGEST_STORE = 256,
+	OPT_PRINT_DIGEST,
+	OPT_PRINT_DIGEST_ONLY,
+	OPT_FROM_FILE,
+	OPT_USE_EPOCH,
+	OPT_SKIP_DEVICES,
+	OPT_SKIP_XATTRS,
+	OPT_USER_XATTRS,
+	OPT_MIN_VERSION,
+	OPT_MAX_VERSION,
+	OPT_THREADS,
+	OPT_LENIENT,
+};
+
+static const struct option longopts[] = {
+	{ "digest-store", required_argument, NULL, OPT_DIGEST_STORE },
+	{ "print-digest", no_argument, NULL, OPT_PRINT_DIGEST },
+	{ "print-digest-only", no_argument, NULL, OPT_PRINT_DIGEST_ONLY },
+	{ "from-file", no_argument, NULL, OPT_FROM_FILE },
+	{ "lenient", no_argument, NULL, OPT_LENIENT },
+	{ "use-epoch", no_argument, NULL, OPT_USE_EPOCH },
+	{ "skip-devices", no_argument, NULL, OPT_SKIP_DEVICES },
+	{ "skip-xattrs", no_argument, NULL, OPT_SKIP_XATTRS },
+	{ "user-xattrs", no_argument, NULL, OPT_USER_XATTRS },
+	{ "min-version", required_argument, NULL, OPT_MIN_VERSION },
+	{ "max-version", required_argument, NULL, OPT_MAX_VERSION },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: erofs-seal mkimage [OPTIONS] SOURCE IMAGE\n"
+		"       erofs-seal mkimage --print-digest-only [OPTIONS] SOURCE\n"
+		"\n"
+		"Build an EROFS metadata image (composefs format) of SOURCE, a\n"
+		"directory or, with --from-file, a composefs dump file ('-' = stdin).\n"
+		"IMAGE '-' writes to stdout.\n"
+		"\n"
+		"Options:\n"
+		"  --digest-store=DIR   store regular files' data in DIR/xx/<digest>\n"
+		"  --print-digest       print the image's fs-verity digest\n"
+		"  --print-digest-only  print the digest, write no image\n"
+		"  --from-file          SOURCE is a composefs dump file\n"
+		"  --lenient            parse the dump file leniently\n"
+		"  --use-epoch          set all mtimes to 0\n"
+		"  --skip-devices       leave out character and block devices\n"
+		"  --skip-xattrs        store no xattrs\n"
+		"  --user-xattrs        store only user.* xattrs\n"
+		"  --min-version=N      lowest format version to write (default 0)\n"
+		"  --max-version=N      highest format version to write (default 1)\n"
+		"  --threads=N          hashing/copying threads (default: online CPUs)\n"
+		"  -q, --quiet          no progress output\n"
+		"  -h, --help           show this help\n");
+}
+
+struct progress_state {
+	struct timespec last;
+	bool shown;
+};
+
+static void human(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = bytes;
+	unsigned int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
+static void show_progress(const struct eseal_progress *p, void *arg)
+{
+	struct progress_state *ps = arg;
+	char done[32], total[32];
+
+	human(p->bytes_done, done, sizeof(done));
+	human(p->bytes_total, total, sizeof(total));
+	fprintf(stderr, "\r%llu/%llu files, %s/%s   ",
+		(unsigned long long)p->entries_done,
+		(unsigned long long)p->entries_total, done, total);
+	ps->shown = true;
+}
+
+/* Open a temporary file next to path; *tmp receives its name. */
+static int open_temp_beside(const char *path, char **tmp)
+{
+	char *copy = strdup(path);
+	char *dir, *base;
+	int fd;
+
+	if (!copy)
+		return -1;
+	dir = dirname(copy);
+	base = strrchr(path, '/');
+	base = base ? base + 1 : (char *)path;
+	if (asprintf(tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
+		free(copy);
+		return -1;
+	}
+	free(copy);
+	fd = mkostemp(*tmp, O_CLOEXEC);
+	if (fd < 0) {
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return fd;
+}
+
+static int load_tree(const char *src, bool from_file, unsigned int dump_flags,
+		     unsigned int scan_flags, struct eseal_tree **tree,
+		     struct eseal_error *err)
+{
+	FILE *in;
+	int ret;
+
+	if (!from_file)
+		return eseal_tree_from_dir(src, scan_flags, tree, err);
+	if (!strcmp(src, "-"))
+		return eseal_tree_from_dump(stdin, "<stdin>", dump_flags, tree,
+					    err);
+	in = fopen(src, "re");
+	if (!in) {
+		snprintf(err->msg, sizeof(err->msg), "%s: %s", src,
+			 strerror(errno));
+		return -errno;
+	}
+	ret = eseal_tree_from_dump(in, src, dump_flags, tree, err);
+	fclose(in);
+	return ret;
+}
+
+int cmd_mkimage(int argc, char **argv)
+{
+	struct eseal_image_opts iopts = { .min_version = 0, .max_version = 1 };
+	struct eseal_store_opts sopts = { 0 };
+	struct eseal_store_stats stats = { 0 };
+	struct progress_state ps = { 0 };
+	struct eseal_error err = { 0 };
+	struct eseal_tree *tree = NULL;
+	struct eseal_digest digest;
+	bool print_digest = false, print_only = false, from_file = false;
+	bool quiet = false;
+	unsigned int scan_flags = 0, dump_flags = 0;
+	unsigned long v;
+	const char *src, *out = NULL;
+	char *tmp = NULL;
+	char hex[2 * ESEAL_DIGEST_MAX + 1];
+	int fd = -1, opt, r, ret = 1;
+
+	while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_DIGEST_STORE:
+			sopts.store_dir = optarg;
+			break;
+		case OPT_PRINT_DIGEST:
+			print_digest = true;
+			break;
+		case OPT_PRINT_DIGEST_ONLY:
+			print_digest = print_only = true;
+			break;
+		case OPT_FROM_FILE:
+			from_file = true;
+			break;
+		case OPT_LENIENT:
+			dump_flags |= ESEAL_DUMP_LENIENT;
+			break;
+		case OPT_USE_EPOCH:
+			scan_flags |= ESEAL_SCAN_USE_EPOCH;
+			break;
+		case OPT_SKIP_DEVICES:
+			scan_flags |= ESEAL_SCAN_SKIP_DEVICES;
+			break;
+		case OPT_SKIP_XATTRS:
+			scan_flags |= ESEAL_SCAN_SKIP_XATTRS;
+			break;
+		case OPT_USER_XATTRS:
+			scan_flags |= ESEAL_SCAN_USER_XATTRS;
+			break;
+		case OPT_MIN_VERSION:
+		case OPT_MAX_VERSION:
+			if (!parse_uint(optarg, 1, &v)) {
+				error_msg("invalid format version '%s' (0 or 1)",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			if (opt == OPT_MIN_VERSION)
+				iopts.min_version = v;
+			else
+				iopts.max_version = v;
+			break;
+		case OPT_THREADS:
+			if (!parse_uint(optarg, 1024, &v) || v == 0) {
+				error_msg("invalid thread count '%s' (1-1024)",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			sopts.threads = v;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != (print_only ? 1 : 2)) {
+		error_msg(print_only ? "expected SOURCE (no IMAGE with --print-digest-only)"
+				     : "expected SOURCE and IMAGE");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (iopts.min_version > iopts.max_version) {
+		error_msg("--min-version is above --max-version");
+		return EXIT_USAGE;
+	}
+	src = argv[0];
+	if (!print_only)
+		out = argv[1];
+	if (!*src || (out && !*out)) {
+		error_msg("empty path");
+		return EXIT_USAGE;
+	}
+	if (out && !strcmp(out, "-") && isatty(STDOUT_FILENO)) {
+		error_msg("refusing to write an image to a terminal");
+		return EXIT_USAGE;
+	}
+
+	if (load_tree(src, from_file, dump_flags, scan_flags, &tree, &err) < 0)
+		goto fail;
+
+	if (!from_file) {
+		if (!quiet && isatty(STDERR_FILENO)) {
+			sopts.progress = show_progress;
+			sopts.progress_arg = &ps;
+		}
+		r = eseal_tree_store_objects(tree, &sopts, &stats, &err);
+		if (ps.shown)
+			fputc('\n', stderr);
+		if (r < 0)
+			goto fail;
+	}
+
+	if (out && !strcmp(out, "-")) {
+		fd = STDOUT_FILENO;
+	} else if (out) {
+		fd = open_temp_beside(out, &tmp);
+		if (fd < 0) {
+			error_msg("%s: cannot create a temporary file beside it: %s",
+				  out, strerror(errno));
+			goto out;
+		}
+	}
+	if (eseal_image_write(tree, &iopts, fd, print_digest ? &digest : NULL,
+			      &err) < 0)
+		goto fail;
+	if (tmp) {
+		mode_t mask = umask(0);
+
+		umask(mask);
+		if (fchmod(fd, 0666 & ~mask) < 0 || fsync(fd) < 0 ||
+		    close(fd) < 0) {
+			fd = -1;
+			error_msg("%s: %s", tmp, strerror(errno));
+			goto out;
+		}
+		fd = -1;
+		if (rename(tmp, out) < 0) {
+			error_msg("%s: cannot rename into place: %s", out,
+				  strerror(errno));
+			goto out;
+		}
+		free(tmp);
+		tmp = NULL;
+	}
+	if (print_digest) {
+		eseal_digest_hex(&digest, hex);
+		printf("%s\n", hex);
+	}
+	if (!quiet && sopts.store_dir && stats.objects_new &&
+	    stats.verity_unsupported && isatty(STDERR_FILENO))
+		fprintf(stderr,
+			"note: fs-verity could not be enabled on %llu new objects (not supported by the store's filesystem)\n",
+			(unsigned long long)stats.verity_unsupported);
+	ret = 0;
+	goto out;
+fail:
+	report("mkimage", &err);
+	ret = 1;
+out:
+	if (tmp) {
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		free(tmp);
+	}
+	eseal_tree_free(tree);
+	if (fflush(stdout) != 0 && !ret) {
+		error_msg("writing to stdout: %s", strerror(errno));
+		ret = 1;
+	}
+	return ret;
+}
