@@ -277,14 +277,20 @@ int ew_collect_inodes(struct ew_ctx *c, unsigned int min_version,
 			struct ew_dirent *d = &c->dents[k];
 
 			if (d->is_link) {
+				const char *why = NULL;
+
 				if (d->node->link_to)
-					return ew_errorf(c, d->node, EINVAL,
-							 "hardlink to a hardlink");
-				if (S_ISDIR(d->node->mode) &&
-				    strcmp(d->name, ".") &&
-				    strcmp(d->name, ".."))
-					return ew_errorf(c, d->node, EINVAL,
-							 "hardlink to a directory");
+					why = "hardlink to a hardlink";
+				else if (S_ISDIR(d->node->mode) &&
+					 strcmp(d->name, ".") &&
+					 strcmp(d->name, ".."))
+					why = "hardlink to a directory";
+				if (why)
+					return eseal_errorf(c->err, EINVAL,
+							    "%s%s%s: %s",
+							    ew_path(c, n),
+							    n->parent ? "/" : "",
+							    d->name, why);
 				continue;
 			}
 			if (S_ISDIR(d->node->mode))

@@ -85,6 +85,15 @@ check "ECDSA key on the token (PIN from --pass-env)" \
 	--cert ec.pem --pass-env TOKENPIN \
 	--key "pkcs11:token=eseal-ci;object=ci-ec;type=private" img ec.sig
 check "verify the token's ECDSA signature" "$ESEAL" verify --cert ec.pem img ec.sig
+if [ -x "${ESEAL_ASAN:-}" ]; then
+	check "asan: sign with the token key, verify" sh -c \
+		"ESEAL_PKCS11_PIN=4321 '$ESEAL_ASAN' sign --cert ec.pem \
+		 --pkcs11-module '$MODULE' \
+		 --key 'pkcs11:token=eseal-ci;object=ci-ec;type=private' img asan.sig &&
+		 '$ESEAL_ASAN' verify --cert ec.pem img asan.sig"
+else
+	skip "no ASan build at \$ESEAL_ASAN"
+fi
 
 # Failures: wrong PIN, missing object; the PIN never shows in messages
 env ESEAL_PKCS11_PIN=0000 "$ESEAL" sign --cert rsa.pem \

@@ -370,7 +370,7 @@ int main(void)
 {
 	test_formatted();
 	roundtrip("RSA-2048 sha256", "RSA", "2048", ESEAL_HASH_SHA256);
-	roundtrip("RSA-3072 sha512", "RSA", "3072", ESEAL_HASH_SHA512);
+	roundtrip("RSA-2048 sha512", "RSA", "2048", ESEAL_HASH_SHA512);
 	roundtrip("ECDSA P-256 sha256", "EC", "P-256", ESEAL_HASH_SHA256);
 	roundtrip("ECDSA P-384 sha512", "EC", "P-384", ESEAL_HASH_SHA512);
 	test_refusals();
