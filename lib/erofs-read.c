@@ -17,6 +17,7 @@
  * escaped whiteouts become 0/0 character devices again, the overlay's own
  * 00..ff whiteouts and the remaining overlay xattrs are dropped.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,8 +30,8 @@
 #define MAX_DEPTH		4096	/* directory nesting */
 #define SYMLINK_MAX		4095	/* target bytes, as PATH_MAX - 1 */
 #define XATTR_NAME_MAX_LEN	255
-#define BUDGET_BASE		(64u << 20)
-#define BUDGET_PER_BYTE		16
+#define BUDGET_BASE		(128u << 20)
+#define BUDGET_PER_BYTE		32
 
 struct dir_frame {
 	struct eseal_node *node;
@@ -377,9 +378,12 @@ static int path_error(struct erofs_reader *r, const struct eseal_node *parent,
 		      const char *name, size_t len)
 {
 	char path[512];
+	int ret = eseal_node_path(parent, path, sizeof(path));
 
-	if (eseal_node_path(parent, path, sizeof(path)) == 1)
+	if (ret == 1)
 		path[0] = '\0';
+	else if (ret < 0)
+		snprintf(path, sizeof(path), ".../%s", parent->name);
 	return eseal_error_prefix(r->err, "%s/%.*s", path,
 				  (int)MIN(len, (size_t)EROFS_NAME_LEN), name);
 }

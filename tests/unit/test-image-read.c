@@ -1,14 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
- * The image reader against hostile input: truncations, bit flips, a
- * directory that contains itself, a hardlinked directory, bad magic and
- * huge counts must all give an error with a message, never a crash (this
- * also runs under ASan+UBSan).  Seed images come from mkfs.erofs (an
+ * The image reader.
+ *
+ * Round trips over the composefs test dumps ($COMPAT_DIR): dump -> image
+ * -> tree (our reader) -> image gives identical bytes, and so does
+ * -> dump -> parse -> image; a second dump is identical to the first.
+ *
+ * Hostile input: truncations, bit flips, a directory that contains
+ * itself, a hardlinked directory, bad magic and huge counts must all give
+ * an error with a message, never a crash (this also runs under
+ * ASan+UBSan).  Seed images come from our writer and from mkfs.erofs (an
  * independent writer) when it is installed.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,7 +129,7 @@ static uint8_t *find_dirent(const struct image *img, uint64_t dir_nid,
 }
 
 static void test_hostile(const char *label, const struct image *seed,
-			 size_t expect_entries)
+			 size_t expect_entries, bool named_dirs)
 {
 	struct eseal_error err;
 	struct eseal_tree *tree = NULL;
@@ -192,8 +200,9 @@ static void test_hostile(const char *label, const struct image *seed,
 
 	/* a directory that contains itself */
 	memcpy(img.buf, seed->buf, seed->len);
-	de = find_dirent(&img, root_nid, "dir");
-	CHECK(de != NULL, "%s: found the dirent of /dir", label);
+	de = named_dirs ? find_dirent(&img, root_nid, "dir") : NULL;
+	if (named_dirs)
+		CHECK(de != NULL, "%s: found the dirent of /dir", label);
 	if (de) {
 		put_le64(de, root_nid);
 		ret = try_load(img.buf, img.len, &err);
@@ -204,9 +213,11 @@ static void test_hostile(const char *label, const struct image *seed,
 
 	/* a hardlinked directory: /other points at /dir's inode */
 	memcpy(img.buf, seed->buf, seed->len);
-	de = find_dirent(&img, root_nid, "dir");
-	de2 = find_dirent(&img, root_nid, "other");
-	CHECK(de && de2, "%s: found the dirents of /dir and /other", label);
+	de = named_dirs ? find_dirent(&img, root_nid, "dir") : NULL;
+	de2 = named_dirs ? find_dirent(&img, root_nid, "other") : NULL;
+	if (named_dirs)
+		CHECK(de && de2, "%s: found the dirents of /dir and /other",
+		      label);
 	if (de && de2) {
 		memcpy(de2, de, 8);
 		ret = try_load(img.buf, img.len, &err);
@@ -275,6 +286,276 @@ static void test_hostile(const char *label, const struct image *seed,
 	free(img.buf);
 }
 
+/* ---- round trips over the composefs test dumps ----------------------------- */
+
+static int write_image(struct eseal_tree *tree, unsigned int version,
+		       struct image *out, struct eseal_error *err)
+{
+	struct eseal_image_opts opts = { version, version };
+	int fd = memfd_create("image", MFD_CLOEXEC);
+	off_t size;
+	int ret;
+
+	out->buf = NULL;
+	if (fd < 0)
+		return eseal_syserrorf(err, errno, "memfd_create");
+	ret = eseal_image_write(tree, &opts, fd, NULL, err);
+	size = lseek(fd, 0, SEEK_END);
+	if (!ret && size > 0) {
+		out->len = size;
+		out->buf = malloc(size);
+		if (!out->buf || pread(fd, out->buf, size, 0) != size)
+			ret = eseal_errorf(err, EIO, "reading the image back");
+	} else if (!ret) {
+		ret = eseal_errorf(err, EIO, "empty image");
+	}
+	close(fd);
+	return ret;
+}
+
+static int dump_to_mem(struct eseal_tree *tree, char **buf, size_t *len,
+		       struct eseal_error *err)
+{
+	FILE *f = open_memstream(buf, len);
+	int ret;
+
+	if (!f)
+		return eseal_syserrorf(err, errno, "open_memstream");
+	ret = eseal_dump_write(tree, f, err);
+	fclose(f);
+	return ret;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static void round_trip(const char *dir, const char *name)
+{
+	/* mkcomposefs' own test parses these leniently */
+	static const char *const lenient[] = {
+		"no-newline.dump", "longlink.dump",
+		"honggfuzz-longlink-unterminated.dump",
+	};
+	struct eseal_tree *t1 = NULL, *t2 = NULL, *t3 = NULL;
+	struct image img1 = { 0 }, img2 = { 0 }, img3 = { 0 };
+	char *d2 = NULL, *d3 = NULL;
+	size_t d2_len = 0, d3_len = 0, i;
+	struct eseal_error err = { 0 };
+	unsigned int flags = 0, version = 0;
+	char path[4096], cmd[4200];
+	FILE *f, *vf;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(lenient); i++)
+		if (!strcmp(name, lenient[i]))
+			flags = ESEAL_DUMP_LENIENT;
+	snprintf(path, sizeof(path), "%s/%s.version", dir, name);
+	vf = fopen(path, "r");
+	if (vf) {
+		if (fscanf(vf, "%u", &version) != 1)
+			version = 0;
+		fclose(vf);
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (has_suffix(name, ".gz")) {
+		snprintf(cmd, sizeof(cmd), "gzip -dc '%s'", path);
+		f = popen(cmd, "r");
+	} else {
+		f = fopen(path, "r");
+	}
+	if (!f) {
+		CHECK(0, "%s: cannot open", name);
+		return;
+	}
+	ret = eseal_tree_from_dump(f, name, flags, &t1, &err);
+	if (has_suffix(name, ".gz"))
+		pclose(f);
+	else
+		fclose(f);
+	if (ret) {
+		CHECK(0, "%s: parse: %s", name, err.msg);
+		return;
+	}
+	ret = write_image(t1, version, &img1, &err);
+	if (ret) {
+		CHECK(0, "%s: write: %s", name, err.msg);
+		goto out;
+	}
+	ret = eseal_tree_from_image(img1.buf, img1.len, &t2, &err);
+	CHECK(ret == 0, "%s: our image loads back (%s)", name,
+	      ret ? err.msg : "ok");
+	if (ret)
+		goto out;
+	ret = write_image(t2, version, &img2, &err);
+	CHECK(ret == 0 && img2.len == img1.len &&
+	      !memcmp(img1.buf, img2.buf, img1.len),
+	      "%s: image -> tree -> image is byte-identical (%zu bytes)%s%s",
+	      name, img1.len, ret ? ": " : "", ret ? err.msg : "");
+
+	ret = dump_to_mem(t2, &d2, &d2_len, &err);
+	if (ret) {
+		CHECK(0, "%s: dump: %s", name, err.msg);
+		goto out;
+	}
+	f = fmemopen(d2, d2_len, "r");
+	ret = eseal_tree_from_dump(f, "dump of the image", 0, &t3, &err);
+	fclose(f);
+	CHECK(ret == 0, "%s: the dump of the image parses strictly (%s)", name,
+	      ret ? err.msg : "ok");
+	if (ret)
+		goto out;
+	ret = write_image(t3, version, &img3, &err);
+	CHECK(ret == 0 && img3.len == img1.len &&
+	      !memcmp(img1.buf, img3.buf, img1.len),
+	      "%s: image -> dump -> image is byte-identical%s%s", name,
+	      ret ? ": " : "", ret ? err.msg : "");
+	ret = dump_to_mem(t3, &d3, &d3_len, &err);
+	CHECK(ret == 0 && d3_len == d2_len && !memcmp(d2, d3, d2_len),
+	      "%s: dump -> image -> dump is stable (%zu bytes)", name, d2_len);
+out:
+	eseal_tree_free(t1);
+	eseal_tree_free(t2);
+	eseal_tree_free(t3);
+	free(img1.buf);
+	free(img2.buf);
+	free(img3.buf);
+	free(d2);
+	free(d3);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void round_trips(struct image *seed)
+{
+	const char *dir = getenv("COMPAT_DIR");
+	char *names[256];
+	size_t n = 0, i;
+	struct dirent *de;
+	DIR *d;
+
+	d = dir ? opendir(dir) : NULL;
+	if (!d) {
+		test_skip("COMPAT_DIR not set or missing: no round trips over the composefs dumps");
+		return;
+	}
+	while ((de = readdir(d)) && n < ARRAY_SIZE(names)) {
+		if (strncmp(de->d_name, "should-fail", 11) &&
+		    (has_suffix(de->d_name, ".dump") ||
+		     has_suffix(de->d_name, ".dump.gz")))
+			names[n++] = strdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_names);
+	for (i = 0; i < n; i++) {
+		round_trip(dir, names[i]);
+		/* special.dump (whiteouts, overlay xattrs, ACLs) seeds the
+		 * hostile tests below with a composefs image */
+		if (!strcmp(names[i], "special.dump") && !seed->buf) {
+			char path[4096];
+			struct eseal_tree *t;
+			struct eseal_error err;
+			FILE *f;
+
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+			f = fopen(path, "r");
+			if (f && !eseal_tree_from_dump(f, path, 0, &t, &err)) {
+				write_image(t, 0, seed, &err);
+				eseal_tree_free(t);
+			}
+			if (f)
+				fclose(f);
+		}
+		free(names[i]);
+	}
+}
+
+/* ---- limits: nesting depth, memory budget -------------------------------- */
+
+static struct eseal_node *add(struct eseal_tree *t, struct eseal_node *parent,
+			      const char *name, uint32_t mode)
+{
+	struct eseal_node *n = eseal_node_new(t, mode);
+	struct eseal_error err;
+
+	if (!n || eseal_node_add_child(t, parent, n, name, strlen(name), &err))
+		abort();
+	return n;
+}
+
+/* A chain of depth nested directories "d/d/d/..." */
+static int load_nested(unsigned int depth, struct eseal_error *err)
+{
+	struct eseal_tree *t = eseal_tree_new(), *back = NULL;
+	struct eseal_node *n = eseal_node_new(t, S_IFDIR | 0755);
+	struct image img;
+	unsigned int i;
+	int ret;
+
+	eseal_tree_set_root(t, n, err);
+	for (i = 0; i < depth; i++)
+		n = add(t, n, "d", S_IFDIR | 0755);
+	ret = write_image(t, 0, &img, err);
+	eseal_tree_free(t);
+	if (ret)
+		return ret;
+	ret = eseal_tree_from_image(img.buf, img.len, &back, err);
+	eseal_tree_free(back);
+	free(img.buf);
+	return ret;
+}
+
+static void test_limits(void)
+{
+	struct eseal_tree *t = eseal_tree_new(), *back = NULL;
+	struct eseal_node *root = eseal_node_new(t, S_IFDIR | 0755);
+	struct eseal_error err = { 0 };
+	static uint8_t value[30000];
+	struct image img;
+	char name[32];
+	int i, ret;
+
+	ret = load_nested(4000, &err);
+	CHECK(ret == 0, "4000 nested directories load (%s)", ret ? err.msg : "ok");
+	ret = load_nested(5000, &err);
+	CHECK(ret == -ELOOP && strstr(err.msg, "deeper"),
+	      "5000 nested directories are refused: %.80s", err.msg);
+
+	/*
+	 * 6000 files share one 30 kB xattr: a small image whose tree would
+	 * need 180 MB; the reader must stop at its budget, not allocate it.
+	 */
+	memset(value, 'v', sizeof(value));
+	eseal_tree_set_root(t, root, &err);
+	for (i = 0; i < 6000; i++) {
+		struct eseal_node *n;
+
+		snprintf(name, sizeof(name), "f%d", i);
+		n = add(t, root, name, S_IFREG | 0644);
+		if (eseal_node_set_xattr(t, n, "user.big", value,
+					 sizeof(value), &err))
+			abort();
+	}
+	ret = write_image(t, 0, &img, &err);
+	eseal_tree_free(t);
+	CHECK(ret == 0, "an image with a widely shared xattr is written (%s)",
+	      ret ? err.msg : "ok");
+	if (ret)
+		return;
+	ret = eseal_tree_from_image(img.buf, img.len, &back, &err);
+	CHECK(ret == -EFBIG && !back,
+	      "a %zu-byte image expanding to 180 MB is refused: %s", img.len,
+	      err.msg);
+	eseal_tree_free(back);
+	free(img.buf);
+}
+
 /* ---- seeds from mkfs.erofs ----------------------------------------------- */
 
 static bool make_tree(void)
@@ -304,6 +585,21 @@ int main(void)
 	CHECK(try_load((const uint8_t *)"", 0, &err) == -EINVAL && err.msg[0],
 	      "an empty buffer is refused: %s", err.msg);
 
+	test_limits();
+	img.buf = NULL;
+	round_trips(&img);
+	if (img.buf) {
+		struct eseal_tree *t;
+
+		/* hostile variants of a composefs image of special.dump */
+		if (!eseal_tree_from_image(img.buf, img.len, &t, &err)) {
+			test_hostile("composefs image of special.dump", &img,
+				     eseal_tree_count(t), false);
+			eseal_tree_free(t);
+		}
+		free(img.buf);
+	}
+
 	if (system("command -v mkfs.erofs >/dev/null") != 0 || !make_tree()) {
 		test_skip("mkfs.erofs not installed: no seed images");
 		return test_done();
@@ -318,7 +614,7 @@ int main(void)
 			test_skip("%s: mkfs.erofs failed", variants[v][0]);
 			continue;
 		}
-		test_hostile(variants[v][0], &img, entries);
+		test_hostile(variants[v][0], &img, entries, true);
 		free(img.buf);
 	}
 	return test_done();
