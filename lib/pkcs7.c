@@ -748,6 +748,28 @@ enum eseal_verify_class eseal_verify_class(int ret)
 	return ESEAL_VERIFY_ERROR;
 }
 
+int eseal_signature_hash_alg(const void *sig, size_t len)
+{
+	const unsigned char *p = sig;
+	PKCS7_SIGNER_INFO *si;
+	PKCS7 *p7;
+	int nid = NID_undef;
+
+	if (!sig || !len || len > ESEAL_SIG_MAX)
+		return 0;
+	p7 = d2i_PKCS7(NULL, &p, (long)len);
+	if (p7 && PKCS7_type_is_signed(p7) && p7->d.sign) {
+		si = sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(p7), 0);
+		if (si && si->digest_alg)
+			nid = OBJ_obj2nid(si->digest_alg->algorithm);
+	}
+	PKCS7_free(p7);
+	ERR_clear_error();
+	return nid == NID_sha256 ? ESEAL_HASH_SHA256 :
+	       nid == NID_sha512 ? ESEAL_HASH_SHA512 :
+				   0;
+}
+
 int eseal_signature_read(const char *path, uint8_t **buf, size_t *len,
 			 struct eseal_error *err)
 {

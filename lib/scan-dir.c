@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -32,6 +33,20 @@
 #define DENTS_BUF (32 * 1024)
 /* composefs' limit on the xattrs of one inode (LCFS_INODE_EXTERNAL_XATTR_MAX) */
 #define CFS_XATTR_MAX (UINT16_MAX / 2)
+
+/* Linux 6.13 *xattrat(): xattrs relative to a directory fd, no /proc */
+#ifndef __NR_getxattrat
+#define __NR_getxattrat 464
+#endif
+#ifndef __NR_listxattrat
+#define __NR_listxattrat 465
+#endif
+
+struct xattrat_args {			/* struct xattr_args */
+	uint64_t value;
+	uint32_t size;
+	uint32_t flags;
+};
 
 #define ALL_SCAN_FLAGS (ESEAL_SCAN_SKIP_DEVICES | ESEAL_SCAN_SKIP_XATTRS | \
 			ESEAL_SCAN_USER_XATTRS | ESEAL_SCAN_USE_EPOCH)
@@ -62,6 +77,7 @@ struct scan {
 	char *xlist, *xval, *dents;
 	struct link_slot *links;
 	size_t n_links, links_cap;	/* cap is a power of two */
+	bool no_xattrat;		/* kernel without listxattrat() */
 	char proc[64 + 256];
 };
 
@@ -247,11 +263,55 @@ static int read_entries(struct scan *s, struct frame *f)
 /* ---- xattrs ------------------------------------------------------------ */
 
 /*
- * Read the xattrs of the entry at path (not following a final symlink,
- * unless follow).  dir/name only name it in messages.
+ * The entry is 'name' in the directory open at dfd, or the directory
+ * itself when name is NULL; symlinks are not followed.  *xattrat() where
+ * the kernel has them, else the same calls on a /proc/self/fd path.
  */
-static int read_xattrs(struct scan *s, struct eseal_node *node,
-		       const char *path, bool follow,
+static ssize_t list_xattrs(struct scan *s, int dfd, const char *name)
+{
+	ssize_t n;
+
+	if (!s->no_xattrat) {
+		n = syscall(__NR_listxattrat, dfd, name ? name : "",
+			    name ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH, s->xlist,
+			    (size_t)XATTR_BUF);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		s->no_xattrat = true;
+	}
+	if (name) {
+		snprintf(s->proc, sizeof(s->proc), "/proc/self/fd/%d/%s", dfd,
+			 name);
+		return llistxattr(s->proc, s->xlist, XATTR_BUF);
+	}
+	snprintf(s->proc, sizeof(s->proc), "/proc/self/fd/%d", dfd);
+	return listxattr(s->proc, s->xlist, XATTR_BUF);
+}
+
+/* after list_xattrs(), which chose the method and set s->proc */
+static ssize_t get_xattr(struct scan *s, int dfd, const char *name,
+			 const char *key)
+{
+	struct xattrat_args args;
+
+	if (!s->no_xattrat) {
+		args.value = (uint64_t)(uintptr_t)s->xval;
+		args.size = XATTR_BUF;
+		args.flags = 0;
+		return syscall(__NR_getxattrat, dfd, name ? name : "",
+			       name ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH, key,
+			       &args, sizeof(args));
+	}
+	if (name)
+		return lgetxattr(s->proc, key, s->xval, XATTR_BUF);
+	return getxattr(s->proc, key, s->xval, XATTR_BUF);
+}
+
+/*
+ * Read the xattrs of 'name' in the directory open at dfd (of the directory
+ * itself when name is NULL) into node; dir names dfd in messages.
+ */
+static int read_xattrs(struct scan *s, struct eseal_node *node, int dfd,
 		       const struct eseal_node *dir, const char *name)
 {
 	ssize_t len, vlen;
@@ -261,8 +321,7 @@ static int read_xattrs(struct scan *s, struct eseal_node *node,
 
 	if (s->flags & ESEAL_SCAN_SKIP_XATTRS)
 		return 0;
-	len = follow ? listxattr(path, s->xlist, XATTR_BUF) :
-		       llistxattr(path, s->xlist, XATTR_BUF);
+	len = list_xattrs(s, dfd, name);
 	if (len < 0) {
 		if (errno == ENOTSUP)
 			return 0;	/* no xattrs on this filesystem */
@@ -274,8 +333,7 @@ static int read_xattrs(struct scan *s, struct eseal_node *node,
 		if ((s->flags & ESEAL_SCAN_USER_XATTRS) &&
 		    strncmp(k, "user.", 5) != 0)
 			continue;
-		vlen = follow ? getxattr(path, k, s->xval, XATTR_BUF) :
-				lgetxattr(path, k, s->xval, XATTR_BUF);
+		vlen = get_xattr(s, dfd, name, k);
 		if (vlen < 0) {
 			if (errno == ENODATA)
 				continue;	/* removed meanwhile */
@@ -434,13 +492,9 @@ static int scan_entry(struct scan *s, struct frame *f, const char *name)
 			return r;
 		node->size = (uint64_t)n;
 	}
-	if (!(s->flags & ESEAL_SCAN_SKIP_XATTRS)) {
-		snprintf(s->proc, sizeof(s->proc), "/proc/self/fd/%d/%s",
-			 f->fd, name);
-		r = read_xattrs(s, node, s->proc, false, dir, name);
-		if (r)
-			return r;
-	}
+	r = read_xattrs(s, node, f->fd, dir, name);
+	if (r)
+		return r;
 	r = eseal_node_add_child(s->tree, dir, node, name, strlen(name),
 				 s->err);
 	if (r)
@@ -488,10 +542,8 @@ static int scan_tree(struct scan *s, const char *path)
 	}
 	set_attrs(s, root, &st);
 	r = eseal_tree_set_root(s->tree, root, s->err);
-	if (!r && !(s->flags & ESEAL_SCAN_SKIP_XATTRS)) {
-		snprintf(s->proc, sizeof(s->proc), "/proc/self/fd/%d", fd);
-		r = read_xattrs(s, root, s->proc, true, NULL, NULL);
-	}
+	if (!r)
+		r = read_xattrs(s, root, fd, NULL, NULL);
 	if (r) {
 		close(fd);
 		return r;

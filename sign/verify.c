@@ -23,7 +23,8 @@ static void usage(FILE *f)
 		"                     now, with keyUsage digitalSignature\n"
 		"  --digest ALG:HEX   the signed fs-verity digest (IMAGE optional; if\n"
 		"                     given, it must have this digest)\n"
-		"  --hash ALG         fs-verity hash of IMAGE: sha256 (default), sha512\n"
+		"  --hash ALG         fs-verity hash of IMAGE: sha256 or sha512\n"
+		"                     (default: the signature's digest algorithm)\n"
 		"  --json             print the result as one JSON object\n"
 		"  -q, --quiet        print nothing on success\n"
 		"\n"
@@ -187,6 +188,14 @@ int cmd_verify(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (eseal_signature_read(sigpath, &sig, &sig_len, &err)) {
+		ret = finish(json, ESEAL_VERIFY_ERROR, image, digest_arg ?
+			     digest_arg : "", &info, &err);
+		goto out;
+	}
+	/* fsverity sign uses one algorithm for both: follow the signature */
+	if (!alg && !digest_arg)
+		alg = eseal_signature_hash_alg(sig, sig_len);
 	if (image) {
 		if (sign_image_digest(image, digest_arg ? d.alg :
 						alg ? alg : ESEAL_HASH_SHA256,
@@ -206,11 +215,6 @@ int cmd_verify(int argc, char **argv)
 	}
 	eseal_digest_hex(&d, hex);
 	snprintf(dstr, sizeof(dstr), "%s:%s", eseal_hash_name(d.alg), hex);
-	if (eseal_signature_read(sigpath, &sig, &sig_len, &err)) {
-		ret = finish(json, ESEAL_VERIFY_ERROR, image, dstr, &info,
-			     &err);
-		goto out;
-	}
 	ret = eseal_verify_digest(t, &d, sig, sig_len, &info, &err);
 	cls = eseal_verify_class(ret);
 	if (ret && !err.msg[0])

@@ -312,6 +312,14 @@ enum eseal_verify_class {
 };
 ESEAL_API enum eseal_verify_class eseal_verify_class(int ret);
 
+/*
+ * The fs-verity hash a signature was most likely made for: ESEAL_HASH_SHA256
+ * or ESEAL_HASH_SHA512 when that is its first signer's digest algorithm
+ * (as `fsverity sign` and eseal_sign_digest() make them), else 0.  A hint
+ * for choosing how to digest an image, not a check.
+ */
+ESEAL_API int eseal_signature_hash_alg(const void *sig, size_t len);
+
 /* Read a signature file (at most ESEAL_SIG_MAX bytes); free() *buf. */
 ESEAL_API int eseal_signature_read(const char *path, uint8_t **buf,
 				   size_t *len, struct eseal_error *err);

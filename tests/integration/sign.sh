@@ -58,6 +58,8 @@ check "verify --ca" "$ESEAL" verify --ca rsa/ca.pem --cert rsa/signing.pem \
 	img img.sig
 check "verify --hash sha512" "$ESEAL" verify --hash sha512 \
 	--cert rsa/signing.pem img img512.sig
+check "verify follows a sha512 signature without --hash" "$ESEAL" verify \
+	--cert rsa/signing.pem img img512.sig
 
 # openssl smime as an independent verifier over the formatted digest
 fsverity digest --for-builtin-sig --compact img |
@@ -87,6 +89,13 @@ check "sign (ECDSA P-256)" "$ESEAL" sign --key ec/signing.key \
 check "verify ECDSA" "$ESEAL" verify --cert ec/signing.pem img ec.sig
 check "verify ECDSA via CA" "$ESEAL" verify --ca ec/ca.pem \
 	--cert ec/signing.pem img ec.sig
+if fsverity sign img fsvec.sig --key=ec/signing.key --cert=ec/signing.pem \
+	>/dev/null 2>&1; then
+	check "verify accepts fsverity sign's ECDSA signature" \
+		"$ESEAL" verify --cert ec/signing.pem img fsvec.sig
+else
+	skip "fsverity sign cannot use the EC key"
+fi
 check "openssl smime -verify accepts ECDSA" \
 	openssl smime -verify -binary -inform DER -in ec.sig -content img.fd \
 	-certfile ec/signing.pem -CAfile ec/ca.pem -purpose any -out /dev/null

@@ -170,6 +170,10 @@ static void roundtrip(const char *what, const char *alg, const char *param,
 	CHECK(ret == 0, "%s: sign (%s)", what, err.msg);
 	ret = verify_with("rt.pem", NULL, &d, sig, len, &err);
 	CHECK(ret == 0, "%s: verify (%s)", what, err.msg);
+	CHECK(eseal_signature_hash_alg(sig, len) == halg,
+	      "%s: the signature names its hash", what);
+	CHECK(eseal_signature_hash_alg(sig, len / 2) == 0,
+	      "%s: no hash from a truncated signature", what);
 	ret = verify_with("rt.pem", NULL, &d2, sig, len, &err);
 	CHECK(ret == -EKEYREJECTED, "%s: other digest is a bad signature (%d %s)",
 	      what, ret, err.msg);
