@@ -347,6 +347,13 @@ static int flat_data(struct erofs_reader *r, const struct erofs_rinode *ii,
 	uint8_t *buf;
 	int ret;
 
+	if (ii->datalayout != EROFS_INODE_FLAT_PLAIN &&
+	    ii->datalayout != EROFS_INODE_FLAT_INLINE)
+		return eseal_errorf(r->err, EOPNOTSUPP,
+				    "inode %llu: %s data layout is not supported here",
+				    (unsigned long long)ii->nid,
+				    ii->datalayout == EROFS_INODE_CHUNK_BASED ?
+				    "chunk-based" : "compressed");
 	if (ii->size > r->len)
 		return eseal_errorf(r->err, EINVAL,
 				    "inode %llu: size %llu exceeds the image",

@@ -55,6 +55,13 @@ if command -v mkfs.erofs >/dev/null; then
 	check "dump: the second link is a '@' entry naming the first" \
 		grep -qE '^/hardlink-b 30000 @100644 2 0 0 0 0\.0 /dir/big-b ' \
 		"$WORK/dump.out"
+	head -c 100000 /dev/zero >"$WORK/zeros"
+	mkdir -p "$WORK/ctree" && cp "$WORK/zeros" "$WORK/ctree/"
+	mkfs.erofs --quiet -zlz4 "$WORK/lz4.img" "$WORK/ctree" >/dev/null 2>&1
+	check_fails "a compressed file is refused" info dump "$WORK/lz4.img"
+	cp "$WORK/.out" "$WORK/err3"
+	check "... saying so" grep -q '/zeros: .*compressed.*not supported' \
+		"$WORK/err3"
 else
 	skip "mkfs.erofs not installed (erofs-utils): plain image checks"
 fi
