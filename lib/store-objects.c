@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "objstore.h"
+#include "scan.h"
 #include "tree.h"
 #include "workers.h"
 
@@ -115,37 +116,6 @@ static ssize_t build_path(struct tls *t, const char *root,
 	return (ssize_t)rlen + 1;
 }
 
-/* openat() for relative paths of any length. */
-static int open_below(int dirfd, char *rel, int flags)
-{
-	char *slash, *p = rel;
-	int fd, dfd = dirfd;
-
-	if (strlen(rel) < PATH_MAX)
-		return openat(dirfd, rel, flags);
-	/* one component at a time; the path is restored afterwards */
-	while ((slash = strchr(p, '/'))) {
-		*slash = '\0';
-		fd = openat(dfd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-				    O_CLOEXEC);
-		*slash = '/';
-		if (dfd != dirfd)
-			close(dfd);
-		if (fd < 0)
-			return -1;
-		dfd = fd;
-		p = slash + 1;
-	}
-	fd = openat(dfd, p, flags);
-	if (dfd != dirfd) {
-		int e = errno;
-
-		close(dfd);
-		errno = e;
-	}
-	return fd;
-}
-
 static void run_job(void *arg, void *tlsp, void *jobp)
 {
 	struct store *s = arg;
@@ -164,9 +134,9 @@ static void run_job(void *arg, void *tlsp, void *jobp)
 		j->ret = eseal_errorf(&j->err, ENOMEM, "out of memory");
 		return;
 	}
-	fd = open_below(s->src_fd, t->path + rel, flags | O_NOATIME);
+	fd = eseal_open_below(s->src_fd, t->path + rel, flags | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
-		fd = open_below(s->src_fd, t->path + rel, flags);
+		fd = eseal_open_below(s->src_fd, t->path + rel, flags);
 	if (fd < 0) {
 		j->ret = eseal_syserrorf(&j->err, errno, "%s", t->path);
 		return;
