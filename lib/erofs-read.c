@@ -39,7 +39,19 @@ struct dir_frame {
 	uint64_t nblocks;
 	uint64_t block;		/* block being read */
 	uint32_t entry;		/* next dirent in it */
+	const char *last;	/* previous name (in the image), or NULL */
+	size_t last_len;
 };
+
+/* strcmp order of two names that are not NUL-terminated */
+static int name_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int r = memcmp(a, b, MIN(alen, blen));
+
+	if (r)
+		return r;
+	return alen < blen ? -1 : alen > blen;
+}
 
 struct nid_slot {
 	uint64_t nid;		/* + 1; 0 = empty */
@@ -490,6 +502,8 @@ static int add_entry(struct erofs_reader *r, struct eseal_node *parent,
 		sub->nblocks = flat_nblocks(r, &sub->ii);
 		sub->block = 0;
 		sub->entry = 0;
+		sub->last = NULL;
+		sub->last_len = 0;
 		*descend = true;
 	}
 	return 0;
@@ -580,6 +594,19 @@ static int walk_dirs(struct erofs_reader *r, struct dir_frame *root)
 			depth--;
 			continue;
 		}
+		/*
+		 * EROFS directories are sorted (lookups bisect them); an
+		 * unsorted one is corrupt, and would make inserting into
+		 * the tree quadratic.
+		 */
+		if (f->last && name_cmp(f->last, f->last_len, name, len) >= 0) {
+			ret = eseal_errorf(r->err, EINVAL,
+					   "directory entries out of order");
+			path_error(r, parent, name, len);
+			break;
+		}
+		f->last = name;
+		f->last_len = len;
 		if ((len == 1 && name[0] == '.') ||
 		    (len == 2 && name[0] == '.' && name[1] == '.'))
 			continue;
@@ -638,8 +665,10 @@ int eseal_tree_from_image(const void *buf, size_t len,
 		goto out;
 	}
 	ret = erofs_read_inode(&r, r.root_nid, &root.ii);
-	if (ret)
+	if (ret) {
+		eseal_error_prefix(err, "/");
 		goto out;
+	}
 	if (!S_ISDIR(root.ii.mode)) {
 		ret = eseal_errorf(err, ENOTDIR, "the root inode is not a directory");
 		goto out;

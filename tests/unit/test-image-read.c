@@ -238,6 +238,19 @@ static void test_hostile(const char *label, const struct image *seed,
 		      label, err.msg);
 	}
 
+	/* names out of order: /small renamed in place to /zmall */
+	memcpy(img.buf, seed->buf, seed->len);
+	de = named_dirs ? find_dirent(&img, root_nid, "small") : NULL;
+	if (de) {
+		uint8_t *blk = dir_block(&img, root_nid, &len);
+
+		blk[get_le16(de + 8)] = 'z';
+		ret = try_load(img.buf, img.len, &err);
+		CHECK(ret == -EINVAL && strstr(err.msg, "out of order"),
+		      "%s: an unsorted directory is refused: %s", label,
+		      err.msg);
+	}
+
 	/* bad magic */
 	memcpy(img.buf, seed->buf, seed->len);
 	img.buf[EROFS_SUPER_OFFSET] ^= 0xff;
