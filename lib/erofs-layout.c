@@ -449,14 +449,13 @@ static uint64_t tail_padding(struct ew_inode *in, uint32_t type, uint64_t pos,
 
 /* Size of the inline xattr area of the inode whose xattrs are in xl. */
 static int xattr_area(struct ew_ctx *c, const struct ew_xlist *xl,
-		      const struct ew_xref *refs, const struct eseal_node *n,
-		      uint32_t *size)
+		      size_t base, const struct eseal_node *n, uint32_t *size)
 {
 	uint64_t unshared = 0, total;
 	uint32_t n_shared = 0, i;
 
 	for (i = 0; i < xl->n; i++) {
-		if (refs[i].sid != EW_NOT_SHARED &&
+		if (ew_xref_sid(c, base + i) != EW_NOT_SHARED &&
 		    n_shared < EROFS_XATTR_LONG_PREFIX)
 			n_shared++;
 		else
@@ -506,7 +505,7 @@ int ew_layout(struct ew_ctx *c)
 		ret = ew_xattrs_build(c, ino, &c->xl);
 		if (ret)
 			return ret;
-		ret = xattr_area(c, &c->xl, c->xrefs + xref, n, &xsize);
+		ret = xattr_area(c, &c->xl, xref, n, &xsize);
 		if (ret)
 			return ret;
 		xref += c->xl.n;

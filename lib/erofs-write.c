@@ -157,8 +157,7 @@ static void write_xattr(struct ew_out *o, const char *key, size_t key_len,
 }
 
 static void write_xattrs(struct ew_ctx *c, struct ew_out *o,
-			 const struct ew_xlist *xl, const struct ew_xref *refs,
-			 uint32_t size)
+			 const struct ew_xlist *xl, size_t base, uint32_t size)
 {
 	struct erofs_xattr_ibody_header h = { 0 };
 	uint32_t i, n_shared = 0;
@@ -168,7 +167,7 @@ static void write_xattrs(struct ew_ctx *c, struct ew_out *o,
 	if (!size)
 		return;
 	for (i = 0; i < xl->n; i++) {
-		if (refs[i].sid != EW_NOT_SHARED &&
+		if (ew_xref_sid(c, base + i) != EW_NOT_SHARED &&
 		    n_shared < EROFS_XATTR_LONG_PREFIX)
 			n_shared++;
 	}
@@ -178,18 +177,18 @@ static void write_xattrs(struct ew_ctx *c, struct ew_out *o,
 	for (i = 0, n_shared = 0; i < xl->n; i++) {
 		const struct ew_shared *s;
 
-		if (refs[i].sid == EW_NOT_SHARED ||
+		if (ew_xref_sid(c, base + i) == EW_NOT_SHARED ||
 		    n_shared == EROFS_XATTR_LONG_PREFIX)
 			continue;
 		n_shared++;
-		s = &c->shared[refs[i].sid];
+		s = &c->shared[ew_xref_sid(c, base + i)];
 		put_le32(id, (c->inodes_end % EROFS_BLKSIZ + s->offset) / 4);
 		out_write(o, id, sizeof(id));
 	}
 	for (i = 0, n_shared = 0; i < xl->n; i++) {
 		const struct ew_xattr *x = &xl->items[i];
 
-		if (refs[i].sid != EW_NOT_SHARED &&
+		if (ew_xref_sid(c, base + i) != EW_NOT_SHARED &&
 		    n_shared < EROFS_XATTR_LONG_PREFIX) {
 			n_shared++;
 			continue;
@@ -264,7 +263,7 @@ static void write_null_chunks(struct ew_out *o, uint32_t count)
 }
 
 static int write_inode(struct ew_ctx *c, struct ew_out *o, uint32_t ino,
-		       const struct ew_xref *refs, uint64_t *data_end)
+		       size_t xref, uint64_t *data_end)
 {
 	const struct ew_inode *in = &c->inodes[ino];
 	struct eseal_node *n = in->node;
@@ -342,7 +341,7 @@ static int write_inode(struct ew_ctx *c, struct ew_out *o, uint32_t ino,
 	ret = ew_xattrs_build(c, ino, &c->xl);
 	if (ret)
 		return ret;
-	write_xattrs(c, o, &c->xl, refs, in->xattr_size);
+	write_xattrs(c, o, &c->xl, xref, in->xattr_size);
 
 	if (in->tailsize) {
 		if (type == S_IFDIR) {
@@ -423,7 +422,7 @@ static int write_image(struct ew_ctx *c, struct ew_out *o)
 
 	write_header(c, o);
 	for (ino = 0; ino < c->n_inodes && !o->ret; ino++) {
-		ret = write_inode(c, o, ino, c->xrefs + xref, &data_end);
+		ret = write_inode(c, o, ino, xref, &data_end);
 		if (ret)
 			return ret;
 		xref += c->xl.n;

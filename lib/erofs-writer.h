@@ -58,15 +58,17 @@ struct ew_xlist {
 
 /*
  * One xattr occurrence, in inode order and then the order of the inode's
- * ew_xlist, for finding the ones to share.
+ * ew_xlist, for finding the ones to share; 8 bytes each.
  */
 struct ew_xref {
-	uint64_t hash;			/* of name and value */
+	uint32_t hash;			/* 31 bits of hash | EW_REPEATED; once
+					   shared xattrs are chosen, for a
+					   first occurrence: its shared index
+					   or EW_NOT_SHARED */
 	uint32_t rep;			/* first equal occurrence */
-	uint32_t sid;			/* shared index or EW_NOT_SHARED; for
-					   a rep while sharing: its count */
 };
 
+#define EW_REPEATED 0x80000000u
 #define EW_NOT_SHARED UINT32_MAX
 
 /* A shared xattr, stored once after the inodes. */
@@ -110,7 +112,7 @@ struct ew_ctx {
 	size_t n_xrefs;
 	uint32_t *xref_table;		/* open addressing on hash, while
 					   sharing: xref index + 1 or 0 */
-	size_t table_size;
+	size_t table_size, n_reps;
 	struct ew_shared *shared;	/* in on-disk order */
 	size_t n_shared;
 	uint64_t shared_size;
@@ -174,6 +176,12 @@ int ew_xattrs_build(struct ew_ctx *c, uint32_t ino, struct ew_xlist *xl);
 int ew_xattrs_share(struct ew_ctx *c);
 void ew_xlist_free(struct ew_xlist *xl);
 uint32_t ew_xattr_filter(const struct ew_xlist *xl);
+/* Shared index of occurrence i, or EW_NOT_SHARED */
+static inline uint32_t ew_xref_sid(const struct ew_ctx *c, size_t i)
+{
+	return c->xrefs[c->xrefs[i].rep].hash;
+}
+
 static inline uint32_t ew_xattr_entry_size(const struct ew_xattr *x)
 {
 	return erofs_xattr_entry_size(x->key_len - x->prefix_len,

@@ -359,7 +359,7 @@ static int grow_table(struct ew_ctx *c)
 
 		if (!v)
 			continue;
-		slot = c->xrefs[v - 1].hash & (size - 1);
+		slot = (c->xrefs[v - 1].hash & ~EW_REPEATED) & (size - 1);
 		while (t[slot])
 			slot = (slot + 1) & (size - 1);
 		t[slot] = v;
@@ -380,35 +380,39 @@ static int add_occurrence(struct ew_ctx *c, struct rep_cache *rc,
 			  const struct ew_xattr *x, uint32_t i)
 {
 	struct ew_xref *xr = &c->xrefs[i];
+	uint32_t h = (uint32_t)xattr_hash(x) & ~EW_REPEATED;
 	size_t slot;
 	int ret;
 
-	if (2 * (c->n_xrefs + 1) > c->table_size) {
-		ret = grow_table(c);
-		if (ret)
-			return ret;
-	}
-	xr->hash = xattr_hash(x);
-	for (slot = xr->hash & (c->table_size - 1); c->xref_table[slot];
+	for (slot = h & (c->table_size - 1); c->xref_table[slot];
 	     slot = (slot + 1) & (c->table_size - 1)) {
 		uint32_t r = c->xref_table[slot] - 1;
 		const struct ew_xattr *rx;
 
-		if (c->xrefs[r].hash != xr->hash)
+		if ((c->xrefs[r].hash & ~EW_REPEATED) != h)
 			continue;
 		ret = rep_xattr(c, rc, starts, n_starts, r, &rx);
 		if (ret)
 			return ret;
 		if (xattr_equal(rx, x)) {
+			xr->hash = h;
 			xr->rep = r;
-			xr->sid = 0;
-			c->xrefs[r].sid++;
+			c->xrefs[r].hash |= EW_REPEATED;
 			return 0;
 		}
 	}
+	/* a new one: keep the table at most 3/4 full */
+	if (4 * (c->n_reps + 1) > 3 * c->table_size) {
+		ret = grow_table(c);
+		if (ret)
+			return ret;
+		for (slot = h & (c->table_size - 1); c->xref_table[slot];)
+			slot = (slot + 1) & (c->table_size - 1);
+	}
 	c->xref_table[slot] = i + 1;
+	c->n_reps++;
+	xr->hash = h;
 	xr->rep = i;
-	xr->sid = 1;
 	return 0;
 }
 
@@ -425,6 +429,9 @@ int ew_xattrs_share(struct ew_ctx *c)
 	int ret = 0;
 
 	memset(rc.ino, 0xff, sizeof(rc.ino));
+	ret = grow_table(c);
+	if (ret)
+		return ret;
 	starts = malloc(((size_t)c->n_inodes + 1) * sizeof(*starts));
 	if (!starts)
 		return eseal_errorf(c->err, ENOMEM, "out of memory");
@@ -469,7 +476,7 @@ int ew_xattrs_share(struct ew_ctx *c)
 	for (i = 0; i < c->n_xrefs; i++) {
 		const struct ew_xattr *x;
 
-		if (c->xrefs[i].rep != i || c->xrefs[i].sid < 2)
+		if (c->xrefs[i].rep != i || !(c->xrefs[i].hash & EW_REPEATED))
 			continue;
 		ret = rep_xattr(c, &rc, starts, c->n_inodes, i, &x);
 		if (!ret)
@@ -481,19 +488,17 @@ int ew_xattrs_share(struct ew_ctx *c)
 		qsort(c->shared, c->n_shared, sizeof(*c->shared), shared_cmp);
 	for (i = 0; i < c->n_xrefs; i++) {
 		if (c->xrefs[i].rep == i)
-			c->xrefs[i].sid = EW_NOT_SHARED;
+			c->xrefs[i].hash = EW_NOT_SHARED;
 	}
 	c->shared_size = 0;
 	for (i = 0; i < c->n_shared; i++) {
 		struct ew_shared *s = &c->shared[i];
 
-		c->xrefs[s->rep].sid = i;
+		c->xrefs[s->rep].hash = i;
 		s->offset = c->shared_size;
 		c->shared_size += erofs_xattr_entry_size(
 			strlen(s->key) - s->prefix_len, s->value_len);
 	}
-	for (i = 0; i < c->n_xrefs; i++)
-		c->xrefs[i].sid = c->xrefs[c->xrefs[i].rep].sid;
 out:
 	free(c->xref_table);
 	c->xref_table = NULL;
