@@ -179,6 +179,39 @@ grep -q "writable" "$WORK/.out"
 check "the unsigned upper layer is named" test $? -eq 0
 check "umount" "$ESEAL" umount --rundir "$RUN" "$MNT"
 
+check "mount --upperdir --workdir --read-only" \
+	"${M[@]}" "${I[@]}" --upperdir upper --workdir work --read-only \
+	img.erofs "$MNT"
+check_fails "--read-only: no writes even with an upper directory" \
+	touch "$MNT/new2"
+check "umount" "$ESEAL" umount --rundir "$RUN" "$MNT"
+
+# A plain umount of the overlay leaves the layer; erofs-seal umount of the
+# layer's path removes it.
+check "mount" "${M[@]}" "${I[@]}" img.erofs "$MNT"
+layer=$(awk -v p="$MNT" '$5 == p' /proc/self/mountinfo |
+	sed -n 's/.*lowerdir+=\([^,]*\).*/\1/p')
+umount "$MNT"
+check "umount of a layer left behind by a plain umount" \
+	"$ESEAL" umount --rundir "$RUN" "$layer"
+if ! mounted "$layer" && [ ! -e "$layer" ] && [ "$(layers)" = 0 ]; then
+	ok "the left-behind layer is gone"
+else
+	not_ok "the left-behind layer is gone"
+fi
+
+# The ASan+UBSan build over a mount, a refusal and an umount
+if [ -x "${ESEAL_ASAN:-}" ]; then
+	check "ASan: mount" "$ESEAL_ASAN" mount --rundir "$RUN" "${I[@]}" \
+		--digest "$digest" img.erofs "$MNT"
+	check "ASan: umount" "$ESEAL_ASAN" umount --rundir "$RUN" "$MNT"
+	refused "ASan: a refusal" "digest mismatch" \
+		"$ESEAL_ASAN" mount --rundir "$RUN" "${I[@]}" --digest "$wrong" \
+		img.erofs "$MNT"
+else
+	skip "no ASan build at \$ESEAL_ASAN"
+fi
+
 # mount.erofs-seal, as mount(8) runs it
 ln -s "$ESEAL" mount.erofs-seal
 check "mount.erofs-seal IMAGE DIR -o basedir=...,digest=..." \
