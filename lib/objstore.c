@@ -383,10 +383,31 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 {
 	char path[ESEAL_OBJPATH_MAX], tname[64];
 	struct tmpobj t = { .fd = -1 };
+	bool cloning = !atomic_load(&st->no_clone);
 	unsigned int sub;
 	int r;
 
 	memset(res, 0, sizeof(*res));
+	if (!cloning) {
+		/*
+		 * Without reflinks, hash the source first: data that is
+		 * already stored or will be inlined is then read once and
+		 * never copied.  What gets stored is hashed again below.
+		 */
+		r = eseal_hash_copy_fd(c, sfd, name, -1, NULL, buf, bufsize,
+				       expect, &res->digest, &res->size, err);
+		if (r)
+			return r;
+		if (res->size <= keep_max) {
+			res->inline_only = true;
+			return 0;
+		}
+		eseal_object_path(&res->digest, path);
+		if (faccessat(st->fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			res->existing = true;
+			return 0;
+		}
+	}
 	r = tmp_create(st, &t, err);
 	if (r)
 		return r;
@@ -394,12 +415,13 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		 t.name[0] ? t.name : "<O_TMPFILE>");
 
 	res->how = ESEAL_OBJ_COPIED;
-	if (!atomic_load(&st->no_clone) && ioctl(t.fd, FICLONE, sfd) == 0) {
+	if (cloning && ioctl(t.fd, FICLONE, sfd) == 0) {
 		res->how = ESEAL_OBJ_CLONED;
 	} else {
-		if (errno == EOPNOTSUPP || errno == EXDEV || errno == ENOTTY ||
-		    errno == EINVAL)
-			atomic_store(&st->no_clone, errno != EXDEV);
+		/* also EXDEV: the source is most likely elsewhere too */
+		if (cloning && (errno == EOPNOTSUPP || errno == ENOTTY ||
+				errno == EINVAL || errno == EXDEV))
+			atomic_store(&st->no_clone, true);
 		r = atomic_load(&st->no_cfr) ? 1 : copy_range(st, sfd, t.fd);
 		if (r < 0) {
 			r = eseal_syserrorf(err, -r, "%s: cannot copy to %s",

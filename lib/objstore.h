@@ -73,9 +73,11 @@ struct eseal_obj_result {
  * Store the data of sfd (a regular file of 'expect' bytes by fstat(), or
  * UINT64_MAX; 'name' for messages): copy it to
  * a temporary file (FICLONE, else copy_file_range, else read/write), hash
- * the copy and publish it.  Data of 1..keep_max bytes and empty data are
- * not published (res->inline_only, content in buf); buf needs at least
- * keep_max + 1 bytes.
+ * the copy and publish it.  Where cloning is unsupported the source is
+ * hashed first and nothing is copied when that object exists already (a
+ * second read, of data just read, only for new objects).  Data of
+ * 1..keep_max bytes and empty data are not published (res->inline_only,
+ * content in buf); buf needs at least keep_max + 1 bytes.
  */
 int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		       uint64_t expect, struct eseal_fsverity_ctx *c,
