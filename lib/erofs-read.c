@@ -419,6 +419,19 @@ static int fill_node(struct erofs_reader *r, struct eseal_node *node,
 	node->mtime_sec = ii->mtime;
 	node->mtime_nsec = ii->mtime_nsec;
 	node->size = ii->size;
+	if (r->composefs && ii->isize == sizeof(struct erofs_inode_extended) &&
+	    !S_ISREG(ii->mode) && !S_ISDIR(ii->mode) && !S_ISLNK(ii->mode) &&
+	    ii->size == 0 && ii->nlink <= UINT16_MAX &&
+	    ii->uid <= UINT16_MAX && ii->gid <= UINT16_MAX &&
+	    ii->mtime == r->build_time && ii->mtime_nsec == r->build_time_nsec)
+		/*
+		 * Composefs stores no size for devices, fifos and sockets,
+		 * but still makes their inode extended when the size it was
+		 * given does not fit 32 bits.  That is the only reason this
+		 * inode can be extended: give it such a size so that the
+		 * image is written the same way again.
+		 */
+		node->size = (uint64_t)UINT32_MAX + 1;
 	if (S_ISCHR(ii->mode) || S_ISBLK(ii->mode))
 		node->rdev = ii->i_u;
 	ret = erofs_read_xattrs(r, node, ii);

@@ -46,6 +46,19 @@ static bool in_rundir(const char *path, const char *dir)
 	       !strchr(path + n + 1, '/');
 }
 
+static int umount_layer(const char *layer, int mflags, char *layer_out,
+			struct eseal_error *err)
+{
+	if (umount2(layer, mflags))
+		return eseal_syserrorf(err, errno, "unmount EROFS layer %s",
+				       layer);
+	if (rmdir(layer))
+		return eseal_syserrorf(err, errno, "remove %s", layer);
+	if (layer_out)
+		snprintf(layer_out, ESEAL_PATH_MAX, "%s", layer);
+	return 0;
+}
+
 int eseal_umount(const char *mountpoint, const char *rundir,
 		 unsigned int flags, char *layer_out, struct eseal_error *err)
 {
@@ -68,6 +81,11 @@ int eseal_umount(const char *mountpoint, const char *rundir,
 	if (!m) {
 		eseal_mnt_table_free(&t);
 		return eseal_errorf(err, EINVAL, "%s: not mounted", target);
+	}
+	if (!strcmp(m->fstype, "erofs") && in_rundir(target, rd)) {
+		/* a layer left behind by a plain umount of its overlay */
+		eseal_mnt_table_free(&t);
+		return umount_layer(target, mflags, layer_out, err);
 	}
 	if (strcmp(m->fstype, "overlay") ||
 	    !first_lower(m->superopts, layer, sizeof(layer)) ||
@@ -92,12 +110,5 @@ int eseal_umount(const char *mountpoint, const char *rundir,
 		return eseal_syserrorf(err, errno, "unmount %s%s", target,
 				       errno == EBUSY ? " (in use; --lazy detaches it)" : "");
 	/* with the overlay gone the layer is idle, unless lazily detached */
-	if (umount2(layer, mflags))
-		return eseal_syserrorf(err, errno, "unmount EROFS layer %s",
-				       layer);
-	if (rmdir(layer))
-		return eseal_syserrorf(err, errno, "remove %s", layer);
-	if (layer_out)
-		snprintf(layer_out, ESEAL_PATH_MAX, "%s", layer);
-	return 0;
+	return umount_layer(layer, mflags, layer_out, err);
 }

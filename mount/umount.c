@@ -11,7 +11,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: erofs-seal umount [OPTIONS] MOUNTPOINT\n"
-		"Unmount an erofs-seal overlay and its EROFS layer.\n\n"
+		"Unmount an erofs-seal overlay and its EROFS layer (or a layer\n"
+		"under the run directory that a plain umount left behind).\n\n"
 		"  -l, --lazy         detach even if busy (MNT_DETACH)\n"
 		"  --rundir DIR       where EROFS layers are mounted\n"
 		"                     (default " ESEAL_MOUNT_RUNDIR ")\n"
@@ -60,7 +61,7 @@ int cmd_umount(int argc, char **argv)
 	if (eseal_umount(argv[optind], rundir, flags, layer, &err))
 		return report("umount", &err);
 	if (verbose)
-		printf("%s: unmounted (and its EROFS layer %s)\n",
-		       argv[optind], layer);
+		printf("%s: unmounted (EROFS layer %s)\n", argv[optind],
+		       layer);
 	return 0;
 }

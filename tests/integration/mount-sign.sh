@@ -130,6 +130,19 @@ refused "garbage as a signature is refused" "signature" \
 refused "--require-signature refuses an unsigned mount" "signature" \
 	"${M[@]}" --require-signature --digest "$digest" img.erofs "$MNT"
 
+# the signature paths under ASan+UBSan
+if [ -x "${ESEAL_ASAN:-}" ]; then
+	A=("$ESEAL_ASAN" mount --rundir "$RUN" --basedir "$STORE" --insecure-no-data-verity)
+	mounts_ok "ASan: a signed image mounts" \
+		"${A[@]}" --signature img.sig --cert signer.pem img.erofs "$MNT"
+	refused "ASan: a tampered image is refused" "signature" \
+		"${A[@]}" --signature img.sig --cert signer.pem tampered.erofs "$MNT"
+	refused "ASan: an untrusted signer is refused" "certificate" \
+		"${A[@]}" --signature other.sig --cert signer.pem img.erofs "$MNT"
+else
+	skip "no ASan build at \$ESEAL_ASAN"
+fi
+
 # erofs-seal sign (the project's signer) makes signatures mount accepts
 if "$ESEAL" sign --help >/dev/null 2>&1; then
 	check "erofs-seal sign" "$ESEAL" sign --key signer.key --cert signer.pem \
@@ -138,6 +151,47 @@ if "$ESEAL" sign --help >/dev/null 2>&1; then
 		"${M[@]}" --signature own.sig --cert signer.pem img.erofs "$MNT"
 else
 	skip "erofs-seal sign is not built"
+fi
+
+# An image from erofs-seal mkimage: metacopy stubs over a real object
+# store, signed by erofs-seal sign, mounted and compared with its source.
+if "$ESEAL" mkimage --help >/dev/null 2>&1 &&
+	"$ESEAL" sign --help >/dev/null 2>&1; then
+	mkdir -p src/dir
+	head -c 100000 /dev/urandom >src/big
+	seq 1 30000 >src/dir/numbers
+	echo small >src/small
+	ln -s dir/numbers src/link
+	check "mkimage --digest-store" "$ESEAL" mkimage -q \
+		--digest-store="$WORK/store2" src app.img
+	check "sign the mkimage image" "$ESEAL" sign --key signer.key \
+		--cert signer.pem app.img app.sig
+	refused "mkimage image: refused without fs-verity on the store" \
+		"data verity" "$ESEAL" mount --rundir "$RUN" \
+		--basedir "$WORK/store2" --signature app.sig --cert signer.pem \
+		app.img "$MNT"
+	if "$ESEAL" mount --rundir "$RUN" --basedir "$WORK/store2" \
+		--insecure-no-data-verity --require-signature \
+		--signature app.sig --cert signer.pem app.img "$MNT" \
+		>"$WORK/.out" 2>&1; then
+		ok "mkimage image: signed image mounts over its store"
+		if diff -r src "$MNT" >"$WORK/diff" 2>&1; then
+			ok "mkimage image: every file reads back from the store"
+		else
+			not_ok "mkimage image: every file reads back from the store"
+			sed 's/^/#   /' "$WORK/diff" | head
+		fi
+		check "mkimage image: umount" "$ESEAL" umount --rundir "$RUN" "$MNT"
+	else
+		not_ok "mkimage image: signed image mounts over its store"
+		sed 's/^/#   /' "$WORK/.out" | head
+	fi
+	refused "mkimage image: a missing store is refused" "object store" \
+		"$ESEAL" mount --rundir "$RUN" --basedir "$WORK/nostore" \
+		--insecure-no-data-verity --signature app.sig --cert signer.pem \
+		app.img "$MNT"
+else
+	skip "erofs-seal mkimage or sign is not built"
 fi
 
 # mount.erofs-seal with signature options
@@ -171,6 +225,15 @@ if command -v keyctl >/dev/null &&
 	refused "--keyring: an unknown keyring is refused" "keyring" \
 		"${M[@]}" --signature img.sig --keyring eseal-no-such-ring \
 		img.erofs "$MNT"
+	if [ -x "${ESEAL_ASAN:-}" ]; then
+		mounts_ok "ASan: --keyring" in_session "$ESEAL_ASAN" mount \
+			--rundir "$RUN" --basedir "$STORE" --insecure-no-data-verity \
+			--signature img.sig --keyring eseal-test img.erofs "$MNT"
+		refused "ASan: --keyring refuses another signer" "keyring" \
+			in_session "$ESEAL_ASAN" mount --rundir "$RUN" \
+			--basedir "$STORE" --insecure-no-data-verity \
+			--signature other.sig --keyring eseal-test img.erofs "$MNT"
+	fi
 else
 	skip "no asymmetric keys in kernel keyrings here"
 fi

@@ -7,7 +7,41 @@
 
 if ! is_root; then
 	skip "mount tests need root"
-	done_testing
+	# The real mount(8) and an fstab line (mount -T FILE reads another fstab).
+# mount(8) finds helpers only in /sbin: link one there for the test unless
+# an installed one exists, and remove it afterwards.
+helper=/sbin/mount.erofs-seal
+if [ ! -e "$helper" ] && [ ! -L "$helper" ] && ln -s "$ESEAL" "$helper" 2>/dev/null; then
+	trap 'rm -f "$helper"; cleanup' EXIT
+	check "mount -t erofs-seal IMAGE DIR -o basedir=...,digest=..." \
+		mount -t erofs-seal "$WORK/img.erofs" "$MNT" \
+		-o "basedir=$STORE,digest=$digest,insecure-no-data-verity"
+	if [ "$(cat "$MNT/stub" 2>/dev/null)" = "$blob" ]; then
+		ok "mount(8) mounted the image with its store"
+	else
+		not_ok "mount(8) mounted the image with its store"
+	fi
+	check "umount" "$ESEAL" umount "$MNT"
+	printf '# erofs-seal test\n%s %s erofs-seal %s 0 0\n' "$WORK/img.erofs" \
+		"$MNT" "basedir=$STORE,digest=$digest,insecure-no-data-verity,nofail" \
+		>fstab
+	check "mount -T fstab MOUNTPOINT (an fstab line)" mount -T "$WORK/fstab" "$MNT"
+	if [ "$(cat "$MNT/hello" 2>/dev/null)" = hello ]; then
+		ok "the fstab line mounted the image"
+	else
+		not_ok "the fstab line mounted the image"
+	fi
+	check "umount" "$ESEAL" umount "$MNT"
+	printf '%s %s erofs-seal %s 0 0\n' "$WORK/img.erofs" "$MNT" \
+		"basedir=$STORE,digest=$wrong,insecure-no-data-verity" >fstab
+	refused "an fstab line with a wrong pin is refused" "digest mismatch" \
+		mount -T "$WORK/fstab" "$MNT"
+	rm -f "$helper"
+else
+	skip "$helper exists (installed): not testing mount(8) with it"
+fi
+
+done_testing
 	exit
 fi
 if ! grep -qw erofs /proc/filesystems || ! grep -qw overlay /proc/filesystems; then
@@ -16,7 +50,41 @@ if ! grep -qw erofs /proc/filesystems || ! grep -qw overlay /proc/filesystems; t
 fi
 if ! grep -qw erofs /proc/filesystems || ! grep -qw overlay /proc/filesystems; then
 	skip "kernel has no EROFS or overlayfs"
-	done_testing
+	# The real mount(8) and an fstab line (mount -T FILE reads another fstab).
+# mount(8) finds helpers only in /sbin: link one there for the test unless
+# an installed one exists, and remove it afterwards.
+helper=/sbin/mount.erofs-seal
+if [ ! -e "$helper" ] && [ ! -L "$helper" ] && ln -s "$ESEAL" "$helper" 2>/dev/null; then
+	trap 'rm -f "$helper"; cleanup' EXIT
+	check "mount -t erofs-seal IMAGE DIR -o basedir=...,digest=..." \
+		mount -t erofs-seal "$WORK/img.erofs" "$MNT" \
+		-o "basedir=$STORE,digest=$digest,insecure-no-data-verity"
+	if [ "$(cat "$MNT/stub" 2>/dev/null)" = "$blob" ]; then
+		ok "mount(8) mounted the image with its store"
+	else
+		not_ok "mount(8) mounted the image with its store"
+	fi
+	check "umount" "$ESEAL" umount "$MNT"
+	printf '# erofs-seal test\n%s %s erofs-seal %s 0 0\n' "$WORK/img.erofs" \
+		"$MNT" "basedir=$STORE,digest=$digest,insecure-no-data-verity,nofail" \
+		>fstab
+	check "mount -T fstab MOUNTPOINT (an fstab line)" mount -T "$WORK/fstab" "$MNT"
+	if [ "$(cat "$MNT/hello" 2>/dev/null)" = hello ]; then
+		ok "the fstab line mounted the image"
+	else
+		not_ok "the fstab line mounted the image"
+	fi
+	check "umount" "$ESEAL" umount "$MNT"
+	printf '%s %s erofs-seal %s 0 0\n' "$WORK/img.erofs" "$MNT" \
+		"basedir=$STORE,digest=$wrong,insecure-no-data-verity" >fstab
+	refused "an fstab line with a wrong pin is refused" "digest mismatch" \
+		mount -T "$WORK/fstab" "$MNT"
+	rm -f "$helper"
+else
+	skip "$helper exists (installed): not testing mount(8) with it"
+fi
+
+done_testing
 	exit
 fi
 
@@ -179,6 +247,39 @@ grep -q "writable" "$WORK/.out"
 check "the unsigned upper layer is named" test $? -eq 0
 check "umount" "$ESEAL" umount --rundir "$RUN" "$MNT"
 
+check "mount --upperdir --workdir --read-only" \
+	"${M[@]}" "${I[@]}" --upperdir upper --workdir work --read-only \
+	img.erofs "$MNT"
+check_fails "--read-only: no writes even with an upper directory" \
+	touch "$MNT/new2"
+check "umount" "$ESEAL" umount --rundir "$RUN" "$MNT"
+
+# A plain umount of the overlay leaves the layer; erofs-seal umount of the
+# layer's path removes it.
+check "mount" "${M[@]}" "${I[@]}" img.erofs "$MNT"
+layer=$(awk -v p="$MNT" '$5 == p' /proc/self/mountinfo |
+	sed -n 's/.*lowerdir+=\([^,]*\).*/\1/p')
+umount "$MNT"
+check "umount of a layer left behind by a plain umount" \
+	"$ESEAL" umount --rundir "$RUN" "$layer"
+if ! mounted "$layer" && [ ! -e "$layer" ] && [ "$(layers)" = 0 ]; then
+	ok "the left-behind layer is gone"
+else
+	not_ok "the left-behind layer is gone"
+fi
+
+# The ASan+UBSan build over a mount, a refusal and an umount
+if [ -x "${ESEAL_ASAN:-}" ]; then
+	check "ASan: mount" "$ESEAL_ASAN" mount --rundir "$RUN" "${I[@]}" \
+		--digest "$digest" img.erofs "$MNT"
+	check "ASan: umount" "$ESEAL_ASAN" umount --rundir "$RUN" "$MNT"
+	refused "ASan: a refusal" "digest mismatch" \
+		"$ESEAL_ASAN" mount --rundir "$RUN" "${I[@]}" --digest "$wrong" \
+		img.erofs "$MNT"
+else
+	skip "no ASan build at \$ESEAL_ASAN"
+fi
+
 # mount.erofs-seal, as mount(8) runs it
 ln -s "$ESEAL" mount.erofs-seal
 check "mount.erofs-seal IMAGE DIR -o basedir=...,digest=..." \
@@ -196,5 +297,39 @@ check "mount.erofs-seal -f does nothing" \
 	./mount.erofs-seal img.erofs "$MNT" -f -o "basedir=$STORE"
 mounted "$MNT"
 check_fails "nothing mounted by -f" test $? -eq 0
+
+# The real mount(8) and an fstab line (mount -T FILE reads another fstab).
+# mount(8) finds helpers only in /sbin: link one there for the test unless
+# an installed one exists, and remove it afterwards.
+helper=/sbin/mount.erofs-seal
+if [ ! -e "$helper" ] && [ ! -L "$helper" ] && ln -s "$ESEAL" "$helper" 2>/dev/null; then
+	trap 'rm -f "$helper"; cleanup' EXIT
+	check "mount -t erofs-seal IMAGE DIR -o basedir=...,digest=..." \
+		mount -t erofs-seal "$WORK/img.erofs" "$MNT" \
+		-o "basedir=$STORE,digest=$digest,insecure-no-data-verity"
+	if [ "$(cat "$MNT/stub" 2>/dev/null)" = "$blob" ]; then
+		ok "mount(8) mounted the image with its store"
+	else
+		not_ok "mount(8) mounted the image with its store"
+	fi
+	check "umount" "$ESEAL" umount "$MNT"
+	printf '# erofs-seal test\n%s %s erofs-seal %s 0 0\n' "$WORK/img.erofs" \
+		"$MNT" "basedir=$STORE,digest=$digest,insecure-no-data-verity,nofail" \
+		>fstab
+	check "mount -T fstab MOUNTPOINT (an fstab line)" mount -T "$WORK/fstab" "$MNT"
+	if [ "$(cat "$MNT/hello" 2>/dev/null)" = hello ]; then
+		ok "the fstab line mounted the image"
+	else
+		not_ok "the fstab line mounted the image"
+	fi
+	check "umount" "$ESEAL" umount "$MNT"
+	printf '%s %s erofs-seal %s 0 0\n' "$WORK/img.erofs" "$MNT" \
+		"basedir=$STORE,digest=$wrong,insecure-no-data-verity" >fstab
+	refused "an fstab line with a wrong pin is refused" "digest mismatch" \
+		mount -T "$WORK/fstab" "$MNT"
+	rm -f "$helper"
+else
+	skip "$helper exists (installed): not testing mount(8) with it"
+fi
 
 done_testing

@@ -346,6 +346,9 @@ static bool has_suffix(const char *s, const char *suffix)
 	return a >= b && !strcmp(s + a - b, suffix);
 }
 
+static void round_trip_tree(const char *name, struct eseal_tree *t1,
+			    unsigned int version);
+
 static void round_trip(const char *dir, const char *name)
 {
 	/* mkcomposefs' own test parses these leniently */
@@ -353,12 +356,10 @@ static void round_trip(const char *dir, const char *name)
 		"no-newline.dump", "longlink.dump",
 		"honggfuzz-longlink-unterminated.dump",
 	};
-	struct eseal_tree *t1 = NULL, *t2 = NULL, *t3 = NULL;
-	struct image img1 = { 0 }, img2 = { 0 }, img3 = { 0 };
-	char *d2 = NULL, *d3 = NULL;
-	size_t d2_len = 0, d3_len = 0, i;
+	struct eseal_tree *t1 = NULL;
 	struct eseal_error err = { 0 };
 	unsigned int flags = 0, version = 0;
+	size_t i;
 	char path[4096], cmd[4200];
 	FILE *f, *vf;
 	int ret;
@@ -393,6 +394,21 @@ static void round_trip(const char *dir, const char *name)
 		CHECK(0, "%s: parse: %s", name, err.msg);
 		return;
 	}
+	round_trip_tree(name, t1, version);
+}
+
+/* The round trips of one tree (freed here). */
+static void round_trip_tree(const char *name, struct eseal_tree *t1,
+			    unsigned int version)
+{
+	struct eseal_tree *t2 = NULL, *t3 = NULL;
+	struct image img1 = { 0 }, img2 = { 0 }, img3 = { 0 };
+	char *d2 = NULL, *d3 = NULL;
+	size_t d2_len = 0, d3_len = 0;
+	struct eseal_error err = { 0 };
+	FILE *f;
+	int ret;
+
 	ret = write_image(t1, version, &img1, &err);
 	if (ret) {
 		CHECK(0, "%s: write: %s", name, err.msg);
@@ -438,6 +454,39 @@ out:
 	free(img3.buf);
 	free(d2);
 	free(d3);
+}
+
+/* Cases fuzzing found, and the odd corners of the format */
+static void round_trip_corners(void)
+{
+	static const char *const dumps[][2] = {
+		{ "fifo with a 64-bit size",
+		  "/ 4096 40755 2 0 0 0 0.0 - - -\n"
+		  "/fifo 9500000000000000 10644 1 0 0 0 0.0 - - -\n" },
+		{ "devices, escapes, hardlinks, whiteouts",
+		  "/ 4096 40755 2 0 0 0 5.5 - - - trusted.overlay.opaque=y\n"
+		  "/-\\x20\\n 3 100644 2 0 0 0 5.5 - \\x2d\\t\\\\ -\n"
+		  "/c 7 20644 1 70000 0 259 1.0 - - -\n"
+		  "/d 0 40755 2 0 0 0 5.5 - - -\n"
+		  "/d/w 0 20000 1 0 0 0 5.5 - - -\n"
+		  "/h 3 @100644 2 0 0 0 5.5 /-\\x20\\n - -\n"
+		  "/s 0 140644 1 0 0 0 5.5 - - -\n" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(dumps); i++) {
+		struct eseal_error err = { 0 };
+		struct eseal_tree *t = NULL;
+		FILE *f = fmemopen((void *)dumps[i][1], strlen(dumps[i][1]),
+				   "r");
+		int ret = eseal_tree_from_dump(f, dumps[i][0], 0, &t, &err);
+
+		fclose(f);
+		CHECK(ret == 0, "%s: parses (%s)", dumps[i][0],
+		      ret ? err.msg : "ok");
+		if (!ret)
+			round_trip_tree(dumps[i][0], t, 1);
+	}
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -599,6 +648,7 @@ int main(void)
 	      "an empty buffer is refused: %s", err.msg);
 
 	test_limits();
+	round_trip_corners();
 	img.buf = NULL;
 	round_trips(&img);
 	if (img.buf) {
