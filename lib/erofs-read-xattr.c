@@ -163,7 +163,8 @@ static int one_xattr(struct erofs_reader *r, struct eseal_node *node,
 	if (ret)
 		return ret;
 	value = entry + 4 + name_len;
-	ret = erofs_charge(r, sizeof(struct eseal_xattr) + strlen(key) + vlen + 32);
+	ret = erofs_charge(r, sizeof(struct eseal_xattr) + strlen(key) +
+				  vlen + 32);
 	if (ret)
 		return ret;
 	if (r->composefs) {
@@ -203,7 +204,8 @@ int erofs_read_xattrs(struct erofs_reader *r, struct eseal_node *node,
 		pos += erofs_xattr_entry_size(p[0], get_le16(p + 2));
 	}
 	for (i = 0; i < shared; i++) {
-		uint32_t id = get_le32(area + sizeof(struct erofs_xattr_ibody_header) +
+		uint32_t id = get_le32(area +
+				       sizeof(struct erofs_xattr_ibody_header) +
 				       4u * i);
 		uint64_t off = r->xattr_off + (uint64_t)id * 4;
 

@@ -28,7 +28,7 @@
 #include "tree.h"
 
 #define MAX_DEPTH		4096	/* directory nesting */
-#define SYMLINK_MAX		4095	/* target bytes, as PATH_MAX - 1 */
+#define SYMLINK_MAX		4095	/* target bytes: PATH_MAX - 1 */
 #define XATTR_NAME_MAX_LEN	255
 #define BUDGET_BASE		(128u << 20)
 #define BUDGET_PER_BYTE		32
@@ -125,7 +125,7 @@ static int map_insert(struct erofs_reader *r, uint64_t nid,
 	return 0;
 }
 
-/* ---- superblock ----------------------------------------------------------- */
+/* ---- superblock ------------------------------------------------------- */
 
 static int read_prefixes(struct erofs_reader *r, uint32_t count,
 			 uint64_t pos)
@@ -179,51 +179,41 @@ static int read_super(struct erofs_reader *r)
 		r->composefs = true;
 	}
 	sb = r->buf + EROFS_SUPER_OFFSET;
-	if (get_le32(sb + offsetof(struct erofs_super_block, magic)) !=
-	    EROFS_SUPER_MAGIC_V1)
+#define SB(field) (sb + offsetof(struct erofs_super_block, field))
+	if (get_le32(SB(magic)) != EROFS_SUPER_MAGIC_V1)
 		return eseal_errorf(r->err, EINVAL,
 				    "not an EROFS image (bad superblock magic)");
-	r->blkbits = sb[offsetof(struct erofs_super_block, blkszbits)];
+	r->blkbits = *SB(blkszbits);
 	if (r->blkbits < 9 || r->blkbits > 16)
 		return eseal_errorf(r->err, EOPNOTSUPP,
 				    "unsupported block size 2^%u", r->blkbits);
 	r->blksz = 1u << r->blkbits;
-	if (sb[offsetof(struct erofs_super_block, dirblkbits)])
+	if (*SB(dirblkbits))
 		return eseal_errorf(r->err, EOPNOTSUPP,
 				    "unsupported directory block size");
-	r->meta_off = (uint64_t)get_le32(sb + offsetof(struct erofs_super_block,
-						      meta_blkaddr))
-		      << r->blkbits;
-	r->xattr_off = (uint64_t)get_le32(sb + offsetof(struct erofs_super_block,
-						       xattr_blkaddr))
-		       << r->blkbits;
+	r->meta_off = (uint64_t)get_le32(SB(meta_blkaddr)) << r->blkbits;
+	r->xattr_off = (uint64_t)get_le32(SB(xattr_blkaddr)) << r->blkbits;
 	if (r->meta_off >= r->len)
 		return eseal_errorf(r->err, EINVAL,
 				    "inode area starts beyond the end of the image");
-	r->build_time = (int64_t)get_le64(
-		sb + offsetof(struct erofs_super_block, build_time));
-	r->build_time_nsec = get_le32(
-		sb + offsetof(struct erofs_super_block, build_time_nsec));
-	r->root_nid = get_le16(sb + offsetof(struct erofs_super_block,
-					     root_nid));
-	incompat = get_le32(sb + offsetof(struct erofs_super_block,
-					  feature_incompat));
+	r->build_time = (int64_t)get_le64(SB(build_time));
+	r->build_time_nsec = get_le32(SB(build_time_nsec));
+	r->root_nid = get_le16(SB(root_nid));
+	incompat = get_le32(SB(feature_incompat));
 	if (incompat & EROFS_FEATURE_INCOMPAT_XATTR_PREFIXES) {
-		uint8_t count = sb[offsetof(struct erofs_super_block,
-					    xattr_prefix_count)];
-		uint32_t start = get_le32(sb + offsetof(struct erofs_super_block,
-							xattr_prefix_start));
+		uint8_t count = *SB(xattr_prefix_count);
+		uint32_t start = get_le32(SB(xattr_prefix_start));
 
-		if (count && get_le64(sb + offsetof(struct erofs_super_block,
-						    packed_nid)))
+		if (count && get_le64(SB(packed_nid)))
 			return eseal_errorf(r->err, EOPNOTSUPP,
 					    "xattr prefixes in a packed inode are not supported");
 		return read_prefixes(r, count, (uint64_t)start * 4);
 	}
+#undef SB
 	return 0;
 }
 
-/* ---- inodes --------------------------------------------------------------- */
+/* ---- inodes ----------------------------------------------------------- */
 
 int erofs_read_inode(struct erofs_reader *r, uint64_t nid,
 		     struct erofs_rinode *ii)
@@ -391,7 +381,7 @@ static int flat_data(struct erofs_reader *r, const struct erofs_rinode *ii,
 	return 0;
 }
 
-/* ---- directories ---------------------------------------------------------- */
+/* ---- directories ------------------------------------------------------ */
 
 static int path_error(struct erofs_reader *r, const struct eseal_node *parent,
 		      const char *name, size_t len)
@@ -562,7 +552,8 @@ static int next_dirent(struct erofs_reader *r, struct dir_frame *f,
 			end = get_le16(de + sizeof(struct erofs_dirent) +
 				       offsetof(struct erofs_dirent, nameoff));
 		else if (off < blen)
-			end = off + strnlen((const char *)blk + off, blen - off);
+			end = off + strnlen((const char *)blk + off,
+					    blen - off);
 		else
 			end = off;
 		if (off < first || end <= off || end > blen ||

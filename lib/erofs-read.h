@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
 /*
- * Internal state of the image reader (lib/erofs-read.c, lib/erofs-read-xattr.c).
+ * Internal state of the image reader (lib/erofs-read.c and
+ * lib/erofs-read-xattr.c).
  * Every offset here has been checked against the image length.
  */
 #ifndef ESEAL_EROFS_READ_H
@@ -24,7 +25,7 @@ struct erofs_reader {
 	unsigned int blkbits;
 	uint32_t blksz;
 	uint64_t meta_off;		/* byte offset of nid 0 */
-	uint64_t xattr_off;		/* byte offset of shared xattr id 0 */
+	uint64_t xattr_off;		/* byte offset of shared xattr 0 */
 	int64_t build_time;
 	uint32_t build_time_nsec;
 	uint16_t root_nid;
@@ -41,7 +42,7 @@ struct erofs_reader {
 struct erofs_rinode {
 	uint64_t nid;
 	uint64_t off;			/* byte offset of the inode */
-	uint64_t inline_off;		/* byte offset after inode + xattrs */
+	uint64_t inline_off;		/* byte offset after the xattrs */
 	uint32_t isize;			/* 32 or 64 */
 	uint32_t xattr_size;		/* bytes of the xattr area */
 	uint16_t xattr_icount;
@@ -50,7 +51,7 @@ struct erofs_rinode {
 	uint64_t size;
 	int64_t mtime;
 	uint32_t mtime_nsec;
-	uint32_t i_u;			/* raw_blkaddr, rdev or chunk info */
+	uint32_t i_u;			/* raw_blkaddr, rdev, chunk info */
 };
 
 /* Account bytes the tree grows by; EFBIG when over the budget. */

@@ -299,7 +299,7 @@ static void test_hostile(const char *label, const struct image *seed,
 	free(img.buf);
 }
 
-/* ---- round trips over the composefs test dumps ----------------------------- */
+/* ---- round trips over the composefs test dumps --------------------- */
 
 static int write_image(struct eseal_tree *tree, unsigned int version,
 		       struct image *out, struct eseal_error *err)
@@ -641,7 +641,7 @@ int main(void)
 	struct eseal_error err;
 	struct image img;
 	size_t v;
-	/* root, dir, dir/sub, a, b, hardlink, other + 150, small, big, symlink */
+	/* /, dir, dir/sub, a, b, hardlink, other + 150, small, big, symlink */
 	size_t entries = 1 + 1 + 1 + 2 + 1 + 1 + 150 + 3;
 
 	CHECK(try_load((const uint8_t *)"", 0, &err) == -EINVAL && err.msg[0],
