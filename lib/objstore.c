@@ -4,6 +4,7 @@
  */
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <linux/fsverity.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,6 +18,23 @@
 #include "internal.h"
 #include "objstore.h"
 
+/*
+ * New objects are published in batches: one syncfs() makes a whole batch
+ * of temporary files durable before any of them is linked, instead of one
+ * journal commit per object.
+ */
+#define BATCH 128
+
+struct tmpobj {
+	int fd;
+	char name[40];			/* named fallback, else "" */
+};
+
+struct pending_obj {
+	struct tmpobj t;
+	char path[ESEAL_OBJPATH_MAX];
+};
+
 struct eseal_objstore {
 	char *dir;
 	int fd;
@@ -25,9 +43,20 @@ struct eseal_objstore {
 	atomic_bool no_clone;		/* FICLONE unsupported */
 	atomic_bool no_verity;		/* FS_IOC_ENABLE_VERITY unsupported */
 	atomic_uint_fast64_t touched[4]; /* subdirectories published into */
+	pthread_mutex_t lock;		/* pending list */
+	pthread_mutex_t flush_lock;	/* one flush at a time */
+	struct pending_obj *pend;
+	size_t n_pend, cap_pend;
+	atomic_uint_fast64_t raced;	/* queued, but found linked */
+	atomic_uint_fast64_t verity_ok, verity_failed;
 };
 
 static const char hexdig[] = "0123456789abcdef";
+
+static int hexval(char c)
+{
+	return c >= 'a' ? c - 'a' + 10 : c - '0';
+}
 
 void eseal_object_path(const struct eseal_digest *d, char *buf)
 {
@@ -86,6 +115,8 @@ int eseal_objstore_open(const char *dir, struct eseal_objstore **out,
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return eseal_errorf(err, ENOMEM, "out of memory");
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_mutex_init(&st->flush_lock, NULL);
 	st->dir = strdup(dir);
 	st->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (!st->dir || st->fd < 0) {
@@ -106,40 +137,6 @@ void eseal_objstore_disable(struct eseal_objstore *st, unsigned int what)
 		atomic_store(&st->no_cfr, true);
 	if (what & ESEAL_OBJSTORE_NO_TMPFILE)
 		atomic_store(&st->no_tmpfile, true);
-}
-
-void eseal_objstore_close(struct eseal_objstore *st)
-{
-	if (!st)
-		return;
-	if (st->fd >= 0)
-		close(st->fd);
-	free(st->dir);
-	free(st);
-}
-
-int eseal_objstore_sync(struct eseal_objstore *st, struct eseal_error *err)
-{
-	char sub[3];
-	unsigned int i;
-	int fd, r = 0;
-
-	for (i = 0; i < 256 && !r; i++) {
-		if (!(atomic_load(&st->touched[i / 64]) & (1ull << (i % 64))))
-			continue;
-		sub[0] = hexdig[i >> 4];
-		sub[1] = hexdig[i & 15];
-		sub[2] = '\0';
-		fd = openat(st->fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) < 0)
-			r = eseal_syserrorf(err, errno, "%s/%s: cannot sync",
-					    st->dir, sub);
-		if (fd >= 0)
-			close(fd);
-	}
-	if (!r && fsync(st->fd) < 0)
-		r = eseal_syserrorf(err, errno, "%s: cannot sync", st->dir);
-	return r;
 }
 
 static ssize_t read_full(int fd, uint8_t *buf, size_t len, uint64_t off)
@@ -226,11 +223,6 @@ fail:
 }
 
 /* ---- temporary files ---------------------------------------------------- */
-
-struct tmpobj {
-	int fd;
-	char name[40];			/* named fallback, else "" */
-};
 
 static int tmp_create(struct eseal_objstore *st, struct tmpobj *t,
 		      struct eseal_error *err)
@@ -376,6 +368,97 @@ static int copy_range(struct eseal_objstore *st, int sfd, int dfd)
 	}
 }
 
+/* ---- publishing in batches ---------------------------------------------- */
+
+/*
+ * Queue a finished temporary file for publication as path.  Returns 1 when
+ * the batch is full (the caller flushes), 0, or -ENOMEM after discarding.
+ * A duplicate of a queued object is discarded at once.
+ */
+static int queue(struct eseal_objstore *st, struct tmpobj *t, const char *path,
+		 struct eseal_obj_result *res)
+{
+	struct pending_obj *p;
+	size_t i;
+	int full;
+
+	pthread_mutex_lock(&st->lock);
+	for (i = 0; i < st->n_pend; i++) {
+		if (!strcmp(st->pend[i].path, path)) {
+			pthread_mutex_unlock(&st->lock);
+			res->existing = true;
+			tmp_discard(st, t);
+			return 0;
+		}
+	}
+	if (st->n_pend == st->cap_pend) {
+		size_t cap = st->cap_pend ? 2 * st->cap_pend : 2 * BATCH;
+
+		p = realloc(st->pend, cap * sizeof(*p));
+		if (!p) {
+			pthread_mutex_unlock(&st->lock);
+			tmp_discard(st, t);
+			return -ENOMEM;
+		}
+		st->pend = p;
+		st->cap_pend = cap;
+	}
+	p = &st->pend[st->n_pend++];
+	p->t = *t;
+	strcpy(p->path, path);
+	full = st->n_pend >= BATCH;
+	pthread_mutex_unlock(&st->lock);
+	res->published = true;
+	return full;
+}
+
+/* Make the queued files durable, then link them; first error wins. */
+static int flush(struct eseal_objstore *st, struct eseal_error *err)
+{
+	struct eseal_error e2;
+	struct pending_obj *p;
+	unsigned int sub;
+	size_t i, n;
+	int r = 0, k;
+
+	pthread_mutex_lock(&st->flush_lock);
+	pthread_mutex_lock(&st->lock);
+	p = st->pend;
+	n = st->n_pend;
+	st->pend = NULL;
+	st->n_pend = st->cap_pend = 0;
+	pthread_mutex_unlock(&st->lock);
+	if (n && syncfs(st->fd) < 0) {
+		for (i = 0; i < n && !r; i++)
+			if (fsync(p[i].t.fd) < 0)
+				r = eseal_syserrorf(err, errno,
+						    "%s: cannot sync", st->dir);
+	}
+	for (i = 0; i < n; i++) {
+		if (!r) {
+			int8_t v = tmp_enable_verity(st, &p[i].t);
+
+			atomic_fetch_add(v > 0 ? &st->verity_ok :
+						 &st->verity_failed, 1);
+			k = tmp_publish(st, &p[i].t, p[i].path, r ? &e2 : err);
+			if (k < 0) {
+				r = k;
+			} else if (k == 1) {
+				atomic_fetch_add(&st->raced, 1);
+			} else {
+				sub = (unsigned int)hexval(p[i].path[0]) << 4 |
+				      (unsigned int)hexval(p[i].path[1]);
+				atomic_fetch_or(&st->touched[sub / 64],
+						1ull << (sub % 64));
+			}
+		}
+		tmp_discard(st, &p[i].t);
+	}
+	free(p);
+	pthread_mutex_unlock(&st->flush_lock);
+	return r;
+}
+
 int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		       uint64_t expect, struct eseal_fsverity_ctx *c,
 		       uint8_t *buf, size_t bufsize, uint64_t keep_max,
@@ -384,7 +467,6 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 	char path[ESEAL_OBJPATH_MAX], tname[64];
 	struct tmpobj t = { .fd = -1 };
 	bool cloning = !atomic_load(&st->no_clone);
-	unsigned int sub;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -449,24 +531,67 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		tmp_discard(st, &t);
 		return 0;
 	}
-	if (fchmod(t.fd, ESEAL_OBJ_MODE) < 0 || fsync(t.fd) < 0) {
+	if (fchmod(t.fd, ESEAL_OBJ_MODE) < 0) {
 		r = eseal_syserrorf(err, errno, "%s", tname);
 		goto fail;
 	}
-	res->verity = tmp_enable_verity(st, &t);
-	r = tmp_publish(st, &t, path, err);
-	if (r < 0)
-		goto fail;
-	if (r == 1) {
-		res->existing = true;
-	} else {
-		res->published = true;
-		sub = (unsigned int)res->digest.bytes[0];
-		atomic_fetch_or(&st->touched[sub / 64], 1ull << (sub % 64));
-	}
-	tmp_discard(st, &t);
+	r = queue(st, &t, path, res);
+	if (r == 1)
+		return flush(st, err);
 	return 0;
 fail:
 	tmp_discard(st, &t);
 	return r;
 }
+
+void eseal_objstore_counts(struct eseal_objstore *st, uint64_t *raced,
+			   uint64_t *verity_ok, uint64_t *verity_failed)
+{
+	*raced = atomic_load(&st->raced);
+	*verity_ok = atomic_load(&st->verity_ok);
+	*verity_failed = atomic_load(&st->verity_failed);
+}
+
+void eseal_objstore_close(struct eseal_objstore *st)
+{
+	size_t i;
+
+	if (!st)
+		return;
+	/* never synced or linked: leave no temporary file behind */
+	for (i = 0; i < st->n_pend; i++)
+		tmp_discard(st, &st->pend[i].t);
+	free(st->pend);
+	pthread_mutex_destroy(&st->lock);
+	pthread_mutex_destroy(&st->flush_lock);
+	if (st->fd >= 0)
+		close(st->fd);
+	free(st->dir);
+	free(st);
+}
+
+int eseal_objstore_sync(struct eseal_objstore *st, struct eseal_error *err)
+{
+	char sub[3];
+	unsigned int i;
+	int fd, r;
+
+	r = flush(st, err);
+	for (i = 0; i < 256 && !r; i++) {
+		if (!(atomic_load(&st->touched[i / 64]) & (1ull << (i % 64))))
+			continue;
+		sub[0] = hexdig[i >> 4];
+		sub[1] = hexdig[i & 15];
+		sub[2] = '\0';
+		fd = openat(st->fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) < 0)
+			r = eseal_syserrorf(err, errno, "%s/%s: cannot sync",
+					    st->dir, sub);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (!r && fsync(st->fd) < 0)
+		r = eseal_syserrorf(err, errno, "%s: cannot sync", st->dir);
+	return r;
+}
+

@@ -35,9 +35,19 @@ int eseal_objstore_open(const char *dir, struct eseal_objstore **out,
 #define ESEAL_OBJSTORE_NO_TMPFILE (1u << 2)
 void eseal_objstore_disable(struct eseal_objstore *st, unsigned int what);
 
-/* fsync the directories objects were published in; then free. */
+/*
+ * Publish the objects still queued (see eseal_objstore_add), then fsync
+ * the directories objects were published in.
+ */
 int eseal_objstore_sync(struct eseal_objstore *st, struct eseal_error *err);
+/* Discard what is still queued (nothing half-made stays) and free. */
 void eseal_objstore_close(struct eseal_objstore *st);
+/*
+ * Objects queued but found linked by then (another writer, or a duplicate
+ * in flight), and FS_IOC_ENABLE_VERITY results, for all flushed objects.
+ */
+void eseal_objstore_counts(struct eseal_objstore *st, uint64_t *raced,
+			   uint64_t *verity_ok, uint64_t *verity_failed);
 
 /* "xx/<hex>" of a digest, as mkcomposefs names objects and payloads */
 void eseal_object_path(const struct eseal_digest *d, char *buf);
@@ -62,18 +72,21 @@ enum eseal_obj_how { ESEAL_OBJ_CLONED = 1, ESEAL_OBJ_COPIED };
 struct eseal_obj_result {
 	struct eseal_digest digest;
 	uint64_t size;			/* bytes stored (and hashed) */
-	bool published;			/* a new object was linked */
+	bool published;			/* a new object was queued: it is
+					   linked by a later add or by
+					   eseal_objstore_sync() */
 	bool existing;			/* the object was already there */
 	bool inline_only;		/* size <= keep_max: content is in buf */
 	uint8_t how;			/* enum eseal_obj_how (new objects) */
-	int8_t verity;			/* 1 enabled, -1 failed, 0 not tried */
 };
 
 /*
  * Store the data of sfd (a regular file of 'expect' bytes by fstat(), or
  * UINT64_MAX; 'name' for messages): copy it to
  * a temporary file (FICLONE, else copy_file_range, else read/write), hash
- * the copy and publish it.  Where cloning is unsupported the source is
+ * the copy and queue it for publication: every 128 objects one syncfs()
+ * makes the batch durable, then each is linked under its name (so an add
+ * may return an error about an earlier object).  Where cloning is unsupported the source is
  * hashed first and nothing is copied when that object exists already (a
  * second read, of data just read, only for new objects).  Data of
  * 1..keep_max bytes and empty data are not published (res->inline_only,

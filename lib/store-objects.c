@@ -241,8 +241,6 @@ static int apply(struct store *s, struct job *j, struct eseal_store_stats *stats
 	if (j->res.published) {
 		stats->cloned += j->res.how == ESEAL_OBJ_CLONED;
 		stats->copied += j->res.how == ESEAL_OBJ_COPIED;
-		stats->verity_enabled += j->res.verity > 0;
-		stats->verity_unsupported += j->res.verity < 0;
 	}
 	return 0;
 }
@@ -377,10 +375,17 @@ int eseal_tree_store_objects(struct eseal_tree *tree,
 	r = run_pool(&s, &c, opts, stats, err);
 	if (s.st) {
 		struct eseal_error serr;
+		uint64_t raced, v_ok, v_failed;
 
-		/* published objects stay valid even when r != 0 */
+		/* queued objects are valid even when r != 0: publish them */
 		if (eseal_objstore_sync(s.st, &serr) < 0 && !r)
 			r = eseal_errorf(err, serr.code, "%s", serr.msg);
+		eseal_objstore_counts(s.st, &raced, &v_ok, &v_failed);
+		raced = MIN(raced, stats->objects_new);
+		stats->objects_new -= raced;
+		stats->objects_existing += raced;
+		stats->verity_enabled = v_ok;
+		stats->verity_unsupported = v_failed;
 	}
 out:
 	eseal_objstore_close(s.st);

@@ -533,8 +533,16 @@ static void test_mechanisms(void)
 		CHECK(r == 0 && res.published &&
 			      !memcmp(&res.digest, &want, sizeof(want)) &&
 			      res.size == 1024 * 1024 + 1,
-		      "mechanism set %zu (how %d): object published: %s", i,
+		      "mechanism set %zu (how %d): object queued: %s", i,
 		      res.how, r ? err.msg : "");
+		r = eseal_objstore_add(st, fd, src, UINT64_MAX, c, buf, 65536,
+				       64, &res, &err);
+		CHECK(r == 0 && res.existing && !res.published,
+		      "mechanism set %zu: a duplicate while queued is dropped",
+		      i);
+		r = eseal_objstore_sync(st, &err);
+		CHECK(r == 0, "mechanism set %zu: sync publishes: %s", i,
+		      r ? err.msg : "");
 		r = eseal_objstore_add(st, fd, src, UINT64_MAX, c, buf, 65536,
 				       64, &res, &err);
 		CHECK(r == 0 && res.existing && !res.published,
