@@ -135,7 +135,9 @@ static int mount_overlay_legacy(struct mstate *s, struct eseal_error *err)
 
 int eseal_mount_overlay(struct mstate *s, struct eseal_error *err)
 {
-	int r = s->feat.overlay_append ? mount_overlay_new(s, err) : -ENOSYS;
+	bool legacy = !s->feat.overlay_append ||
+		      (s->o->flags & ESEAL_MOUNT_LEGACY_OVERLAY);
+	int r = legacy ? -ENOSYS : mount_overlay_new(s, err);
 
 	if (r == -ENOSYS)
 		r = mount_overlay_legacy(s, err);

@@ -73,7 +73,7 @@ int eseal_umount(const char *mountpoint, const char *rundir,
 	if (!realpath(mountpoint, target))
 		return eseal_syserrorf(err, errno, "%s", mountpoint);
 	if (!realpath(rundir, rd))
-		return eseal_syserrorf(err, errno, "run directory %s", rundir);
+		snprintf(rd, sizeof(rd), "%s", rundir);
 	r = eseal_mnt_table_read(&t, err);
 	if (r)
 		return r;

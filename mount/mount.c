@@ -235,6 +235,8 @@ static void usage(FILE *f)
 		"                         cannot be checked (no fs-verity)\n"
 		"  --userspace-verify     check here even if the kernel can\n"
 		"  --no-fsverity          always check a private copy\n"
+		"  --legacy-overlay       pass overlayfs the lowerdir=A::B string\n"
+		"                         (what kernels before 6.7 get)\n"
 		"  --rundir DIR           where EROFS layers are mounted\n"
 		"                         (default " ESEAL_MOUNT_RUNDIR ")\n"
 		"  --private-dir DIR      where private copies live\n"
@@ -246,7 +248,7 @@ static void usage(FILE *f)
 enum {
 	OPT_BASEDIR = 256, OPT_SIGNATURE, OPT_CERT, OPT_CA, OPT_KEYRING, OPT_DIGEST,
 	OPT_REQUIRE_SIG, OPT_UPPERDIR, OPT_WORKDIR, OPT_READ_ONLY, OPT_INSECURE,
-	OPT_USERSPACE, OPT_NO_FSVERITY, OPT_RUNDIR, OPT_PRIVDIR, OPT_JSON,
+	OPT_USERSPACE, OPT_NO_FSVERITY, OPT_LEGACY, OPT_RUNDIR, OPT_PRIVDIR, OPT_JSON,
 };
 
 int cmd_mount(int argc, char **argv)
@@ -265,6 +267,7 @@ int cmd_mount(int argc, char **argv)
 		{ "insecure-no-data-verity", no_argument, NULL, OPT_INSECURE },
 		{ "userspace-verify", no_argument, NULL, OPT_USERSPACE },
 		{ "no-fsverity", no_argument, NULL, OPT_NO_FSVERITY },
+		{ "legacy-overlay", no_argument, NULL, OPT_LEGACY },
 		{ "rundir", required_argument, NULL, OPT_RUNDIR },
 		{ "private-dir", required_argument, NULL, OPT_PRIVDIR },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -316,6 +319,9 @@ int cmd_mount(int argc, char **argv)
 			break;
 		case OPT_NO_FSVERITY:
 			a.flags |= ESEAL_MOUNT_NO_FSVERITY;
+			break;
+		case OPT_LEGACY:
+			a.flags |= ESEAL_MOUNT_LEGACY_OVERLAY;
 			break;
 		case OPT_RUNDIR:
 			a.rundir = optarg;

@@ -384,6 +384,7 @@ ESEAL_API int eseal_keyring_restrict(int32_t keyring, const char *restriction,
 #define ESEAL_MOUNT_INSECURE_NO_DATA_VERITY (1u << 2) /* allow verity=off */
 #define ESEAL_MOUNT_NO_KERNEL_VERIFY  (1u << 3) /* check in userspace */
 #define ESEAL_MOUNT_NO_FSVERITY       (1u << 4) /* always use a copy */
+#define ESEAL_MOUNT_LEGACY_OVERLAY    (1u << 5) /* lowerdir=A::B string */
 
 /* Guarantees a mount lacks (eseal_mount_result.missing) */
 #define ESEAL_MISSING_UNVERIFIED   (1u << 0) /* no signature, no pin */

@@ -254,6 +254,31 @@ check_fails "--read-only: no writes even with an upper directory" \
 	touch "$MNT/new2"
 check "umount" "$ESEAL" umount --rundir "$RUN" "$MNT"
 
+# The legacy overlay option string, as kernels before 6.7 get it
+check "mount --legacy-overlay" "${M[@]}" "${I[@]}" --legacy-overlay --json \
+	img.erofs "$MNT"
+line=$(awk -v p="$MNT" '$5 == p' /proc/self/mountinfo | tail -1)
+case "$line" in
+*"lowerdir=$RUN/"*"::$STORE"*) ok "legacy: lowerdir=LAYER::STORE in mountinfo" ;;
+*) not_ok "legacy: lowerdir=LAYER::STORE in mountinfo: $line" ;;
+esac
+if [ "$(cat "$MNT/stub" 2>/dev/null)" = "$blob" ]; then
+	ok "legacy: a metacopy stub reads its data from the object store"
+else
+	not_ok "legacy: a metacopy stub reads its data from the object store"
+fi
+check "legacy: umount finds the layer in lowerdir=" \
+	"$ESEAL" umount --rundir "$RUN" "$MNT"
+if ! mounted "$MNT" && [ "$(layers)" = 0 ]; then
+	ok "legacy: umount took down both mounts"
+else
+	not_ok "legacy: umount took down both mounts"
+fi
+mkdir -p "$WORK/a,b"
+refused "legacy: a path with a comma is refused" "cannot be passed" \
+	"${M[@]}" --basedir "$WORK/a,b" --insecure-no-data-verity \
+	--legacy-overlay img.erofs "$MNT"
+
 # A plain umount of the overlay leaves the layer; erofs-seal umount of the
 # layer's path removes it.
 check "mount" "${M[@]}" "${I[@]}" img.erofs "$MNT"
