@@ -10,7 +10,7 @@
  *	c = eseal_fsverity_new(ESEAL_HASH_SHA256);
  *	while (...)
  *		eseal_fsverity_update(c, buf, len);
- *	eseal_fsverity_final(c, &digest);	// c is reset for the next file
+ *	eseal_fsverity_final(c, &digest);	(resets c for the next file)
  *	eseal_fsverity_free(c);
  *
  * A context is not thread-safe; use one per thread.

@@ -41,7 +41,7 @@ struct eseal_objstore {
 	atomic_bool no_tmpfile;		/* O_TMPFILE unsupported here */
 	atomic_bool no_cfr;		/* copy_file_range unusable */
 	atomic_bool no_clone;		/* FICLONE unsupported */
-	atomic_bool no_verity;		/* FS_IOC_ENABLE_VERITY unsupported */
+	atomic_bool no_verity;		/* no FS_IOC_ENABLE_VERITY here */
 	atomic_uint_fast64_t touched[4]; /* subdirectories published into */
 	pthread_mutex_t lock;		/* pending list */
 	pthread_mutex_t flush_lock;	/* one flush at a time */
@@ -178,8 +178,9 @@ static int write_full(int fd, const uint8_t *buf, size_t len, uint64_t off)
 
 int eseal_hash_copy_fd(struct eseal_fsverity_ctx *c, int fd, const char *name,
 		       int wfd, const char *wname, uint8_t *buf,
-		       size_t bufsize, uint64_t expect, struct eseal_digest *out,
-		       uint64_t *size_out, struct eseal_error *err)
+		       size_t bufsize, uint64_t expect,
+		       struct eseal_digest *out, uint64_t *size_out,
+		       struct eseal_error *err)
 {
 	uint64_t off = 0;
 	size_t want;
@@ -222,7 +223,7 @@ fail:
 	return r;
 }
 
-/* ---- temporary files ---------------------------------------------------- */
+/* ---- temporary files ----------------------------------------------------- */
 
 static int tmp_create(struct eseal_objstore *st, struct tmpobj *t,
 		      struct eseal_error *err)
@@ -339,7 +340,7 @@ static int tmp_publish(struct eseal_objstore *st, struct tmpobj *t,
 			       st->dir, path);
 }
 
-/* ---- copying ------------------------------------------------------------ */
+/* ---- copying ------------------------------------------------------------- */
 
 /* copy_file_range everything; 1 when it is unusable and nothing was done */
 static int copy_range(struct eseal_objstore *st, int sfd, int dfd)
@@ -368,7 +369,7 @@ static int copy_range(struct eseal_objstore *st, int sfd, int dfd)
 	}
 }
 
-/* ---- publishing in batches ---------------------------------------------- */
+/* ---- publishing in batches ----------------------------------------------- */
 
 /*
  * Queue a finished temporary file for publication as path.  Returns 1 when

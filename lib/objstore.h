@@ -64,8 +64,9 @@ void eseal_object_path(const struct eseal_digest *d, char *buf);
  */
 int eseal_hash_copy_fd(struct eseal_fsverity_ctx *c, int fd, const char *name,
 		       int wfd, const char *wname, uint8_t *buf,
-		       size_t bufsize, uint64_t expect, struct eseal_digest *out,
-		       uint64_t *size_out, struct eseal_error *err);
+		       size_t bufsize, uint64_t expect,
+		       struct eseal_digest *out, uint64_t *size_out,
+		       struct eseal_error *err);
 
 enum eseal_obj_how { ESEAL_OBJ_CLONED = 1, ESEAL_OBJ_COPIED };
 
@@ -76,21 +77,21 @@ struct eseal_obj_result {
 					   linked by a later add or by
 					   eseal_objstore_sync() */
 	bool existing;			/* the object was already there */
-	bool inline_only;		/* size <= keep_max: content is in buf */
-	uint8_t how;			/* enum eseal_obj_how (new objects) */
+	bool inline_only;		/* size <= keep_max: data in buf */
+	uint8_t how;			/* enum eseal_obj_how */
 };
 
 /*
  * Store the data of sfd (a regular file of 'expect' bytes by fstat(), or
- * UINT64_MAX; 'name' for messages): copy it to
- * a temporary file (FICLONE, else copy_file_range, else read/write), hash
- * the copy and queue it for publication: every 128 objects one syncfs()
- * makes the batch durable, then each is linked under its name (so an add
- * may return an error about an earlier object).  Where cloning is unsupported the source is
- * hashed first and nothing is copied when that object exists already (a
- * second read, of data just read, only for new objects).  Data of
- * 1..keep_max bytes and empty data are not published (res->inline_only,
- * content in buf); buf needs at least keep_max + 1 bytes.
+ * UINT64_MAX; 'name' for messages): copy it to a temporary file (FICLONE,
+ * else copy_file_range, else read/write), hash the copy and queue it for
+ * publication: every 128 objects one syncfs() makes the batch durable,
+ * then each is linked under its name (so an add may return an error about
+ * an earlier object).  Where cloning is unsupported the source is hashed
+ * first and nothing is copied when that object exists already (a second
+ * read, of data just read, only for new objects).  Data of 1..keep_max
+ * bytes and empty data are not published (res->inline_only, content in
+ * buf); buf needs at least keep_max + 1 bytes.
  */
 int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		       uint64_t expect, struct eseal_fsverity_ctx *c,

@@ -72,7 +72,7 @@ struct scan {
 	size_t n_links, links_cap;	/* cap is a power of two */
 };
 
-/* ---- worker side ---------------------------------------------------------- */
+/* ---- worker side --------------------------------------------------------- */
 
 static int tls_init(void *arg, void **tls)
 {
@@ -98,7 +98,7 @@ static void run_dirjob(void *arg, void *tls, void *jobp)
 				     &j->recs, &j->len, &j->n, &j->err);
 }
 
-/* ---- records -> nodes ------------------------------------------------------ */
+/* ---- records -> nodes ---------------------------------------------------- */
 
 static void set_attrs(struct eseal_node *node, const struct eseal_scan_rec *r)
 {
@@ -242,7 +242,7 @@ static int consume(struct scan *s, struct dirjob *j)
 	return 0;
 }
 
-/* ---- hardlinks: (dev, ino) -> first node in pre-order ------------------------ */
+/* ---- hardlinks: (dev, ino) -> first node in pre-order -------------------- */
 
 static size_t link_hash(dev_t dev, ino_t ino)
 {
@@ -318,7 +318,7 @@ static int resolve_links(struct scan *s)
 	return r;
 }
 
-/* ---- the walk --------------------------------------------------------------- */
+/* ---- the walk ------------------------------------------------------------ */
 
 static int scan_root(struct scan *s, struct eseal_scan_buf *b)
 {

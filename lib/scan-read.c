@@ -16,9 +16,10 @@
 
 #include "scan.h"
 
-#define XATTR_BUF (64 * 1024)		/* XATTR_LIST_MAX / XATTR_SIZE_MAX */
+/* XATTR_LIST_MAX, XATTR_SIZE_MAX */
+#define XATTR_BUF (64 * 1024)
 #define DENTS_BUF (32 * 1024)
-/* composefs' limit on the xattrs of one inode (LCFS_INODE_EXTERNAL_XATTR_MAX) */
+/* composefs' xattr space per inode (LCFS_INODE_EXTERNAL_XATTR_MAX) */
 #define CFS_XATTR_MAX (UINT16_MAX / 2)
 
 /* Linux 6.13 *xattrat(): xattrs relative to a directory fd, no /proc */
@@ -41,7 +42,7 @@ struct eseal_scan_buf {
 	size_t names_len, names_cap;
 	size_t *offs;			/* sorted offsets into names */
 	size_t n, cap;
-	char *path;			/* mutable copy for eseal_open_below */
+	char *path;			/* copy for eseal_open_below */
 	size_t path_cap;
 	bool no_xattrat;		/* kernel without listxattrat() */
 	char proc[64 + NAME_MAX + 1];
@@ -143,7 +144,7 @@ static int error(const struct eseal_scan_cfg *cfg, struct eseal_error *err,
 			    msg_path(cfg, path, name, buf, sizeof(buf)), what);
 }
 
-/* ---- output buffer ------------------------------------------------------ */
+/* ---- output buffer ------------------------------------------------------- */
 
 static void *out_reserve(struct out *o, size_t n)
 {
@@ -172,7 +173,7 @@ static int out_put(struct out *o, const void *data, size_t n)
 	return 0;
 }
 
-/* ---- names -------------------------------------------------------------- */
+/* ---- names --------------------------------------------------------------- */
 
 static int cmp_names(const void *a, const void *b, void *arg)
 {
@@ -229,7 +230,9 @@ static int read_names(const struct eseal_scan_cfg *cfg,
 		if (n == 0)
 			break;
 		for (pos = 0; pos < n;) {
-			struct dirent64 *d = (struct dirent64 *)(b->dents + pos);
+			struct dirent64 *d;
+
+			d = (struct dirent64 *)(b->dents + pos);
 
 			pos += d->d_reclen;
 			if (d->d_name[0] == '.' &&
@@ -246,7 +249,7 @@ static int read_names(const struct eseal_scan_cfg *cfg,
 	return 0;
 }
 
-/* ---- xattrs ------------------------------------------------------------- */
+/* ---- xattrs -------------------------------------------------------------- */
 
 /*
  * The entry is 'name' in the directory open at dfd, or that directory
@@ -260,8 +263,8 @@ static ssize_t list_xattrs(struct eseal_scan_buf *b, int dfd,
 
 	if (!b->no_xattrat) {
 		n = syscall(__NR_listxattrat, dfd, name ? name : "",
-			    name ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH, b->xlist,
-			    (size_t)XATTR_BUF);
+			    name ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH,
+			    b->xlist, (size_t)XATTR_BUF);
 		if (n >= 0 || errno != ENOSYS)
 			return n;
 		b->no_xattrat = true;
@@ -348,7 +351,7 @@ static int put_xattrs(const struct eseal_scan_cfg *cfg,
 	return n;
 }
 
-/* ---- records ------------------------------------------------------------ */
+/* ---- records ------------------------------------------------------------- */
 
 /*
  * Append the record of 'name' in the directory open at dfd (of dfd itself,

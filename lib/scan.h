@@ -24,7 +24,7 @@ struct eseal_scan_rec {
 	int64_t mtime_sec;
 	uint32_t mtime_nsec, mode, uid, gid, nlink;
 	uint32_t name_len, link_len, n_xattrs;
-	uint32_t total;			/* bytes of this record, padded */
+	uint32_t total;			/* record bytes, padded */
 };
 
 struct eseal_scan_xattr {

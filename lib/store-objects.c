@@ -216,8 +216,8 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static int apply(struct store *s, struct job *j, struct eseal_store_stats *stats,
-		 struct eseal_error *err)
+static int apply(struct store *s, struct job *j,
+		 struct eseal_store_stats *stats, struct eseal_error *err)
 {
 	struct eseal_node *node = j->node;
 	char path[ESEAL_OBJPATH_MAX];
