@@ -37,8 +37,9 @@ static int signed_hash(PKCS7_SIGNER_INFO *si, const EVP_MD *md,
 						       NULL;
 	if (!mdattr || (unsigned int)mdattr->length != *hlen ||
 	    memcmp(mdattr->data, h, *hlen))
-		return eseal_errorf(err, EKEYREJECTED,
-				    "signature: its messageDigest does not match the image digest");
+		return eseal_errorf(
+			err, EKEYREJECTED,
+			"signature: its messageDigest does not match the image digest");
 	/* the signature then covers the attributes' DER, as a SET OF */
 	alen = ASN1_item_i2d((ASN1_VALUE *)si->auth_attr, &abuf,
 			     ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
@@ -86,7 +87,7 @@ int eseal_mount_verify_keyring(const char *keyring,
 	uint8_t fd[ESEAL_FORMATTED_DIGEST_MAX];
 	unsigned char h[EVP_MAX_MD_SIZE];
 	const unsigned char *p = sig;
-	STACK_OF(PKCS7_SIGNER_INFO) *sis;
+	STACK_OF(PKCS7_SIGNER_INFO) * sis;
 	struct eseal_key_info *keys = NULL;
 	PKCS7 *p7 = NULL;
 	PKCS7_SIGNER_INFO *si;
@@ -124,10 +125,10 @@ int eseal_mount_verify_keyring(const char *keyring,
 			if (strcmp(keys[k].type, "asymmetric"))
 				continue;
 			tried++;
-			if (keyctl_pkey_verify(keys[k].serial, params, h, hlen,
-					       si->enc_digest->data,
-					       (size_t)si->enc_digest->length) ==
-			    0) {
+			if (keyctl_pkey_verify(
+				    keys[k].serial, params, h, hlen,
+				    si->enc_digest->data,
+				    (size_t)si->enc_digest->length) == 0) {
 				r = 0;
 				snprintf(signer, signer_size, "%s",
 					 keys[k].description);
@@ -135,10 +136,11 @@ int eseal_mount_verify_keyring(const char *keyring,
 		}
 	}
 	if (r)
-		r = eseal_errorf(err, ENOKEY,
-				 tried ? "signature: no key in keyring %s verifies it (an unknown signer, or a modified image)" :
-					 "signature: keyring %s holds no key that could check it",
-				 keyring);
+		r = eseal_errorf(
+			err, ENOKEY,
+			tried ? "signature: no key in keyring %s verifies it (an unknown signer, or a modified image)" :
+				"signature: keyring %s holds no key that could check it",
+			keyring);
 out:
 	PKCS7_free(p7);
 	free(keys);

@@ -14,8 +14,6 @@
 
 #include "mount.h"
 
-#define OVERLAY_SOURCE "erofs-seal"
-
 static int mount_overlay_new(struct mstate *s, struct eseal_error *err)
 {
 	const struct eseal_mount_opts *o = s->o;
@@ -27,13 +25,15 @@ static int mount_overlay_new(struct mstate *s, struct eseal_error *err)
 	fsfd = eseal_fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fsfd < 0)
 		return eseal_syserrorf(err, errno, "fsopen(overlay)");
-	r = eseal_fsconfig_str(fsfd, "overlay", "source", OVERLAY_SOURCE, err);
+	r = eseal_fsconfig_str(fsfd, "overlay", "source", ESEAL_OVERLAY_SOURCE,
+			       err);
 	if (!r && eseal_fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+",
 				 s->res->layer, 0)) {
 		/* a kernel without lowerdir+ (before 6.7) */
-		r = errno == EINVAL ? -ENOSYS :
-				      eseal_syserrorf(err, errno,
-						      "overlay option lowerdir+");
+		r = errno == EINVAL ?
+			    -ENOSYS :
+			    eseal_syserrorf(err, errno,
+					    "overlay option lowerdir+");
 	}
 	for (i = 0; !r && i < s->n_basedirs; i++)
 		r = eseal_fsconfig_str(fsfd, "overlay", "datadir+",
@@ -47,8 +47,8 @@ static int mount_overlay_new(struct mstate *s, struct eseal_error *err)
 		r = eseal_fsconfig_str(fsfd, "overlay", "verity", "require",
 				       err);
 	if (!r && o->upperdir)
-		r = eseal_fsconfig_str(fsfd, "overlay", "upperdir",
-				       o->upperdir, err);
+		r = eseal_fsconfig_str(fsfd, "overlay", "upperdir", o->upperdir,
+				       err);
 	if (!r && o->workdir)
 		r = eseal_fsconfig_str(fsfd, "overlay", "workdir", o->workdir,
 				       err);
@@ -79,13 +79,13 @@ static int mount_overlay_new(struct mstate *s, struct eseal_error *err)
 }
 
 /* Paths go into a comma and colon separated string: refuse what breaks it */
-static int legacy_path(const char *what, const char *p,
-		       struct eseal_error *err)
+static int legacy_path(const char *what, const char *p, struct eseal_error *err)
 {
 	if (strpbrk(p, ",:\\"))
-		return eseal_errorf(err, EINVAL,
-				    "%s %s: ',', ':' or '\\' in a path cannot be passed to this kernel's overlayfs",
-				    what, p);
+		return eseal_errorf(
+			err, EINVAL,
+			"%s %s: ',', ':' or '\\' in a path cannot be passed to this kernel's overlayfs",
+			what, p);
 	return 0;
 }
 
@@ -123,8 +123,8 @@ static int mount_overlay_legacy(struct mstate *s, struct eseal_error *err)
 		     s->res->data_verity ? ",verity=require" : "");
 	if (o->upperdir)
 		sprintf(p, ",upperdir=%s,workdir=%s", o->upperdir, o->workdir);
-	r = mount(OVERLAY_SOURCE, s->target, "overlay", ro ? MS_RDONLY : 0,
-		  opts);
+	r = mount(ESEAL_OVERLAY_SOURCE, s->target, "overlay",
+		  ro ? MS_RDONLY : 0, opts);
 	if (r)
 		r = eseal_syserrorf(err, errno, "mount overlay (%s)", opts);
 	free(opts);

@@ -70,8 +70,8 @@ int eseal_fsconfig_str(int fsfd, const char *fs, const char *key,
 		return 0;
 	e = errno;
 	eseal_fs_log(fsfd, log, sizeof(log));
-	return eseal_syserrorf(err, e, "%s option %s=%s%s%s%s", fs, key,
-			       value, log[0] ? " (kernel: " : "", log,
+	return eseal_syserrorf(err, e, "%s option %s=%s%s%s%s", fs, key, value,
+			       log[0] ? " (kernel: " : "", log,
 			       log[0] ? ")" : "");
 }
 
@@ -81,8 +81,8 @@ static void unescape(char *s)
 	char *d = s;
 
 	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
 			*d++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
 				      (s[3] - '0'));
 			s += 4;
@@ -235,8 +235,7 @@ static const char *next_opt(const char *p, size_t *len)
 	return p;
 }
 
-bool eseal_mnt_opt(const char *opts, const char *key, char *buf,
-		   size_t size)
+bool eseal_mnt_opt(const char *opts, const char *key, char *buf, size_t size)
 {
 	size_t klen = strlen(key), len;
 	const char *p = opts, *o;

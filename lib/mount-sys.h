@@ -11,6 +11,9 @@
 
 #include "internal.h"
 
+/* The source of every overlay eseal_mount() makes, as mountinfo shows it */
+#define ESEAL_OVERLAY_SOURCE "erofs-seal"
+
 /* Each returns what the syscall returns (-1 and errno on failure). */
 int eseal_fsopen(const char *fs_name, unsigned int flags);
 int eseal_fsconfig(int fsfd, unsigned int cmd, const char *key,
@@ -35,16 +38,16 @@ int eseal_fsconfig_str(int fsfd, const char *fs, const char *key,
 /* One line of /proc/self/mountinfo, unescaped */
 struct eseal_mnt {
 	unsigned int id, parent;
-	char *target;			/* mount point */
+	char *target; /* mount point */
 	char *fstype;
 	char *source;
-	char *superopts;		/* per-superblock options */
+	char *superopts; /* per-superblock options */
 };
 
 struct eseal_mnt_table {
 	struct eseal_mnt *v;
 	size_t n;
-	char *buf;			/* owns the strings */
+	char *buf; /* owns the strings */
 };
 
 int eseal_mnt_table_read(struct eseal_mnt_table *t, struct eseal_error *err);
@@ -57,8 +60,7 @@ const struct eseal_mnt *eseal_mnt_find(const struct eseal_mnt_table *t,
  * honouring backslash escapes of commas; the first one if repeated.
  * Returns false when the option is absent or does not fit.
  */
-bool eseal_mnt_opt(const char *opts, const char *key, char *buf,
-		   size_t size);
+bool eseal_mnt_opt(const char *opts, const char *key, char *buf, size_t size);
 /* Whether a flag option ("signed") is in a comma separated list */
 bool eseal_mnt_flag(const char *opts, const char *flag);
 

@@ -20,8 +20,8 @@
 /* FS_IOC_MEASURE_VERITY: 0, or -errno (-ENODATA: no verity on the file) */
 int eseal_mount_measure(int fd, struct eseal_digest *d)
 {
-	_Alignas(struct fsverity_digest) uint8_t
-		buf[sizeof(struct fsverity_digest) + ESEAL_DIGEST_MAX];
+	_Alignas(struct fsverity_digest)
+		uint8_t buf[sizeof(struct fsverity_digest) + ESEAL_DIGEST_MAX];
 	struct fsverity_digest *m = (struct fsverity_digest *)buf;
 
 	memset(buf, 0, sizeof(buf));
@@ -43,7 +43,7 @@ int eseal_mount_measure(int fd, struct eseal_digest *d)
  * look into it (the private directory: mode & 077 == 0).
  */
 int eseal_mount_make_dir(const char *what, const char *dir, mode_t deny,
-			struct eseal_error *err)
+			 struct eseal_error *err)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -57,8 +57,7 @@ int eseal_mount_make_dir(const char *what, const char *dir, mode_t deny,
 		c = *p;
 		*p = '\0';
 		if (mkdir(path, c ? 0755 : 0777 & ~deny) && errno != EEXIST)
-			return eseal_syserrorf(err, errno, "%s %s", what,
-					       path);
+			return eseal_syserrorf(err, errno, "%s %s", what, path);
 		*p = c;
 		if (!c)
 			break;
@@ -67,10 +66,11 @@ int eseal_mount_make_dir(const char *what, const char *dir, mode_t deny,
 		return eseal_syserrorf(err, errno, "%s %s", what, dir);
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & deny))
-		return eseal_errorf(err, EPERM,
-				    "%s %s: must be a directory owned by uid %u with mode %s",
-				    what, dir, (unsigned int)geteuid(),
-				    deny == 077 ? "0700" : "0755 or stricter");
+		return eseal_errorf(
+			err, EPERM,
+			"%s %s: must be a directory owned by uid %u with mode %s",
+			what, dir, (unsigned int)geteuid(),
+			deny == 077 ? "0700" : "0755 or stricter");
 	return 0;
 }
 
@@ -98,8 +98,8 @@ static int make_private_copy(struct mstate *s, struct eseal_error *err)
 			unlink(path);
 	}
 	if (wfd < 0)
-		return eseal_syserrorf(err, errno,
-				       "private copy in %s", s->privdir);
+		return eseal_syserrorf(err, errno, "private copy in %s",
+				       s->privdir);
 	for (;;) {
 		n = copy_file_range(s->fd, &off, wfd, NULL, 1 << 30, 0);
 		if (n > 0)
@@ -152,11 +152,11 @@ static int check_pin(struct mstate *s, struct eseal_error *err)
 	    memcmp(pin->bytes, d->bytes, d->size)) {
 		eseal_digest_hex(pin, want);
 		eseal_digest_hex(d, got);
-		return eseal_errorf(err, EKEYREJECTED,
-				    "digest mismatch: image %s has %s:%s, --digest wants %s:%s",
-				    s->image, eseal_hash_name(d->alg) ?: "?",
-				    got, eseal_hash_name(pin->alg) ?: "?",
-				    want);
+		return eseal_errorf(
+			err, EKEYREJECTED,
+			"digest mismatch: image %s has %s:%s, --digest wants %s:%s",
+			s->image, eseal_hash_name(d->alg) ?: "?", got,
+			eseal_hash_name(pin->alg) ?: "?", want);
 	}
 	s->res->digest_pinned = true;
 	return 0;
@@ -186,11 +186,12 @@ static int check_with_certs(struct mstate *s, struct eseal_error *err)
 		r = eseal_verify_digest(t, &s->res->digest, o->signature,
 					o->signature_len, &info, err);
 		if (r)
-			eseal_error_prefix(err, "%s",
-					   eseal_verify_class(r) ==
-							   ESEAL_VERIFY_UNTRUSTED ?
-						   "certificate" :
-						   "signature");
+			eseal_error_prefix(
+				err, "%s",
+				eseal_verify_class(r) ==
+						ESEAL_VERIFY_UNTRUSTED ?
+					"certificate" :
+					"signature");
 		else
 			snprintf(s->res->signer, sizeof(s->res->signer), "%s",
 				 info.signer);
@@ -214,8 +215,9 @@ static int check_signature(struct mstate *s, struct eseal_error *err)
 	if (!o->cert && !o->ca && !o->keyring) {
 		if (kernel)
 			return 0;
-		return eseal_errorf(err, EINVAL,
-				    "certificate: nothing to check the signature against (this kernel cannot check EROFS signatures): give --cert, --ca or --keyring");
+		return eseal_errorf(
+			err, EINVAL,
+			"certificate: nothing to check the signature against (this kernel cannot check EROFS signatures): give --cert, --ca or --keyring");
 	}
 	if (o->cert || o->ca) {
 		r = check_with_certs(s, err);
@@ -256,10 +258,11 @@ int eseal_mount_verify(struct mstate *s, struct eseal_error *err)
 		    -ENODATA :
 		    eseal_mount_measure(s->fd, &res->digest);
 	if (r == 0) {
-		res->mode = s->feat.erofs_signature &&
-					    !(fl & ESEAL_MOUNT_NO_KERNEL_VERIFY) ?
-				    ESEAL_MOUNT_MODE_KERNEL :
-				    ESEAL_MOUNT_MODE_FSVERITY;
+		res->mode =
+			s->feat.erofs_signature &&
+					!(fl & ESEAL_MOUNT_NO_KERNEL_VERIFY) ?
+				ESEAL_MOUNT_MODE_KERNEL :
+				ESEAL_MOUNT_MODE_FSVERITY;
 		res->have_digest = true;
 		r = check_digest(s, err);
 	} else {

@@ -69,8 +69,8 @@ int eseal_mount_probe(struct eseal_mount_features *f, struct eseal_error *err)
 	f->overlay = true;
 	f->overlay_verity = !eseal_fsconfig(fd, FSCONFIG_SET_STRING, "verity",
 					    "require", 0);
-	f->overlay_append = !eseal_fsconfig(fd, FSCONFIG_SET_STRING,
-					    "lowerdir+", "/", 0);
+	f->overlay_append =
+		!eseal_fsconfig(fd, FSCONFIG_SET_STRING, "lowerdir+", "/", 0);
 	close(fd);
 	return 0;
 }
@@ -136,14 +136,16 @@ static int check_opts(struct mstate *s, struct eseal_error *err)
 	int r;
 
 	if (!!o->upperdir != !!o->workdir)
-		return eseal_errorf(err, EINVAL,
-				    "options: --upperdir and --workdir go together");
+		return eseal_errorf(
+			err, EINVAL,
+			"options: --upperdir and --workdir go together");
 	if (!o->n_basedirs)
 		return eseal_errorf(err, EINVAL,
 				    "object store: no --basedir given");
 	if ((o->cert || o->ca || o->keyring) && !o->signature)
-		return eseal_errorf(err, EINVAL,
-				    "signature: --cert, --ca and --keyring need --signature");
+		return eseal_errorf(
+			err, EINVAL,
+			"signature: --cert, --ca and --keyring need --signature");
 	r = check_dir("mount point", s->target, s->target, err);
 	if (r)
 		return r;
@@ -183,35 +185,40 @@ static int check_features(struct mstate *s, struct eseal_error *err)
 	size_t i;
 
 	if (!f->new_mount_api)
-		return eseal_errorf(err, ENOSYS,
-				    "kernel feature missing: the new mount API (fsopen, Linux 5.2)");
+		return eseal_errorf(
+			err, ENOSYS,
+			"kernel feature missing: the new mount API (fsopen, Linux 5.2)");
 	if (!f->erofs)
-		return eseal_errorf(err, ENODEV,
-				    "kernel feature missing: EROFS (modprobe erofs?)");
+		return eseal_errorf(
+			err, ENODEV,
+			"kernel feature missing: EROFS (modprobe erofs?)");
 	if (!f->overlay)
-		return eseal_errorf(err, ENODEV,
-				    "kernel feature missing: overlayfs (modprobe overlay?)");
+		return eseal_errorf(
+			err, ENODEV,
+			"kernel feature missing: overlayfs (modprobe overlay?)");
 	s->res->data_verity = f->overlay_verity;
 	if (!f->overlay_verity && !insecure)
-		return eseal_errorf(err, EOPNOTSUPP,
-				    "kernel feature missing: overlayfs has no verity option (Linux 6.6), so file contents cannot be checked; pass --insecure-no-data-verity to mount anyway");
+		return eseal_errorf(
+			err, EOPNOTSUPP,
+			"kernel feature missing: overlayfs has no verity option (Linux 6.6), so file contents cannot be checked; pass --insecure-no-data-verity to mount anyway");
 	for (i = 0; i < s->n_basedirs && s->res->data_verity; i++) {
 		if (store_has_verity(s->basedirs[i]))
 			continue;
 		s->res->data_verity = false;
 		if (!insecure)
-			return eseal_errorf(err, EOPNOTSUPP,
-					    "data verity: object store %s is on a filesystem without fs-verity, so overlayfs cannot check file contents against the image; pass --insecure-no-data-verity to mount anyway",
-					    s->basedirs[i]);
+			return eseal_errorf(
+				err, EOPNOTSUPP,
+				"data verity: object store %s is on a filesystem without fs-verity, so overlayfs cannot check file contents against the image; pass --insecure-no-data-verity to mount anyway",
+				s->basedirs[i]);
 	}
 	s->require_sig = (s->o->flags & ESEAL_MOUNT_REQUIRE_SIGNATURE) ||
 			 sysctl_is_one(REQUIRE_SIG_SYSCTL);
 	if (s->require_sig && !s->o->signature)
-		return eseal_errorf(err, EPERM,
-				    "signature: required (%s) but none given",
-				    (s->o->flags & ESEAL_MOUNT_REQUIRE_SIGNATURE) ?
-					    "--require-signature" :
-					    REQUIRE_SIG_SYSCTL " is 1");
+		return eseal_errorf(
+			err, EPERM, "signature: required (%s) but none given",
+			(s->o->flags & ESEAL_MOUNT_REQUIRE_SIGNATURE) ?
+				"--require-signature" :
+				REQUIRE_SIG_SYSCTL " is 1");
 	return 0;
 }
 
@@ -227,15 +234,16 @@ static int open_image(struct mstate *s, struct eseal_error *err)
 	if (fstat(s->fd, &st))
 		return eseal_syserrorf(err, errno, "image %s", s->image);
 	if (!S_ISREG(st.st_mode))
-		return eseal_errorf(err, EINVAL,
-				    "image %s: not a regular file", s->image);
+		return eseal_errorf(err, EINVAL, "image %s: not a regular file",
+				    s->image);
 	n = pread(s->fd, magic, sizeof(magic), EROFS_SUPER_OFFSET);
 	if (n < 0)
 		return eseal_syserrorf(err, errno, "image %s", s->image);
 	if (n != sizeof(magic) || get_le32(magic) != EROFS_SUPER_MAGIC_V1)
-		return eseal_errorf(err, EINVAL,
-				    "image %s: not an EROFS image (no superblock magic at byte %u)",
-				    s->image, EROFS_SUPER_OFFSET);
+		return eseal_errorf(
+			err, EINVAL,
+			"image %s: not an EROFS image (no superblock magic at byte %u)",
+			s->image, EROFS_SUPER_OFFSET);
 	return 0;
 }
 
@@ -281,8 +289,8 @@ static int mount_layer(struct mstate *s, struct eseal_error *err)
 	r = eseal_mount_make_dir("run directory", s->rundir, 022, err);
 	if (r)
 		return r;
-	if (snprintf(res->layer, sizeof(res->layer), "%s/XXXXXX",
-		     s->rundir) >= (int)sizeof(res->layer))
+	if (snprintf(res->layer, sizeof(res->layer), "%s/XXXXXX", s->rundir) >=
+	    (int)sizeof(res->layer))
 		return eseal_errorf(err, ENAMETOOLONG, "run directory %s",
 				    s->rundir);
 	if (!mkdtemp(res->layer))
@@ -337,15 +345,16 @@ static int mount_layer(struct mstate *s, struct eseal_error *err)
 	/* what the kernel says about it */
 	if (eseal_mnt_table_read(&t, NULL) == 0) {
 		m = eseal_mnt_find(&t, res->layer);
-		res->kernel_signed = m && eseal_mnt_flag(m->superopts,
-							 "signed");
+		res->kernel_signed = m &&
+				     eseal_mnt_flag(m->superopts, "signed");
 		eseal_mnt_table_free(&t);
 	}
 	if (res->mode == ESEAL_MOUNT_MODE_KERNEL && s->o->signature &&
 	    !res->kernel_signed)
-		return eseal_errorf(err, EPROTO,
-				    "signature: the kernel mounted %s without marking it signed",
-				    s->image);
+		return eseal_errorf(
+			err, EPROTO,
+			"signature: the kernel mounted %s without marking it signed",
+			s->image);
 	return 0;
 }
 

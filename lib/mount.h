@@ -14,12 +14,12 @@ struct mstate {
 	const struct eseal_mount_opts *o;
 	struct eseal_mount_result *res;
 	struct eseal_mount_features feat;
-	const char *image;		/* as given, for messages */
-	char target[PATH_MAX];		/* mount point, resolved */
-	char **basedirs;		/* resolved object stores */
+	const char *image; /* as given, for messages */
+	char target[PATH_MAX]; /* mount point, resolved */
+	char **basedirs; /* resolved object stores */
 	size_t n_basedirs;
 	const char *rundir, *privdir;
-	int fd;				/* the file EROFS will read */
+	int fd; /* the file EROFS will read */
 	bool require_sig;
 	bool layer_dir, layer_mounted;
 };

@@ -59,8 +59,8 @@ static int umount_layer(const char *layer, int mflags, char *layer_out,
 	return 0;
 }
 
-int eseal_umount(const char *mountpoint, const char *rundir,
-		 unsigned int flags, char *layer_out, struct eseal_error *err)
+int eseal_umount(const char *mountpoint, const char *rundir, unsigned int flags,
+		 char *layer_out, struct eseal_error *err)
 {
 	char target[PATH_MAX], layer[PATH_MAX], rd[PATH_MAX];
 	struct eseal_mnt_table t;
@@ -87,12 +87,16 @@ int eseal_umount(const char *mountpoint, const char *rundir,
 		eseal_mnt_table_free(&t);
 		return umount_layer(target, mflags, layer_out, err);
 	}
+	/* ours: the first lower layer is under the run directory, or was
+	 * under another --rundir and the overlay's source says so */
 	if (strcmp(m->fstype, "overlay") ||
 	    !first_lower(m->superopts, layer, sizeof(layer)) ||
-	    !in_rundir(layer, rd)) {
-		r = eseal_errorf(err, EINVAL,
-				 "%s: not mounted by erofs-seal mount (a %s mount of %s)",
-				 target, m->fstype, m->source);
+	    (!in_rundir(layer, rd) &&
+	     strcmp(m->source, ESEAL_OVERLAY_SOURCE))) {
+		r = eseal_errorf(
+			err, EINVAL,
+			"%s: not mounted by erofs-seal mount (a %s mount of %s)",
+			target, m->fstype, m->source);
 		eseal_mnt_table_free(&t);
 		return r;
 	}
@@ -107,8 +111,9 @@ int eseal_umount(const char *mountpoint, const char *rundir,
 	eseal_mnt_table_free(&t);
 
 	if (umount2(target, mflags))
-		return eseal_syserrorf(err, errno, "unmount %s%s", target,
-				       errno == EBUSY ? " (in use; --lazy detaches it)" : "");
+		return eseal_syserrorf(
+			err, errno, "unmount %s%s", target,
+			errno == EBUSY ? " (in use; --lazy detaches it)" : "");
 	/* with the overlay gone the layer is idle, unless lazily detached */
 	return umount_layer(layer, mflags, layer_out, err);
 }

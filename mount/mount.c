@@ -176,8 +176,7 @@ static void print_result(const char *image, const char *target,
 				eseal_mount_missing_text(bit));
 }
 
-static int do_mount(struct mount_args *a, const char *image,
-		    const char *target)
+static int do_mount(struct mount_args *a, const char *image, const char *target)
 {
 	struct eseal_mount_opts o = {
 		.basedirs = a->basedirs,
@@ -246,9 +245,23 @@ static void usage(FILE *f)
 }
 
 enum {
-	OPT_BASEDIR = 256, OPT_SIGNATURE, OPT_CERT, OPT_CA, OPT_KEYRING, OPT_DIGEST,
-	OPT_REQUIRE_SIG, OPT_UPPERDIR, OPT_WORKDIR, OPT_READ_ONLY, OPT_INSECURE,
-	OPT_USERSPACE, OPT_NO_FSVERITY, OPT_LEGACY, OPT_RUNDIR, OPT_PRIVDIR, OPT_JSON,
+	OPT_BASEDIR = 256,
+	OPT_SIGNATURE,
+	OPT_CERT,
+	OPT_CA,
+	OPT_KEYRING,
+	OPT_DIGEST,
+	OPT_REQUIRE_SIG,
+	OPT_UPPERDIR,
+	OPT_WORKDIR,
+	OPT_READ_ONLY,
+	OPT_INSECURE,
+	OPT_USERSPACE,
+	OPT_NO_FSVERITY,
+	OPT_LEGACY,
+	OPT_RUNDIR,
+	OPT_PRIVDIR,
+	OPT_JSON,
 };
 
 int cmd_mount(int argc, char **argv)
@@ -356,8 +369,9 @@ int cmd_mount(int argc, char **argv)
 static bool ignored_option(const char *o)
 {
 	static const char *const names[] = {
-		"defaults", "auto", "noauto", "nofail", "_netdev", "user",
-		"nouser", "users", "owner", "group", "rw", "loud", "silent",
+		"defaults", "auto",   "noauto", "nofail", "_netdev",
+		"user",	    "nouser", "users",	"owner",  "group",
+		"rw",	    "loud",   "silent",
 	};
 	size_t i;
 

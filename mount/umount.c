@@ -61,7 +61,6 @@ int cmd_umount(int argc, char **argv)
 	if (eseal_umount(argv[optind], rundir, flags, layer, &err))
 		return report("umount", &err);
 	if (verbose)
-		printf("%s: unmounted (EROFS layer %s)\n", argv[optind],
-		       layer);
+		printf("%s: unmounted (EROFS layer %s)\n", argv[optind], layer);
 	return 0;
 }
