@@ -5,7 +5,7 @@
 
 check "fs-verity enabled on the images and blobs" \
 	vmtool enable-verity $FX/img.erofs $FX/img2.erofs $FX/meta.erofs \
-	$FX/tampered.erofs $(find $FX/objects -type f)
+	$FX/tampered.erofs $FX/chunked.erofs $(find $FX/objects -type f)
 want=$(cat $FX/img.digest)
 got=$(vmtool measure $FX/img.erofs 2>&1)
 if [ "$got" = "$want" ]; then

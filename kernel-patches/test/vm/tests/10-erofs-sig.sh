@@ -109,6 +109,22 @@ else
 	not_ok "set up a loop device"
 fi
 
+# Data on an extra device is not covered by the image digest.
+if vmtool mount-erofs $FX/chunked.erofs $d device=$FX/blob.dev; then
+	want=$(awk '$2 == "./dir/sub/numbers.txt" { print $1 }' $FX/tree.sha256)
+	got=$(sha256sum <$d/numbers.txt)
+	if [ "${got%% *}" = "$want" ]; then
+		ok "image with an extra data device mounts unsigned (control)"
+	else
+		not_ok "extra data device: numbers.txt reads back wrong"
+	fi
+	umount $d
+else
+	not_ok "image with an extra data device mounts unsigned (control)"
+fi
+mount_refused EINVAL "signed image with an extra data device" \
+	$FX/chunked.erofs sig=$FX/chunked.sig device=$FX/blob.dev
+
 echo 1 >/proc/sys/fs/erofs/require_signatures
 mount_refused EPERM "require_signatures=1: unsigned image refused" \
 	$FX/img.erofs
