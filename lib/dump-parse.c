@@ -109,17 +109,6 @@ static bool split(struct field *rest, char sep, struct field *out)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Unescape f into ps->buf (NUL-terminated; *len_out gets the length, which
  * may include NUL bytes from \x00).  'what' names the field in errors.
@@ -165,8 +154,8 @@ static int unescape(struct parser *ps, struct field f, const char *what,
 			if (i + 2 >= f.len)
 				return perr(ps, "%s: no hex digits after \\x",
 					    what);
-			hi = hexval(f.p[i + 1]);
-			lo = hexval(f.p[i + 2]);
+			hi = eseal_hexval(f.p[i + 1]);
+			lo = eseal_hexval(f.p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return perr(ps, "%s: invalid hex escape \\x%c%c",
 					    what, f.p[i + 1], f.p[i + 2]);
@@ -227,7 +216,7 @@ static int parse_uint(struct parser *ps, struct field f, unsigned int base,
 	if (f.len == 0)
 		return perr(ps, "%s: missing number", what);
 	for (i = 0; i < f.len; i++) {
-		int d = hexval(f.p[i]);
+		int d = eseal_hexval(f.p[i]);
 
 		if (d < 0 || (unsigned int)d >= base)
 			return perr(ps, "%s: invalid number '%.*s'", what,
@@ -305,7 +294,7 @@ static int parse_digest(struct parser *ps, const char *hex, size_t len,
 			    len);
 	d->size = len / 2;
 	for (i = 0; i < d->size; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = eseal_hexval(hex[2 * i]), lo = eseal_hexval(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return perr(ps, "DIGEST: invalid hex digit");

@@ -84,17 +84,6 @@ void eseal_digest_hex(const struct eseal_digest *d, char *buf)
 	buf[2 * n] = '\0';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int eseal_digest_parse(const char *s, struct eseal_digest *d,
 		       struct eseal_error *err)
 {
@@ -129,7 +118,7 @@ int eseal_digest_parse(const char *s, struct eseal_digest *d,
 				    s, name, 2 * size, strlen(hex));
 	memset(d, 0, sizeof(*d));
 	for (i = 0; i < size; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = eseal_hexval(hex[2 * i]), lo = eseal_hexval(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return eseal_errorf(err, EINVAL,

@@ -37,6 +37,18 @@ int eseal_syserrorf(struct eseal_error *err, int code, const char *fmt, ...)
 int eseal_error_prefix(struct eseal_error *err, const char *fmt, ...)
 	__printf(2, 3);
 
+/* Value of a hex digit (either case), or -1. */
+static inline int eseal_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Little-endian stores/loads for on-disk formats. */
 static inline void put_le16(void *p, uint16_t v)
 {

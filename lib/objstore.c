@@ -53,11 +53,6 @@ struct eseal_objstore {
 
 static const char hexdig[] = "0123456789abcdef";
 
-static int hexval(char c)
-{
-	return c >= 'a' ? c - 'a' + 10 : c - '0';
-}
-
 void eseal_object_path(const struct eseal_digest *d, char *buf)
 {
 	unsigned int i, j = 0;
@@ -447,8 +442,8 @@ static int flush(struct eseal_objstore *st, struct eseal_error *err)
 			} else if (k == 1) {
 				atomic_fetch_add(&st->raced, 1);
 			} else {
-				sub = (unsigned int)hexval(p[i].path[0]) << 4 |
-				      (unsigned int)hexval(p[i].path[1]);
+				sub = (unsigned int)eseal_hexval(p[i].path[0]) << 4 |
+				      (unsigned int)eseal_hexval(p[i].path[1]);
 				atomic_fetch_or(&st->touched[sub / 64],
 						1ull << (sub % 64));
 			}

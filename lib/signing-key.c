@@ -292,17 +292,6 @@ out:
 
 /* ---- PKCS#11 ---------------------------------------------------------- */
 
-static int unhex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode n bytes of s into a new string. */
 static char *pct_decode(const char *s, size_t n)
 {
@@ -312,9 +301,9 @@ static char *pct_decode(const char *s, size_t n)
 	if (!out)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && unhex(s[i + 1]) >= 0 &&
-		    unhex(s[i + 2]) >= 0) {
-			*o++ = (char)(unhex(s[i + 1]) << 4 | unhex(s[i + 2]));
+		if (s[i] == '%' && i + 2 < n && eseal_hexval(s[i + 1]) >= 0 &&
+		    eseal_hexval(s[i + 2]) >= 0) {
+			*o++ = (char)(eseal_hexval(s[i + 1]) << 4 | eseal_hexval(s[i + 2]));
 			i += 2;
 		} else {
 			*o++ = s[i];
