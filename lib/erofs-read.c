@@ -480,14 +480,24 @@ static int add_entry(struct erofs_reader *r, struct eseal_node *parent,
 		if (!link)
 			return eseal_errorf(r->err, ENOMEM, "out of memory");
 		link->link_to = node;
+		r->n_links++;
 		return eseal_node_add_child(r->tree, parent, link, name, len,
 					    r->err);
 	}
 	ret = erofs_read_inode(r, nid, &sub->ii);
 	if (ret)
 		return ret;
-	if (r->composefs && S_ISCHR(sub->ii.mode) && sub->ii.i_u == 0)
+	if (r->composefs && S_ISCHR(sub->ii.mode) && sub->ii.i_u == 0) {
+		if (parent == r->tree->root && len == 2 &&
+		    eseal_hexval(name[0]) >= 0 && eseal_hexval(name[1]) >= 0) {
+			unsigned int v = eseal_hexval(name[0]) << 4 |
+					 eseal_hexval(name[1]);
+
+			r->fake_seen[v] = true;
+			r->fake_nid[v] = nid;
+		}
 		return 0;
+	}
 	node = eseal_node_new(r->tree, sub->ii.mode);
 	if (!node)
 		return eseal_errorf(r->err, ENOMEM, "out of memory");
@@ -497,6 +507,7 @@ static int add_entry(struct erofs_reader *r, struct eseal_node *parent,
 	ret = map_insert(r, nid, node);
 	if (ret)
 		return ret;
+	node->nid = nid;
 	ret = fill_node(r, node, &sub->ii);
 	if (ret)
 		return ret;
@@ -691,9 +702,12 @@ int eseal_tree_from_image(const void *buf, size_t len,
 		eseal_error_prefix(err, "/");
 		goto out;
 	}
+	node->nid = r.root_nid;
 	root.node = node;
 	root.nblocks = flat_nblocks(&r, &root.ii);
 	ret = walk_dirs(&r, &root);
+	if (!ret && r.n_links)
+		ret = erofs_fix_link_owners(&r);
 out:
 	free(r.map);
 	free(r.prefixes);

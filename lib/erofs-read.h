@@ -36,6 +36,10 @@ struct erofs_reader {
 	size_t map_n, map_cap;
 	struct eseal_tree *tree;
 	struct eseal_error *err;
+	uint64_t n_links;		/* names that are hardlinks */
+	/* the 00..ff whiteouts composefs adds to the root, by value */
+	bool fake_seen[256];
+	uint64_t fake_nid[256];
 };
 
 /* An inode as read from the image */
@@ -61,5 +65,11 @@ int erofs_read_inode(struct erofs_reader *r, uint64_t nid,
 /* Read the inode's xattrs into node (mode already set). */
 int erofs_read_xattrs(struct erofs_reader *r, struct eseal_node *node,
 		      const struct erofs_rinode *ii);
+
+/*
+ * Make the owner of each hardlinked inode the name the writer placed it
+ * at (erofs-read-links.c), so that image -> tree -> image is exact.
+ */
+int erofs_fix_link_owners(struct erofs_reader *r);
 
 #endif /* ESEAL_EROFS_READ_H */
