@@ -83,10 +83,14 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(LDFLAGS)
 
+# the .pc file names the install paths, so install writes it afresh for the
+# PREFIX/LIBDIR given then; the one in $(BUILD) is for an uninstalled look
+gen_pc = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' erofs-seal.pc.in
+
 $(PCFILE): erofs-seal.pc.in Makefile
 	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	$(call gen_pc) > $@
 
 deps:
 	@scripts/install-deps
@@ -127,7 +131,7 @@ install: all
 	ln -sf $(notdir $(SHARED_LIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/liberofs-seal.so
 	install -m 0644 lib/include/erofs-seal.h $(DESTDIR)$(INCDIR)/
-	install -m 0644 $(PCFILE) $(DESTDIR)$(PKGCONFDIR)/
+	$(call gen_pc) > $(DESTDIR)$(PKGCONFDIR)/erofs-seal.pc
 	if [ -d docs/man ]; then install -d $(DESTDIR)$(MANDIR)/man1 && \
 		install -m 0644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
 

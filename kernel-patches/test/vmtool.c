@@ -84,23 +84,23 @@ static int enable_verity(const char *path)
 
 static int measure(const char *path)
 {
-	struct {
-		struct fsverity_digest d;
-		unsigned char buf[64];
-	} m = { .d.digest_size = 64 };
+	/* struct fsverity_digest ends in a flexible array: room for sha512 */
+	unsigned long long buf[(sizeof(struct fsverity_digest) + 64) / 8 + 1];
+	struct fsverity_digest *m = (struct fsverity_digest *)buf;
 	int fd = open(path, O_RDONLY);
 
+	m->digest_size = 64;
 	if (fd < 0)
 		return fail(path);
-	if (ioctl(fd, FS_IOC_MEASURE_VERITY, &m)) {
+	if (ioctl(fd, FS_IOC_MEASURE_VERITY, m)) {
 		close(fd);
 		return fail(path);
 	}
 	close(fd);
-	printf("%s:", m.d.digest_algorithm == FS_VERITY_HASH_ALG_SHA512 ?
+	printf("%s:", m->digest_algorithm == FS_VERITY_HASH_ALG_SHA512 ?
 	       "sha512" : "sha256");
-	for (int i = 0; i < m.d.digest_size; i++)
-		printf("%02x", m.d.digest[i]);
+	for (int i = 0; i < m->digest_size; i++)
+		printf("%02x", m->digest[i]);
 	printf("\n");
 	return 0;
 }

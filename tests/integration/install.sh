@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+# make install into a DESTDIR, then build a program against the installed
+# header, pkg-config file and shared library: the public API must be usable
+# (and exported) as installed.
+. "$TOP/tests/lib.sh"
+
+dest=$WORK/dest
+if make -C "$TOP" -s BUILD="$BUILD" install PREFIX=/opt/eseal DESTDIR="$dest" >"$WORK/log" 2>&1; then
+	ok "make install PREFIX=/opt/eseal DESTDIR=..."
+else
+	not_ok "make install"
+	sed 's/^/#   /' "$WORK/log" | tail -5
+fi
+for f in bin/erofs-seal include/erofs-seal.h lib/liberofs-seal.a \
+	lib/liberofs-seal.so lib/pkgconfig/erofs-seal.pc; do
+	if [ -e "$dest/opt/eseal/$f" ]; then ok "installed $f"; else not_ok "installed $f"; fi
+done
+if grep -qx 'prefix=/opt/eseal' "$dest/opt/eseal/lib/pkgconfig/erofs-seal.pc"; then
+	ok "the .pc file names the install prefix"
+else
+	not_ok "the .pc file names the install prefix"
+fi
+soname=$(objdump -p "$dest/opt/eseal/lib/liberofs-seal.so" 2>/dev/null | awk '/SONAME/ { print $2 }')
+if [ "$soname" = liberofs-seal.so.0 ]; then ok "versioned soname $soname"; else not_ok "versioned soname (got '$soname')"; fi
+if nm -D --defined-only "$dest/opt/eseal/lib/liberofs-seal.so" | grep -q ' eseal_tree_free$' &&
+	! nm -D --defined-only "$dest/opt/eseal/lib/liberofs-seal.so" | grep -q ' eseal_node_new$'; then
+	ok "the shared library exports the public API only"
+else
+	not_ok "the shared library exports the public API only"
+fi
+
+cat >prog.c <<'EOC'
+#include <erofs-seal.h>
+#include <stdio.h>
+
+int main(void)
+{
+	struct eseal_digest d;
+	char hex[2 * ESEAL_DIGEST_MAX + 1];
+
+	if (eseal_fsverity_digest_buf("hello world\n", 12, ESEAL_HASH_SHA256, &d))
+		return 1;
+	eseal_digest_hex(&d, hex);
+	printf("%s %s\n", eseal_version(), hex);
+	return 0;
+}
+EOC
+export PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_PATH=$dest/opt/eseal/lib/pkgconfig
+if cc -Wall -Werror prog.c -o prog $(pkg-config --cflags --libs erofs-seal) 2>"$WORK/log"; then
+	ok "a program builds against the installed header and pkg-config file"
+else
+	not_ok "a program builds against the installed header and pkg-config file"
+	sed 's/^/#   /' "$WORK/log" | tail -5
+fi
+out=$(LD_LIBRARY_PATH=$dest/opt/eseal/lib ./prog 2>&1)
+want=$(printf 'hello world\n' >hw && fsverity digest hw | cut -d' ' -f1)
+if [ "${out#* }" = "${want#sha256:}" ]; then
+	ok "and runs with the shared library: $out"
+else
+	not_ok "and runs with the shared library (got '$out', want ${want#sha256:})"
+fi
+done_testing
