@@ -51,6 +51,11 @@ int eseal_fsverity_update(struct eseal_fsverity_ctx *c, const void *buf,
 /* Finish: store the digest and reset the context for a new stream. */
 int eseal_fsverity_final(struct eseal_fsverity_ctx *c,
 			 struct eseal_digest *out);
+/*
+ * For tests: hash with OpenSSL only, never with the CPU-specific paths, so
+ * that both can be compared.
+ */
+void eseal_fsverity_force_generic(struct eseal_fsverity_ctx *c);
 /* Forget the data fed so far (after an error, say). */
 void eseal_fsverity_reset(struct eseal_fsverity_ctx *c);
 void eseal_fsverity_free(struct eseal_fsverity_ctx *c);
