@@ -52,6 +52,17 @@ is_root() {
 	[ "$(id -u)" -eq 0 ]
 }
 
+# as_user COMMAND...: run as an unprivileged user (nobody when root, so
+# that file permissions apply; the work directory is opened up for it)
+as_user() {
+	if is_root; then
+		chmod 755 "$WORK"
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+	else
+		"$@"
+	fi
+}
+
 done_testing() {
 	echo "1..$_n"
 	[ $_failed -eq 0 ]
