@@ -7,41 +7,7 @@
 
 if ! is_root; then
 	skip "mount tests need root"
-	# The real mount(8) and an fstab line (mount -T FILE reads another fstab).
-# mount(8) finds helpers only in /sbin: link one there for the test unless
-# an installed one exists, and remove it afterwards.
-helper=/sbin/mount.erofs-seal
-if [ ! -e "$helper" ] && [ ! -L "$helper" ] && ln -s "$ESEAL" "$helper" 2>/dev/null; then
-	trap 'rm -f "$helper"; cleanup' EXIT
-	check "mount -t erofs-seal IMAGE DIR -o basedir=...,digest=..." \
-		mount -t erofs-seal "$WORK/img.erofs" "$MNT" \
-		-o "basedir=$STORE,digest=$digest,insecure-no-data-verity"
-	if [ "$(cat "$MNT/stub" 2>/dev/null)" = "$blob" ]; then
-		ok "mount(8) mounted the image with its store"
-	else
-		not_ok "mount(8) mounted the image with its store"
-	fi
-	check "umount" "$ESEAL" umount "$MNT"
-	printf '# erofs-seal test\n%s %s erofs-seal %s 0 0\n' "$WORK/img.erofs" \
-		"$MNT" "basedir=$STORE,digest=$digest,insecure-no-data-verity,nofail" \
-		>fstab
-	check "mount -T fstab MOUNTPOINT (an fstab line)" mount -T "$WORK/fstab" "$MNT"
-	if [ "$(cat "$MNT/hello" 2>/dev/null)" = hello ]; then
-		ok "the fstab line mounted the image"
-	else
-		not_ok "the fstab line mounted the image"
-	fi
-	check "umount" "$ESEAL" umount "$MNT"
-	printf '%s %s erofs-seal %s 0 0\n' "$WORK/img.erofs" "$MNT" \
-		"basedir=$STORE,digest=$wrong,insecure-no-data-verity" >fstab
-	refused "an fstab line with a wrong pin is refused" "digest mismatch" \
-		mount -T "$WORK/fstab" "$MNT"
-	rm -f "$helper"
-else
-	skip "$helper exists (installed): not testing mount(8) with it"
-fi
-
-done_testing
+	done_testing
 	exit
 fi
 if ! grep -qw erofs /proc/filesystems || ! grep -qw overlay /proc/filesystems; then
@@ -50,41 +16,7 @@ if ! grep -qw erofs /proc/filesystems || ! grep -qw overlay /proc/filesystems; t
 fi
 if ! grep -qw erofs /proc/filesystems || ! grep -qw overlay /proc/filesystems; then
 	skip "kernel has no EROFS or overlayfs"
-	# The real mount(8) and an fstab line (mount -T FILE reads another fstab).
-# mount(8) finds helpers only in /sbin: link one there for the test unless
-# an installed one exists, and remove it afterwards.
-helper=/sbin/mount.erofs-seal
-if [ ! -e "$helper" ] && [ ! -L "$helper" ] && ln -s "$ESEAL" "$helper" 2>/dev/null; then
-	trap 'rm -f "$helper"; cleanup' EXIT
-	check "mount -t erofs-seal IMAGE DIR -o basedir=...,digest=..." \
-		mount -t erofs-seal "$WORK/img.erofs" "$MNT" \
-		-o "basedir=$STORE,digest=$digest,insecure-no-data-verity"
-	if [ "$(cat "$MNT/stub" 2>/dev/null)" = "$blob" ]; then
-		ok "mount(8) mounted the image with its store"
-	else
-		not_ok "mount(8) mounted the image with its store"
-	fi
-	check "umount" "$ESEAL" umount "$MNT"
-	printf '# erofs-seal test\n%s %s erofs-seal %s 0 0\n' "$WORK/img.erofs" \
-		"$MNT" "basedir=$STORE,digest=$digest,insecure-no-data-verity,nofail" \
-		>fstab
-	check "mount -T fstab MOUNTPOINT (an fstab line)" mount -T "$WORK/fstab" "$MNT"
-	if [ "$(cat "$MNT/hello" 2>/dev/null)" = hello ]; then
-		ok "the fstab line mounted the image"
-	else
-		not_ok "the fstab line mounted the image"
-	fi
-	check "umount" "$ESEAL" umount "$MNT"
-	printf '%s %s erofs-seal %s 0 0\n' "$WORK/img.erofs" "$MNT" \
-		"basedir=$STORE,digest=$wrong,insecure-no-data-verity" >fstab
-	refused "an fstab line with a wrong pin is refused" "digest mismatch" \
-		mount -T "$WORK/fstab" "$MNT"
-	rm -f "$helper"
-else
-	skip "$helper exists (installed): not testing mount(8) with it"
-fi
-
-done_testing
+	done_testing
 	exit
 fi
 
