@@ -88,7 +88,9 @@ line"
 
 	# modes, owners, times
 	printf x >setuid && chmod 4755 setuid
+	# no permission bits at all (only root can still read it)
 	printf x >noperm && chmod 000 noperm
+	[ "$(id -u)" -eq 0 ] || chmod 400 noperm
 	mkdir sticky && chmod 1777 sticky
 	printf x >owned && chown 1234:5678 owned 2>/dev/null || true
 	touch -h -d '2001-02-03 04:05:06.123456789' hello rel-link
