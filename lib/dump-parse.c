@@ -264,21 +264,6 @@ static int parse_mtime(struct parser *ps, struct field f, int64_t *sec,
 	return 0;
 }
 
-static bool mode_valid(uint32_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG:
-	case S_IFDIR:
-	case S_IFLNK:
-	case S_IFBLK:
-	case S_IFCHR:
-	case S_IFSOCK:
-	case S_IFIFO:
-		return true;
-	}
-	return false;
-}
-
 static int parse_digest(struct parser *ps, const char *hex, size_t len,
 			struct eseal_digest *d)
 {
@@ -615,7 +600,7 @@ static int parse_line(struct parser *ps, const char *line, size_t len)
 			    (unsigned long long)mode);
 	/* the image stores 16 bits; mkcomposefs drops the rest too */
 	mode &= 0177777;
-	if (!mode_valid(mode))
+	if (!eseal_mode_type_valid(mode))
 		return perr(ps, "invalid mode %llo (no valid file type)",
 			    (unsigned long long)mode);
 

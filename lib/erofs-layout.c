@@ -142,24 +142,9 @@ static void setup_fakes(struct ew_ctx *c)
 	}
 }
 
-static bool mode_type_valid(uint32_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG:
-	case S_IFDIR:
-	case S_IFLNK:
-	case S_IFBLK:
-	case S_IFCHR:
-	case S_IFSOCK:
-	case S_IFIFO:
-		return true;
-	}
-	return false;
-}
-
 static int check_node(struct ew_ctx *c, struct eseal_node *n)
 {
-	if (!mode_type_valid(n->mode))
+	if (!eseal_mode_type_valid(n->mode))
 		return ew_errorf(c, n, EINVAL, "invalid file type in mode %o",
 				 n->mode);
 	if (n->link_to)

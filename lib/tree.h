@@ -136,6 +136,22 @@ typedef int (*eseal_node_fn)(struct eseal_node *node, const char *path,
 int eseal_tree_walk_nodes(struct eseal_tree *tree, eseal_node_fn fn,
 			  void *arg, struct eseal_error *err);
 
+/* A file type EROFS can hold (regular, dir, symlink, device, socket, fifo) */
+static inline bool eseal_mode_type_valid(uint32_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+	case S_IFDIR:
+	case S_IFLNK:
+	case S_IFBLK:
+	case S_IFCHR:
+	case S_IFSOCK:
+	case S_IFIFO:
+		return true;
+	}
+	return false;
+}
+
 /* Validate a file name component (see eseal_node_add_child). */
 bool eseal_name_valid(const char *name, size_t len);
 
