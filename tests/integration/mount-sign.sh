@@ -5,54 +5,8 @@
 # wrong pin are refused naming the step, with nothing left mounted; keys
 # can also come from a kernel keyring (checked by keyctl_pkey_verify).
 . "$TOP/tests/lib.sh"
+. "$TOP/tests/mount-lib.sh"
 
-if ! is_root; then
-	skip "mount tests need root"
-	done_testing
-	exit
-fi
-modprobe erofs 2>/dev/null
-modprobe overlay 2>/dev/null
-if ! grep -qw erofs /proc/filesystems || ! grep -qw overlay /proc/filesystems; then
-	skip "kernel has no EROFS or overlayfs"
-	done_testing
-	exit
-fi
-
-RUN=$WORK/run
-MNT=$WORK/mnt
-STORE=$WORK/objects
-cleanup() {
-	local m
-	for m in $(awk -v w="$WORK" 'index($5, w) == 1 { print $5 }' \
-		/proc/self/mountinfo | sort -r); do
-		"$ESEAL" umount --lazy --rundir "$RUN" "$m" 2>/dev/null ||
-			"$ESEAL" umount --lazy "$m" 2>/dev/null ||
-			umount -l "$m" 2>/dev/null
-	done
-}
-trap cleanup EXIT
-mounted() {
-	awk -v p="$1" '$5 == p { f = 1 } END { exit !f }' /proc/self/mountinfo
-}
-layers() {
-	awk -v r="$RUN/" 'index($5, r) == 1' /proc/self/mountinfo | wc -l
-}
-refused() {
-	local d=$1 pat=$2 before
-	shift 2
-	before=$(layers)
-	"$@" >"$WORK/.out" 2>&1
-	local rc=$?
-	if [ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q -- "$pat" "$WORK/.out" &&
-		! mounted "$MNT" && [ "$(layers)" = "$before" ]; then
-		ok "$d"
-	else
-		not_ok "$d (exit $rc, want '$pat', nothing mounted)"
-		sed 's/^/#   /' "$WORK/.out" | head -10
-		cleanup
-	fi
-}
 mounts_ok() { # DESC CMD...: mounts, reads the tree back, unmounts
 	local d=$1
 	shift

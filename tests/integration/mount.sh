@@ -4,63 +4,9 @@
 # without fs-verity need --insecure-no-data-verity; every refusal names its
 # step and leaves nothing mounted; umount removes both mounts.
 . "$TOP/tests/lib.sh"
+. "$TOP/tests/mount-lib.sh"
 
-if ! is_root; then
-	skip "mount tests need root"
-	done_testing
-	exit
-fi
-if ! grep -qw erofs /proc/filesystems || ! grep -qw overlay /proc/filesystems; then
-	modprobe erofs 2>/dev/null
-	modprobe overlay 2>/dev/null
-fi
-if ! grep -qw erofs /proc/filesystems || ! grep -qw overlay /proc/filesystems; then
-	skip "kernel has no EROFS or overlayfs"
-	done_testing
-	exit
-fi
 
-RUN=$WORK/run
-# Unmount whatever this test left under $WORK, innermost first, even when
-# a check failed half-way.
-cleanup() {
-	local m
-	for m in $(awk -v w="$WORK" 'index($5, w) == 1 { print $5 }' \
-		/proc/self/mountinfo | sort -r); do
-		"$ESEAL" umount --lazy "$m" 2>/dev/null ||
-			"$ESEAL" umount --lazy --rundir "$RUN" "$m" 2>/dev/null ||
-			umount -l "$m" 2>/dev/null
-	done
-}
-trap cleanup EXIT
-
-# mounted PATH: is something mounted exactly there?
-mounted() {
-	awk -v p="$1" '$5 == p { f = 1 } END { exit !f }' /proc/self/mountinfo
-}
-# layers: how many EROFS layers are mounted under $RUN
-layers() {
-	awk -v r="$RUN/" 'index($5, r) == 1' /proc/self/mountinfo | wc -l
-}
-# refused DESC PATTERN CMD...: fails, says PATTERN, leaves nothing mounted
-refused() {
-	local d=$1 pat=$2 before
-	shift 2
-	before=$(layers)
-	"$@" >"$WORK/.out" 2>&1
-	local rc=$?
-	if [ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q -- "$pat" "$WORK/.out" &&
-		! mounted "$MNT" && [ "$(layers)" = "$before" ]; then
-		ok "$d"
-	else
-		not_ok "$d (exit $rc, want '$pat', nothing mounted)"
-		sed 's/^/#   /' "$WORK/.out" | head -10
-		cleanup
-	fi
-}
-
-MNT=$WORK/mnt
-STORE=$WORK/objects
 mkdir -p "$MNT" "$STORE" "$RUN" tree/sub
 echo hello >tree/hello
 echo world >tree/sub/world

@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+# Shared by the erofs-seal mount tests (after tests/lib.sh): skip unless
+# root on a kernel with EROFS and overlayfs, set RUN (layer directory), MNT
+# and STORE below $WORK, unmount whatever the test left on exit, and the
+# checks mounted, layers and refused.
+
+if ! is_root; then
+	skip "mount tests need root"
+	done_testing
+	exit
+fi
+if ! grep -qw erofs /proc/filesystems || ! grep -qw overlay /proc/filesystems; then
+	modprobe erofs 2>/dev/null
+	modprobe overlay 2>/dev/null
+fi
+if ! grep -qw erofs /proc/filesystems || ! grep -qw overlay /proc/filesystems; then
+	skip "kernel has no EROFS or overlayfs"
+	done_testing
+	exit
+fi
+
+RUN=$WORK/run
+MNT=$WORK/mnt
+STORE=$WORK/objects
+
+# Unmount whatever this test left under $WORK, innermost first, even when
+# a check failed half-way.
+cleanup() {
+	local m
+	for m in $(awk -v w="$WORK" 'index($5, w) == 1 { print $5 }' \
+		/proc/self/mountinfo | sort -r); do
+		"$ESEAL" umount --lazy "$m" 2>/dev/null ||
+			"$ESEAL" umount --lazy --rundir "$RUN" "$m" 2>/dev/null ||
+			umount -l "$m" 2>/dev/null
+	done
+}
+trap cleanup EXIT
+
+# mounted PATH: is something mounted exactly there?
+mounted() {
+	awk -v p="$1" '$5 == p { f = 1 } END { exit !f }' /proc/self/mountinfo
+}
+# layers: how many EROFS layers are mounted under $RUN
+layers() {
+	awk -v r="$RUN/" 'index($5, r) == 1' /proc/self/mountinfo | wc -l
+}
+# refused DESC PATTERN CMD...: fails, says PATTERN, leaves nothing mounted
+refused() {
+	local d=$1 pat=$2 before
+	shift 2
+	before=$(layers)
+	"$@" >"$WORK/.out" 2>&1
+	local rc=$?
+	if [ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q -- "$pat" "$WORK/.out" &&
+		! mounted "$MNT" && [ "$(layers)" = "$before" ]; then
+		ok "$d"
+	else
+		not_ok "$d (exit $rc, want '$pat', nothing mounted)"
+		sed 's/^/#   /' "$WORK/.out" | head -10
+		cleanup
+	fi
+}
