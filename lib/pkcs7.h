@@ -43,10 +43,6 @@ struct eseal_signer {
 int eseal_key_check_kernel(EVP_PKEY *pkey, const char *what, char *name,
 			   struct eseal_error *err);
 
-/* Read a whole file of at most max bytes into a malloc'd buffer. */
-int eseal_read_file(const char *path, size_t max, uint8_t **buf,
-		    size_t *len, struct eseal_error *err);
-
 /*
  * Certificates from a buffer: one DER certificate, or one or more PEM
  * ones.  'name' is used in messages.  *out is a new stack.
