@@ -225,17 +225,12 @@ static int check_features(struct mstate *s, struct eseal_error *err)
 static int open_image(struct mstate *s, struct eseal_error *err)
 {
 	uint8_t magic[4];
-	struct stat st;
 	ssize_t n;
 
-	s->fd = open(s->image, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* a regular file only; a FIFO is refused, not waited on */
+	s->fd = eseal_input_open(s->image, 0, err);
 	if (s->fd < 0)
-		return eseal_syserrorf(err, errno, "image %s", s->image);
-	if (fstat(s->fd, &st))
-		return eseal_syserrorf(err, errno, "image %s", s->image);
-	if (!S_ISREG(st.st_mode))
-		return eseal_errorf(err, EINVAL, "image %s: not a regular file",
-				    s->image);
+		return eseal_error_prefix(err, "image");
 	n = pread(s->fd, magic, sizeof(magic), EROFS_SUPER_OFFSET);
 	if (n < 0)
 		return eseal_syserrorf(err, errno, "image %s", s->image);
