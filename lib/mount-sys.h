@@ -61,6 +61,9 @@ const struct eseal_mnt *eseal_mnt_find(const struct eseal_mnt_table *t,
  * Returns false when the option is absent or does not fit.
  */
 bool eseal_mnt_opt(const char *opts, const char *key, char *buf, size_t size);
+/* The same for the n-th (from 0) of a repeated option ("datadir+") */
+bool eseal_mnt_opt_nth(const char *opts, const char *key, size_t n, char *buf,
+		       size_t size);
 /* Whether a flag option ("signed") is in a comma separated list */
 bool eseal_mnt_flag(const char *opts, const char *flag);
 

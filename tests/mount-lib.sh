@@ -24,11 +24,13 @@ MNT=$WORK/mnt
 STORE=$WORK/objects
 
 # Unmount whatever this test left under $WORK, innermost first, even when
-# a check failed half-way.
+# a check failed half-way: overlays before the layers under $RUN (which
+# erofs-seal umount refuses while an overlay stacks on them).
 cleanup() {
 	local m
-	for m in $(awk -v w="$WORK" 'index($5, w) == 1 { print $5 }' \
-		/proc/self/mountinfo | sort -r); do
+	for m in $(awk -v w="$WORK" -v r="$RUN/" \
+		'index($5, w) == 1 { print (index($5, r) == 1 ? 1 : 0), $5 }' \
+		/proc/self/mountinfo | sort -k1,1 -k2,2r | cut -d" " -f2); do
 		"$ESEAL" umount --lazy "$m" 2>/dev/null ||
 			"$ESEAL" umount --lazy --rundir "$RUN" "$m" 2>/dev/null ||
 			umount -l "$m" 2>/dev/null
