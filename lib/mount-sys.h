@@ -76,5 +76,11 @@ int eseal_mount_verify_keyring(const char *keyring,
 			       const struct eseal_digest *d, const void *sig,
 			       size_t sig_len, char *signer, size_t signer_size,
 			       struct eseal_error *err);
+/*
+ * What eseal_mount_verify_keyring() refuses for any digest: an unknown
+ * keyring, a malformed signature, no usable key or signer.
+ */
+int eseal_mount_precheck_keyring(const char *keyring, const void *sig,
+				 size_t sig_len, struct eseal_error *err);
 
 #endif /* ESEAL_MOUNT_SYS_H */

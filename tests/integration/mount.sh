@@ -238,6 +238,43 @@ for how in umount "umount -l" "umount+rmdir"; do
 	gone_ok "layer gone ($how): the overlay and the layer directory are gone"
 done
 
+# Cheap refusals first: what the options or a stat decide is refused
+# before the image is copied or hashed (a 2 GB sparse image here).
+cp img.erofs big.erofs
+truncate -s 2G big.erofs
+refused_early "--require-signature without a signature, 2 GB image" \
+	"signature: required" "${M[@]}" "${I[@]}" --require-signature \
+	big.erofs "$MNT"
+mkdir -p badrun
+chmod 777 badrun
+refused_early "a run directory others can write" "run directory" \
+	"$ESEAL" mount --rundir "$WORK/badrun" "${I[@]}" img.erofs "$MNT"
+refused_early "a missing upper directory" "upper directory" \
+	"${M[@]}" "${I[@]}" --upperdir nope --workdir work img.erofs "$MNT"
+mkdir -p up/w
+refused_early "a work directory inside the upper directory" \
+	"must not contain each other" \
+	"${M[@]}" "${I[@]}" --upperdir up --workdir up/w img.erofs "$MNT"
+mkdir -p other
+mount -t tmpfs -o mode=700 tmpfs "$WORK/other"
+mkdir -p other/w
+refused_early "upper and work directories on two mounts" "not on the mount" \
+	"${M[@]}" "${I[@]}" --upperdir up --workdir other/w img.erofs "$MNT"
+mkdir -p "$WORK/c,d"
+refused_early "legacy: a path with a comma" "cannot be passed" \
+	"${M[@]}" --basedir "$WORK/c,d" --insecure-no-data-verity \
+	--legacy-overlay img.erofs "$MNT"
+refused "a private directory on tmpfs" "on tmpfs" \
+	"${M[@]}" "${I[@]}" --digest "$wrong" --private-dir "$WORK/other" \
+	img.erofs "$MNT"
+if [ -z "$(ls -A other | grep -v '^w$')" ] &&
+	! grep -q "digest mismatch" "$WORK/.out"; then
+	ok "a private directory on tmpfs: before the image is copied or hashed"
+else
+	not_ok "a private directory on tmpfs: before the image is copied or hashed"
+fi
+umount "$WORK/other"
+
 # The ASan+UBSan build over a mount, a refusal and an umount
 if [ -x "${ESEAL_ASAN:-}" ]; then
 	check "ASan: mount" "$ESEAL_ASAN" mount --rundir "$RUN" "${I[@]}" \
@@ -246,6 +283,9 @@ if [ -x "${ESEAL_ASAN:-}" ]; then
 	refused "ASan: a refusal" "digest mismatch" \
 		"$ESEAL_ASAN" mount --rundir "$RUN" "${I[@]}" --digest "$wrong" \
 		img.erofs "$MNT"
+	refused_early "ASan: an early refusal" "upper directory" \
+		"$ESEAL_ASAN" mount --rundir "$RUN" "${I[@]}" --upperdir nope \
+		--workdir work img.erofs "$MNT"
 	check "ASan: mount --legacy-overlay" "$ESEAL_ASAN" mount --rundir "$RUN" \
 		"${I[@]}" --legacy-overlay img.erofs "$MNT"
 	layer=$(layer_of "$MNT")
