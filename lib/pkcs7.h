@@ -52,6 +52,16 @@ int eseal_certs_from_mem(const void *buf, size_t len, const char *name,
 int eseal_certs_from_file(const char *path, STACK_OF(X509) **out,
 			  struct eseal_error *err);
 
+/*
+ * Everything eseal_verify_digest() checks that does not depend on the
+ * digest: the signature's form, that a signer's certificate is trusted
+ * (and, with CAs, chains), but not the signature value.  0 means the
+ * signature may still verify; an error means it verifies no digest at
+ * all.  For refusing before an image is hashed.
+ */
+int eseal_verify_signers(const struct eseal_trust *t, const void *sig,
+			 size_t sig_len, struct eseal_error *err);
+
 /* Append OpenSSL's first queued error, if any, to err's message. */
 void eseal_openssl_error(struct eseal_error *err);
 

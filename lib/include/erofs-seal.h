@@ -453,8 +453,10 @@ ESEAL_API const char *eseal_mount_missing_text(unsigned int bit);
 #define ESEAL_UMOUNT_LAZY (1u << 0)	/* MNT_DETACH a busy mount */
 
 /*
- * Take down an overlay made by eseal_mount() and its EROFS layer, or (when
- * mountpoint is a layer under rundir) a layer whose overlay is gone.  rundir
+ * Take down an overlay made by eseal_mount() and its EROFS layer (only the
+ * layer's directory when the layer was unmounted already), or (when
+ * mountpoint is a layer under rundir) a layer whose overlay is gone:
+ * -EBUSY, naming the overlay, while an overlay still stacks on it.  rundir
  * NULL means ESEAL_MOUNT_RUNDIR.  When layer is non-NULL, the path of the
  * EROFS layer that was removed is copied there (ESEAL_PATH_MAX bytes).
  */
