@@ -117,6 +117,8 @@ void __attribute__((format(printf, 1, 2), noreturn))
 usage_error(const char *fmt, ...);
 /* the command's synopsis lines, "Usage: ..." */
 void cli_usage(FILE *f);
+/* print "erofs-seal VERSION" and exit */
+void __attribute__((noreturn)) cli_version(void);
 /* print the command's --help (synopsis, help text, options) */
 void cli_help(FILE *f, const struct cli_opt *opts);
 /* flush stdout; a failed write there is an error of the command (1) */

@@ -5,14 +5,12 @@
  * own table (cli/options.c prints them for --help); this one holds what
  * every command has: a name, a one-line summary, its usage and what --help
  * says about it.  Every command here has a man page erofs-seal-<name>(1)
- * made from docs/erofs-seal-<name>.md.
+ * made from docs/erofs-seal-<name>.md (tests/integration/man.sh checks).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
 	/* build side (mkimage/) */
@@ -96,26 +94,9 @@ static const struct command commands[] = {
 			"under the run directory that a plain umount left behind;\n"
 			"not one an overlay still stacks on).",
 	},
-	{
-		.name = "version",
-		.fn = cmd_version,
-		.summary = "print the version",
-		.usage = "erofs-seal version",
-		.help = "Print the version of erofs-seal.",
-	},
 };
 
 const struct command *cli_cmd;
-
-static int cmd_version(int argc, char **argv)
-{
-	static const struct cli_opt opts[] = { { 0 } };
-
-	if (cli_parse(argc, argv, opts) != argc)
-		usage_error("no arguments expected");
-	printf("erofs-seal %s\n", eseal_version());
-	return finish_stdout(0);
-}
 
 static const struct command *find_command(const char *name)
 {
@@ -160,8 +141,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return finish_stdout(0);
 	}
-	if (!strcmp(argv[1], "--version"))
-		argv[1] = "version";
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))
+		cli_version();
 	/* "erofs-seal help CMD" is "erofs-seal CMD --help" */
 	if (!strcmp(argv[1], "help") && argc == 3) {
 		help[0] = argv[2];

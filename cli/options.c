@@ -107,7 +107,7 @@ static void add_long(struct option *lo, size_t *n, const char *name,
 	(*n)++;
 }
 
-static void show_version(void)
+void cli_version(void)
 {
 	printf("erofs-seal %s\n", eseal_version());
 	exit(finish_stdout(0));
@@ -163,7 +163,7 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts)
 			exit(finish_stdout(0));
 		}
 		if (c == CODE_VERSION)
-			show_version();
+			cli_version();
 		if (c == '?')
 			bad_option(argv[optind - 1]);
 		if (c == ':')

@@ -17,7 +17,7 @@
 
 #include "cli.h"
 
-/* Largest image read (into memory); see docs/info.md */
+/* Largest image read (into memory); see docs/erofs-seal-info.md */
 #define INFO_IMAGE_MAX ((size_t)1 << 30)
 
 struct objects {
