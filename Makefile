@@ -36,7 +36,6 @@ LIB_PRIV   := $(patsubst %/,-I%,$(sort $(dir $(LIB_SRCS) $(LIB_HDRS))))
 # the command groups: cli/ (the table and the helpers), then one folder each
 CMD_DIRS   := cli mkimage sign mount
 CMD_SRCS   := $(sort $(foreach d,$(CMD_DIRS),$(wildcard $(d)/*.c)))
-CMD_HDRS   := $(sort $(foreach d,$(CMD_DIRS),$(wildcard $(d)/*.h)))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test-*.c))
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
@@ -60,7 +59,7 @@ PCFILE     := $(BUILD)/erofs-seal.pc
 FUZZ_LIB   := $(BUILD)/fuzz-lib/liberofs-seal.a
 
 .PHONY: all deps demo-deps check fuzz man demo bench install kernel-check \
-	clean format
+	clean
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(PROGRAM) $(PCFILE) $(UNIT_BINS) \
 	$(HELPER_BINS) $(MAN_PAGES)
@@ -173,11 +172,6 @@ install: all
 	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
 	install -d $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0644 cli/erofs-seal.bash-completion $(DESTDIR)$(BASHCOMPDIR)/erofs-seal
-
-# .clang-format describes the style the code is written in: a no-op on a
-# tidy tree
-format:
-	clang-format -i $(LIB_SRCS) $(LIB_HDRS) $(CMD_SRCS) $(CMD_HDRS)
 
 clean:
 	rm -rf $(BUILD)
