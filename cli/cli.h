@@ -38,6 +38,16 @@ int cmd_digest(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_keyring(int argc, char **argv);
+/*
+ * sign/operands.c: "IMAGE SIG", or "SIG" alone with --digest (parsed into
+ * *d; a --hash that disagrees is refused): else a usage error
+ */
+void image_sig_operands(int argc, char **argv, const char *digest_arg,
+			int alg, const char **image, const char **sig,
+			struct eseal_digest *d);
+/* IMAGE's fs-verity digest with pin's algorithm, else alg, else sha256 */
+int image_digest(const char *image, const struct eseal_digest *pin, int alg,
+		 struct eseal_digest *out, struct eseal_error *err);
 /* mount/ */
 int cmd_mount(int argc, char **argv);
 int cmd_umount(int argc, char **argv);

@@ -17,30 +17,21 @@ struct mount_args {
 	bool json, quiet;
 };
 
-static const char *mode_name(int mode)
-{
-	switch (mode) {
-	case ESEAL_MOUNT_MODE_KERNEL:
-		return "kernel";
-	case ESEAL_MOUNT_MODE_FSVERITY:
-		return "fs-verity";
-	case ESEAL_MOUNT_MODE_COPY:
-		return "copy";
-	}
-	return "?";
-}
+/* How the image was checked: the JSON word and the words for people */
+static const struct {
+	const char *name, *words;
+} modes[] = {
+	[ESEAL_MOUNT_MODE_KERNEL] = { "kernel", "checked by the kernel" },
+	[ESEAL_MOUNT_MODE_FSVERITY] = { "fs-verity",
+					"checked here from its fs-verity digest" },
+	[ESEAL_MOUNT_MODE_COPY] = { "copy", "checked here from a private copy" },
+};
 
-static const char *mode_words(int mode)
+static const char *mode_text(int mode, bool words)
 {
-	switch (mode) {
-	case ESEAL_MOUNT_MODE_KERNEL:
-		return "checked by the kernel";
-	case ESEAL_MOUNT_MODE_FSVERITY:
-		return "checked here from its fs-verity digest";
-	case ESEAL_MOUNT_MODE_COPY:
-		return "checked here from a private copy";
-	}
-	return "?";
+	if (mode < 0 || (size_t)mode >= ARRAY_SIZE(modes) || !modes[mode].name)
+		return "?";
+	return words ? modes[mode].words : modes[mode].name;
 }
 
 static void print_json(const char *image,
@@ -54,7 +45,7 @@ static void print_json(const char *image,
 	json_str(&j, "image", image);
 	json_str(&j, "mountpoint", res->mountpoint);
 	json_str(&j, "layer", res->layer);
-	json_str(&j, "mode", mode_name(res->mode));
+	json_str(&j, "mode", mode_text(res->mode, false));
 	json_str(&j, "digest", res->have_digest ? digest : NULL);
 	json_str(&j, "signer", res->signer[0] ? res->signer : NULL);
 	json_bool(&j, "signature_verified", res->signature_checked);
@@ -92,7 +83,7 @@ static void print_result(const char *image, const char *target,
 		print_json(image, res, digest);
 	else if (!quiet)
 		printf("%s: mounted %s (%s), %s; signature %s%s%s, digest %s, data verity %s\n",
-		       target, image, digest, mode_words(res->mode),
+		       target, image, digest, mode_text(res->mode, true),
 		       res->signature_checked ? "verified" : "none",
 		       res->signer[0] ? ", signed by " : "", res->signer,
 		       res->digest_pinned ? "pinned" : "not pinned",

@@ -23,8 +23,7 @@ static int digest_to_sign(const char *image, const char *digest_arg, int alg,
 
 	if (!image)
 		return 0;
-	ret = file_digest(image, digest_arg ? d->alg : alg ? alg :
-				 ESEAL_HASH_SHA256, &img, &err);
+	ret = image_digest(image, digest_arg ? d : NULL, alg, &img, &err);
 	if (ret)
 		return fail(ret, &err);
 	if (digest_arg && memcmp(img.bytes, d->bytes, d->size)) {
@@ -39,7 +38,7 @@ int cmd_sign(int argc, char **argv)
 {
 	struct eseal_signer_opts so = { 0 };
 	const char *digest_arg = NULL, *pass_file = NULL, *pass_env = NULL;
-	const char *image = NULL, *sigpath;
+	const char *image, *sigpath;
 	struct eseal_error err = { 0 };
 	struct eseal_signer *s = NULL;
 	struct output o = OUTPUT_INIT;
@@ -76,23 +75,10 @@ int cmd_sign(int argc, char **argv)
 	};
 
 	r = cli_parse(argc, argv, opts);
-	argc -= r;
-	argv += r;
 	if (!so.key || !so.cert)
 		usage_error("--key and --cert are required");
-	if (argc == 2)
-		image = argv[0];
-	else if (argc != 1 || !digest_arg)
-		usage_error("expected IMAGE and SIG, or --digest and SIG");
-	sigpath = argv[argc - 1];
-	if (digest_arg) {
-		r = eseal_digest_parse(digest_arg, &d, &err);
-		if (r)
-			return fail(r, &err), EXIT_USAGE;
-		if (alg && alg != d.alg)
-			usage_error("--hash %s does not match the --digest",
-				    eseal_hash_name(alg));
-	}
+	image_sig_operands(argc - r, argv + r, digest_arg, alg, &image,
+			   &sigpath, &d);
 	/* SIG must not replace a special file or one of the inputs */
 	if (!output_open(&o, sigpath, 0,
 			 (const char *[]){ image, so.cert,

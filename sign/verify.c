@@ -82,8 +82,9 @@ int cmd_verify(int argc, char **argv)
 	struct eseal_error err = { 0 };
 	struct eseal_trust *t = NULL;
 	struct eseal_digest d, img;
-	const char *digest_arg = NULL, *image = NULL, *sigpath;
-	char hex[2 * ESEAL_DIGEST_MAX + 1], dstr[2 * ESEAL_DIGEST_MAX + 16];
+	const char *digest_arg = NULL, *image, *sigpath;
+	char hex[2 * ESEAL_DIGEST_MAX + 1];
+	char dstr[2 * ESEAL_DIGEST_MAX + 16] = "";
 	bool json = false, quiet = false;
 	enum eseal_verify_class cls;
 	uint8_t *sig = NULL;
@@ -113,23 +114,10 @@ int cmd_verify(int argc, char **argv)
 	};
 
 	ret = cli_parse(argc, argv, opts);
-	argc -= ret;
-	argv += ret;
 	if (!certs.n && !cas.n)
 		usage_error("give --cert or --ca: what to trust");
-	if (argc == 2)
-		image = argv[0];
-	else if (argc != 1 || !digest_arg)
-		usage_error("expected IMAGE and SIG, or --digest and SIG");
-	sigpath = argv[argc - 1];
-	dstr[0] = '\0';
-	if (digest_arg) {
-		ret = eseal_digest_parse(digest_arg, &d, &err);
-		if (ret)
-			usage_error("%s", error_text(ret, &err));
-		if (alg && alg != d.alg)
-			usage_error("--hash does not match the --digest");
-	}
+	image_sig_operands(argc - ret, argv + ret, digest_arg, alg, &image,
+			   &sigpath, &d);
 	t = load_trust(&certs, &cas, &err, &ret);
 	if (!t)
 		return finish(json, ESEAL_VERIFY_ERROR, NULL, "", &info,
@@ -145,9 +133,8 @@ int cmd_verify(int argc, char **argv)
 	if (!alg && !digest_arg)
 		alg = eseal_signature_hash_alg(sig, sig_len);
 	if (image) {
-		ret = file_digest(image, digest_arg ? d.alg :
-					 alg ? alg : ESEAL_HASH_SHA256,
-				  &img, &err);
+		ret = image_digest(image, digest_arg ? &d : NULL, alg, &img,
+				   &err);
 		if (ret) {
 			ret = finish(json, ESEAL_VERIFY_ERROR, image, "", &info,
 				     error_text(ret, &err));
