@@ -102,6 +102,7 @@ static void swap_places(struct eseal_node *t, struct eseal_node *l)
 {
 	struct eseal_node *tp = t->parent, *lp = l->parent;
 	uint32_t ti = child_index(tp, t), li = child_index(lp, l);
+	uint32_t depth = t->depth;
 	char *name = t->name;
 
 	tp->children[ti] = l;
@@ -110,6 +111,8 @@ static void swap_places(struct eseal_node *t, struct eseal_node *l)
 	l->name = name;
 	t->parent = lp;
 	l->parent = tp;
+	t->depth = l->depth;
+	l->depth = depth;
 }
 
 int erofs_fix_link_owners(struct erofs_reader *r)

@@ -551,26 +551,86 @@ static struct eseal_node *add(struct eseal_tree *t, struct eseal_node *parent,
 	return n;
 }
 
-/* A chain of depth nested directories "d/d/d/..." */
-static int load_nested(unsigned int depth, struct eseal_error *err)
+/*
+ * A chain of depth nested directories "/d/d/d/...", and an empty "/z";
+ * the image in *img.  The tree's depth limit stops a deeper chain.
+ */
+static int write_nested(unsigned int depth, struct image *img,
+			struct eseal_error *err)
 {
-	struct eseal_tree *t = eseal_tree_new(), *back = NULL;
-	struct eseal_node *n = eseal_node_new(t, S_IFDIR | 0755);
-	struct image img;
+	struct eseal_tree *t = eseal_tree_new();
+	struct eseal_node *n = eseal_node_new(t, S_IFDIR | 0755), *d;
 	unsigned int i;
 	int ret;
 
 	eseal_tree_set_root(t, n, err);
-	for (i = 0; i < depth; i++)
-		n = add(t, n, "d", S_IFDIR | 0755);
-	ret = write_image(t, 0, &img, err);
+	add(t, n, "z", S_IFDIR | 0755);
+	for (i = 0; i < depth; i++) {
+		d = eseal_node_new(t, S_IFDIR | 0755);
+		ret = eseal_node_add_child(t, n, d, "d", 1, err);
+		if (ret) {
+			eseal_tree_free(t);
+			return ret;
+		}
+		n = d;
+	}
+	ret = write_image(t, 0, img, err);
 	eseal_tree_free(t);
-	if (ret)
-		return ret;
-	ret = eseal_tree_from_image(img.buf, img.len, &back, err);
-	eseal_tree_free(back);
-	free(img.buf);
 	return ret;
+}
+
+static void test_depth(void)
+{
+	struct eseal_error err = { 0 };
+	struct eseal_tree *back = NULL;
+	struct image img;
+	uint64_t nid, z_nid;
+	uint8_t *de, *blk;
+	size_t blen;
+	unsigned int i;
+	int ret;
+
+	ret = write_nested(ESEAL_TREE_DEPTH_MAX, &img, &err);
+	CHECK(ret == 0, "a tree %u directories deep is written (%s)",
+	      ESEAL_TREE_DEPTH_MAX, ret ? err.msg : "ok");
+	if (ret)
+		return;
+	ret = eseal_tree_from_image(img.buf, img.len, &back, &err);
+	CHECK(ret == 0 && eseal_tree_count(back) == ESEAL_TREE_DEPTH_MAX + 2,
+	      "... and its image reads back (%s)", ret ? err.msg : "ok");
+	eseal_tree_free(back);
+
+	/*
+	 * An image one level deeper than any tree can be: the deepest
+	 * directory's ".." renamed ".a" and pointed at /z, which the walk
+	 * has not reached yet (it comes after /d).
+	 */
+	nid = get_le16(img.buf + EROFS_SUPER_OFFSET +
+		       offsetof(struct erofs_super_block, root_nid));
+	de = find_dirent(&img, nid, "z");
+	z_nid = de ? get_le64(de) : 0;
+	for (i = 0; de && i < ESEAL_TREE_DEPTH_MAX; i++) {
+		de = find_dirent(&img, nid, "d");
+		if (de)
+			nid = get_le64(de);
+	}
+	de = de ? find_dirent(&img, nid, "..") : NULL;
+	blk = de ? dir_block(&img, nid, &blen) : NULL;
+	CHECK(blk != NULL, "found the deepest directory's \"..\"");
+	if (blk) {
+		blk[get_le16(de + 8) + 1] = 'a';
+		put_le64(de, z_nid);
+		ret = eseal_tree_from_image(img.buf, img.len, &back, &err);
+		CHECK(ret == -ELOOP && strstr(err.msg, "deeper than 4096") &&
+		      !back,
+		      "an image %u levels deep is refused: %s",
+		      ESEAL_TREE_DEPTH_MAX + 1, err.msg);
+	}
+	free(img.buf);
+
+	ret = write_nested(ESEAL_TREE_DEPTH_MAX + 1, &img, &err);
+	CHECK(ret == -ELOOP && strstr(err.msg, "nested deeper than 4096"),
+	      "a tree cannot grow deeper: %s", err.msg);
 }
 
 static void test_limits(void)
@@ -583,11 +643,7 @@ static void test_limits(void)
 	char name[32];
 	int i, ret;
 
-	ret = load_nested(4000, &err);
-	CHECK(ret == 0, "4000 nested directories load (%s)", ret ? err.msg : "ok");
-	ret = load_nested(5000, &err);
-	CHECK(ret == -ELOOP && strstr(err.msg, "deeper"),
-	      "5000 nested directories are refused: %.80s", err.msg);
+	test_depth();
 
 	/*
 	 * 6000 files share one 30 kB xattr: a small image whose tree would
