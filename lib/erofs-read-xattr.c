@@ -138,6 +138,8 @@ static int overlay_xattr(struct erofs_reader *r, struct eseal_node *node,
 		node->digest = NULL;
 		return 1;
 	}
+	if (!strcmp(key, OVL_XATTR_ESCAPED_WHITEOUTS) && S_ISDIR(node->mode))
+		node->flags |= ESEAL_NODE_OVL_WHITEOUTS; /* erofs-read-links.c */
 	if (!strcmp(key, OVL_XATTR_ESCAPED_WHITEOUTS) ||
 	    !strcmp(key, OVL_XATTR_USER_WHITEOUT) ||
 	    !strcmp(key, OVL_XATTR_USER_WHITEOUTS))

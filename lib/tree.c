@@ -272,6 +272,33 @@ int eseal_node_add_child(struct eseal_tree *tree, struct eseal_node *parent,
 	return 0;
 }
 
+static uint32_t child_index(const struct eseal_node *parent,
+			    const struct eseal_node *child)
+{
+	uint32_t i = 0;
+
+	while (parent->children[i] != child)
+		i++;
+	return i;
+}
+
+void eseal_node_swap_places(struct eseal_node *a, struct eseal_node *b)
+{
+	struct eseal_node *ap = a->parent, *bp = b->parent;
+	uint32_t ai = child_index(ap, a), bi = child_index(bp, b);
+	uint32_t depth = a->depth;
+	char *name = a->name;
+
+	ap->children[ai] = b;
+	bp->children[bi] = a;
+	a->name = b->name;
+	b->name = name;
+	a->parent = bp;
+	b->parent = ap;
+	a->depth = b->depth;
+	b->depth = depth;
+}
+
 int eseal_node_set_xattr(struct eseal_tree *tree, struct eseal_node *node,
 			 const char *key, const void *value, size_t value_len,
 			 struct eseal_error *err)

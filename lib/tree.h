@@ -32,6 +32,9 @@ struct eseal_xattr {
 #define ESEAL_NODE_FROM_SOURCE	(1u << 0) /* regular file whose data is at
 					     its path below tree->src_root */
 #define ESEAL_NODE_IN_TREE	(1u << 1) /* has been added to a parent */
+#define ESEAL_NODE_OVL_WHITEOUTS (1u << 2) /* read from an image: a directory
+					     the writer marked as holding
+					     escaped whiteouts */
 
 struct eseal_node {
 	struct eseal_node *parent;	/* NULL for the root */
@@ -98,6 +101,12 @@ int eseal_node_add_child(struct eseal_tree *tree, struct eseal_node *parent,
 			 size_t name_len, struct eseal_error *err);
 struct eseal_node *eseal_node_find_child(const struct eseal_node *parent,
 					 const char *name, size_t name_len);
+
+/*
+ * Exchange the places (parent and name) of two nodes that are not the
+ * root, as for the names of a hardlinked file: which one holds the inode.
+ */
+void eseal_node_swap_places(struct eseal_node *a, struct eseal_node *b);
 
 /* Add or replace an xattr (key must be non-empty). */
 int eseal_node_set_xattr(struct eseal_tree *tree, struct eseal_node *node,
