@@ -108,9 +108,13 @@ check: deps
 FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz: $(FUZZ_SRCS:%.c=$(BUILD)/%)
 
-$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) \
+		$(wildcard lib/*.h lib/include/*.h tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	clang $(BASE_CFLAGS) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LIBS)
+
+# the image reader with a hook on every read of image bytes (erofs-read.h)
+$(BUILD)/tests/fuzz/fuzz-image-changing: FUZZ_CFLAGS += -DESEAL_FETCH_HOOK
 
 demo: deps all
 	BUILD=$(abspath $(BUILD)) scripts/demo
