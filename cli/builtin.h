@@ -51,4 +51,30 @@ int report(const char *cmd, const struct eseal_error *err);
 /* parse a decimal unsigned integer option; false on garbage/overflow */
 bool parse_uint(const char *s, unsigned long max, unsigned long *out);
 
+/*
+ * cli/output.c: an output file that appears complete or not at all (an
+ * O_TMPFILE, else a short-named temporary file, fsynced, then linked or
+ * renamed into place).  Each function prints its own error, naming the path.
+ */
+#define OUTPUT_TMP_SIZE 32
+struct output {
+	const char *path;	/* as given */
+	const char *base;	/* its last component */
+	int fd;			/* write here */
+	int dirfd;		/* O_PATH fd of its directory; -1 for stdout */
+	char tmp[OUTPUT_TMP_SIZE]; /* name of a named temporary file, or "" */
+};
+#define OUTPUT_STDOUT_OK (1u << 0)	/* "-" is standard output */
+/*
+ * Refuses a path that exists and is not a regular file, or is one of the
+ * n_inputs files (by device and inode; NULL entries are skipped).
+ */
+bool output_open(struct output *o, const char *path, unsigned int flags,
+		 const char *const *inputs, size_t n_inputs);
+bool output_write(struct output *o, const void *buf, size_t len);
+/* fsync, then the file takes the name; on failure, as output_abort() */
+bool output_commit(struct output *o);
+/* discard the temporary file; harmless after commit or for stdout */
+void output_abort(struct output *o);
+
 #endif /* ESEAL_BUILTIN_H */

@@ -79,6 +79,90 @@ static const char *pkey_params(PKCS7_SIGNER_INFO *si, const EVP_MD *md,
 	return buf;
 }
 
+/* What a keyring check works with: the keyring's keys, the parsed signature */
+struct ring_sig {
+	struct eseal_key_info *keys;
+	size_t nkeys;
+	PKCS7 *p7;
+};
+
+static void ring_sig_free(struct ring_sig *rs)
+{
+	PKCS7_free(rs->p7);
+	free(rs->keys);
+}
+
+/* Whether key k can check a signer: the kernel's asymmetric keys only */
+static bool usable_key(const struct eseal_key_info *k)
+{
+	return !strcmp(k->type, "asymmetric");
+}
+
+/* The signer's hash and keyctl_pkey_verify() parameters, or NULL md */
+static const EVP_MD *usable_signer(PKCS7_SIGNER_INFO *si, char *params,
+				   size_t size)
+{
+	const EVP_MD *md = EVP_get_digestbyobj(si->digest_alg->algorithm);
+
+	if (!md || !si->enc_digest || !pkey_params(si, md, params, size))
+		return NULL;
+	return md;
+}
+
+static int ring_sig_open(const char *keyring, const void *sig, size_t sig_len,
+			 struct ring_sig *rs, struct eseal_error *err)
+{
+	const unsigned char *p = sig;
+	int32_t ring;
+	int r;
+
+	memset(rs, 0, sizeof(*rs));
+	r = eseal_keyring_find(keyring, &ring, err);
+	if (!r)
+		r = eseal_keyring_list(ring, &rs->keys, &rs->nkeys, err);
+	if (r)
+		return eseal_error_prefix(err, "keyring %s", keyring);
+	rs->p7 = d2i_PKCS7(NULL, &p, (long)sig_len);
+	if (!rs->p7 || !PKCS7_type_is_signed(rs->p7)) {
+		ring_sig_free(rs);
+		return eseal_errorf(err, EBADMSG,
+				    "signature: not a DER PKCS#7 SignedData");
+	}
+	return 0;
+}
+
+static int no_key(const char *keyring, bool tried, struct eseal_error *err)
+{
+	return eseal_errorf(
+		err, ENOKEY,
+		tried ? "signature: no key in keyring %s verifies it (an unknown signer, or a modified image)" :
+			"signature: keyring %s holds no key that could check it",
+		keyring);
+}
+
+int eseal_mount_precheck_keyring(const char *keyring, const void *sig,
+				 size_t sig_len, struct eseal_error *err)
+{
+	STACK_OF(PKCS7_SIGNER_INFO) * sis;
+	struct ring_sig rs;
+	bool signer = false, key = false;
+	char params[64];
+	size_t k;
+	int i, r;
+
+	r = ring_sig_open(keyring, sig, sig_len, &rs, err);
+	if (r)
+		return r;
+	sis = PKCS7_get_signer_info(rs.p7);
+	for (i = 0; i < sk_PKCS7_SIGNER_INFO_num(sis) && !signer; i++)
+		signer = usable_signer(sk_PKCS7_SIGNER_INFO_value(sis, i),
+				       params, sizeof(params));
+	for (k = 0; k < rs.nkeys && !key; k++)
+		key = usable_key(&rs.keys[k]);
+	ring_sig_free(&rs);
+	return signer && key ? 0 : no_key(keyring, false, err);
+}
+
 int eseal_mount_verify_keyring(const char *keyring,
 			       const struct eseal_digest *d, const void *sig,
 			       size_t sig_len, char *signer, size_t signer_size,
@@ -86,63 +170,45 @@ int eseal_mount_verify_keyring(const char *keyring,
 {
 	uint8_t fd[ESEAL_FORMATTED_DIGEST_MAX];
 	unsigned char h[EVP_MAX_MD_SIZE];
-	const unsigned char *p = sig;
 	STACK_OF(PKCS7_SIGNER_INFO) * sis;
-	struct eseal_key_info *keys = NULL;
-	PKCS7 *p7 = NULL;
 	PKCS7_SIGNER_INFO *si;
+	struct ring_sig rs;
 	const EVP_MD *md;
 	char params[64];
 	unsigned int hlen;
-	size_t fdlen, nkeys = 0, k;
-	int32_t ring;
+	size_t fdlen, k;
 	int i, r, tried = 0;
 
-	r = eseal_keyring_find(keyring, &ring, err);
-	if (r)
-		return eseal_error_prefix(err, "keyring %s", keyring);
-	r = eseal_keyring_list(ring, &keys, &nkeys, err);
-	if (r)
-		return eseal_error_prefix(err, "keyring %s", keyring);
 	fdlen = eseal_formatted_digest(d, fd);
-	p7 = d2i_PKCS7(NULL, &p, (long)sig_len);
-	if (!p7 || !PKCS7_type_is_signed(p7) || !fdlen) {
-		r = eseal_errorf(err, EBADMSG,
-				 "signature: not a DER PKCS#7 SignedData");
-		goto out;
-	}
-	sis = PKCS7_get_signer_info(p7);
+	if (!fdlen)
+		return eseal_errorf(err, EINVAL,
+				    "signature: not a sha256 or sha512 digest");
+	r = ring_sig_open(keyring, sig, sig_len, &rs, err);
+	if (r)
+		return r;
+	sis = PKCS7_get_signer_info(rs.p7);
 	r = -ENOKEY;
 	for (i = 0; i < sk_PKCS7_SIGNER_INFO_num(sis) && r; i++) {
 		si = sk_PKCS7_SIGNER_INFO_value(sis, i);
-		md = EVP_get_digestbyobj(si->digest_alg->algorithm);
-		if (!md || !si->enc_digest ||
-		    !pkey_params(si, md, params, sizeof(params)))
+		md = usable_signer(si, params, sizeof(params));
+		if (!md || signed_hash(si, md, fd, fdlen, h, &hlen, err))
 			continue;
-		if (signed_hash(si, md, fd, fdlen, h, &hlen, err))
-			continue;
-		for (k = 0; k < nkeys && r; k++) {
-			if (strcmp(keys[k].type, "asymmetric"))
+		for (k = 0; k < rs.nkeys && r; k++) {
+			if (!usable_key(&rs.keys[k]))
 				continue;
 			tried++;
 			if (keyctl_pkey_verify(
-				    keys[k].serial, params, h, hlen,
+				    rs.keys[k].serial, params, h, hlen,
 				    si->enc_digest->data,
 				    (size_t)si->enc_digest->length) == 0) {
 				r = 0;
 				snprintf(signer, signer_size, "%s",
-					 keys[k].description);
+					 rs.keys[k].description);
 			}
 		}
 	}
 	if (r)
-		r = eseal_errorf(
-			err, ENOKEY,
-			tried ? "signature: no key in keyring %s verifies it (an unknown signer, or a modified image)" :
-				"signature: keyring %s holds no key that could check it",
-			keyring);
-out:
-	PKCS7_free(p7);
-	free(keys);
+		r = no_key(keyring, tried, err);
+	ring_sig_free(&rs);
 	return r;
 }

@@ -16,8 +16,7 @@
 
 static int mount_overlay_new(struct mstate *s, struct eseal_error *err)
 {
-	const struct eseal_mount_opts *o = s->o;
-	bool ro = !o->upperdir || (o->flags & ESEAL_MOUNT_READ_ONLY);
+	bool ro = !s->upperdir || (s->o->flags & ESEAL_MOUNT_READ_ONLY);
 	int fsfd, mfd, r = 0, e;
 	char log[512];
 	size_t i;
@@ -42,15 +41,15 @@ static int mount_overlay_new(struct mstate *s, struct eseal_error *err)
 		r = eseal_fsconfig_str(fsfd, "overlay", "metacopy", "on", err);
 	if (!r)
 		r = eseal_fsconfig_str(fsfd, "overlay", "redirect_dir",
-				       o->upperdir ? "on" : "follow", err);
+				       s->upperdir ? "on" : "follow", err);
 	if (!r && s->res->data_verity)
 		r = eseal_fsconfig_str(fsfd, "overlay", "verity", "require",
 				       err);
-	if (!r && o->upperdir)
-		r = eseal_fsconfig_str(fsfd, "overlay", "upperdir", o->upperdir,
+	if (!r && s->upperdir)
+		r = eseal_fsconfig_str(fsfd, "overlay", "upperdir", s->upperdir,
 				       err);
-	if (!r && o->workdir)
-		r = eseal_fsconfig_str(fsfd, "overlay", "workdir", o->workdir,
+	if (!r && s->workdir)
+		r = eseal_fsconfig_str(fsfd, "overlay", "workdir", s->workdir,
 				       err);
 	if (!r && eseal_fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0)) {
 		e = errno;
@@ -89,29 +88,48 @@ static int legacy_path(const char *what, const char *p, struct eseal_error *err)
 	return 0;
 }
 
+/* Every path of the legacy string (the layer's is the run directory's) */
+static int legacy_paths(const struct mstate *s, struct eseal_error *err)
+{
+	size_t i;
+	int r = legacy_path("run directory", s->rundir, err);
+
+	for (i = 0; !r && i < s->n_basedirs; i++)
+		r = legacy_path("object store", s->basedirs[i], err);
+	if (!r && s->upperdir)
+		r = legacy_path("upper directory", s->upperdir, err);
+	if (!r && s->workdir)
+		r = legacy_path("work directory", s->workdir, err);
+	return r;
+}
+
+static bool use_legacy(const struct mstate *s)
+{
+	return !s->feat.overlay_append ||
+	       (s->o->flags & ESEAL_MOUNT_LEGACY_OVERLAY);
+}
+
+int eseal_mount_overlay_check(struct mstate *s, struct eseal_error *err)
+{
+	return use_legacy(s) ? legacy_paths(s, err) : 0;
+}
+
 /* Kernels before 6.7: "lowerdir=LAYER::STORE1::STORE2" through mount(2) */
 static int mount_overlay_legacy(struct mstate *s, struct eseal_error *err)
 {
-	const struct eseal_mount_opts *o = s->o;
-	bool ro = !o->upperdir || (o->flags & ESEAL_MOUNT_READ_ONLY);
+	bool ro = !s->upperdir || (s->o->flags & ESEAL_MOUNT_READ_ONLY);
 	size_t len = 256 + strlen(s->res->layer), i;
 	char *opts, *p;
 	int r;
 
-	for (i = 0; i < s->n_basedirs; i++) {
-		r = legacy_path("object store", s->basedirs[i], err);
-		if (r)
-			return r;
+	/* again: a kernel without lowerdir+ may only show here */
+	r = legacy_paths(s, err);
+	if (r)
+		return r;
+	for (i = 0; i < s->n_basedirs; i++)
 		len += strlen(s->basedirs[i]) + 2;
-	}
-	if (o->upperdir) {
-		r = legacy_path("upper directory", o->upperdir, err);
-		if (!r)
-			r = legacy_path("work directory", o->workdir, err);
-		if (r)
-			return r;
-		len += strlen(o->upperdir) + strlen(o->workdir);
-	}
+	if (s->upperdir)
+		len += strlen(s->upperdir) + strlen(s->workdir);
 	opts = malloc(len);
 	if (!opts)
 		return eseal_syserrorf(err, ENOMEM, "overlay options");
@@ -119,10 +137,10 @@ static int mount_overlay_legacy(struct mstate *s, struct eseal_error *err)
 	for (i = 0; i < s->n_basedirs; i++)
 		p += sprintf(p, "::%s", s->basedirs[i]);
 	p += sprintf(p, ",metacopy=on,redirect_dir=%s%s",
-		     o->upperdir ? "on" : "follow",
+		     s->upperdir ? "on" : "follow",
 		     s->res->data_verity ? ",verity=require" : "");
-	if (o->upperdir)
-		sprintf(p, ",upperdir=%s,workdir=%s", o->upperdir, o->workdir);
+	if (s->upperdir)
+		sprintf(p, ",upperdir=%s,workdir=%s", s->upperdir, s->workdir);
 	r = mount(ESEAL_OVERLAY_SOURCE, s->target, "overlay",
 		  ro ? MS_RDONLY : 0, opts);
 	if (r)
@@ -135,9 +153,7 @@ static int mount_overlay_legacy(struct mstate *s, struct eseal_error *err)
 
 int eseal_mount_overlay(struct mstate *s, struct eseal_error *err)
 {
-	bool legacy = !s->feat.overlay_append ||
-		      (s->o->flags & ESEAL_MOUNT_LEGACY_OVERLAY);
-	int r = legacy ? -ENOSYS : mount_overlay_new(s, err);
+	int r = use_legacy(s) ? -ENOSYS : mount_overlay_new(s, err);
 
 	if (r == -ENOSYS)
 		r = mount_overlay_legacy(s, err);

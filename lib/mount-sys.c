@@ -235,14 +235,16 @@ static const char *next_opt(const char *p, size_t *len)
 	return p;
 }
 
-bool eseal_mnt_opt(const char *opts, const char *key, char *buf, size_t size)
+bool eseal_mnt_opt_nth(const char *opts, const char *key, size_t n, char *buf,
+		       size_t size)
 {
 	size_t klen = strlen(key), len;
 	const char *p = opts, *o;
 
 	while (*p) {
 		o = next_opt(p, &len);
-		if (len > klen && !strncmp(o, key, klen) && o[klen] == '=') {
+		if (len > klen && !strncmp(o, key, klen) && o[klen] == '=' &&
+		    !n--) {
 			len -= klen + 1;
 			if (len >= size)
 				return false;
@@ -256,6 +258,11 @@ bool eseal_mnt_opt(const char *opts, const char *key, char *buf, size_t size)
 			p++;
 	}
 	return false;
+}
+
+bool eseal_mnt_opt(const char *opts, const char *key, char *buf, size_t size)
+{
+	return eseal_mnt_opt_nth(opts, key, 0, buf, size);
 }
 
 bool eseal_mnt_flag(const char *opts, const char *flag)

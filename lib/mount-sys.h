@@ -61,6 +61,9 @@ const struct eseal_mnt *eseal_mnt_find(const struct eseal_mnt_table *t,
  * Returns false when the option is absent or does not fit.
  */
 bool eseal_mnt_opt(const char *opts, const char *key, char *buf, size_t size);
+/* The same for the n-th (from 0) of a repeated option ("datadir+") */
+bool eseal_mnt_opt_nth(const char *opts, const char *key, size_t n, char *buf,
+		       size_t size);
 /* Whether a flag option ("signed") is in a comma separated list */
 bool eseal_mnt_flag(const char *opts, const char *flag);
 
@@ -73,5 +76,11 @@ int eseal_mount_verify_keyring(const char *keyring,
 			       const struct eseal_digest *d, const void *sig,
 			       size_t sig_len, char *signer, size_t signer_size,
 			       struct eseal_error *err);
+/*
+ * What eseal_mount_verify_keyring() refuses for any digest: an unknown
+ * keyring, a malformed signature, no usable key or signer.
+ */
+int eseal_mount_precheck_keyring(const char *keyring, const void *sig,
+				 size_t sig_len, struct eseal_error *err);
 
 #endif /* ESEAL_MOUNT_SYS_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
- * The image checks of eseal_mount(): measure the image's fs-verity digest
- * or make and hash a private copy, then check the digest pin and the
+ * The image checks of eseal_mount(): choose the mode, refuse a signature
+ * that no digest could make valid, measure the image's fs-verity digest or
+ * make and hash a private copy, then check the digest pin and the
  * signature (against certificates or a kernel keyring).
  */
 #include <errno.h>
@@ -13,9 +14,15 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "mount.h"
+#include "pkcs7.h"
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
 
 /* FS_IOC_MEASURE_VERITY: 0, or -errno (-ENODATA: no verity on the file) */
 int eseal_mount_measure(int fd, struct eseal_digest *d)
@@ -75,6 +82,26 @@ int eseal_mount_make_dir(const char *what, const char *dir, mode_t deny,
 }
 
 /*
+ * EROFS reads an image file through its page cache (->read_folio), which
+ * tmpfs lacks: the kernel would refuse the copy with ENOTBLK, but only
+ * after it was made and hashed.
+ */
+static int check_private_fs(struct mstate *s, struct eseal_error *err)
+{
+	struct statfs sf;
+
+	if (statfs(s->privdir, &sf))
+		return eseal_syserrorf(err, errno, "private directory %s",
+				       s->privdir);
+	if (sf.f_type == TMPFS_MAGIC)
+		return eseal_errorf(
+			err, ENOTBLK,
+			"private directory %s: on tmpfs, which cannot back an EROFS mount; choose another with --private-dir",
+			s->privdir);
+	return 0;
+}
+
+/*
  * Copy the image into an unnamed file in the private directory and make
  * s->fd a read-only descriptor of it.  Once this process closes it, only
  * the kernel's EROFS mount holds the copy; nobody can reach it by path.
@@ -88,6 +115,8 @@ static int make_private_copy(struct mstate *s, struct eseal_error *err)
 	char buf[65536];
 
 	r = eseal_mount_make_dir("private directory", s->privdir, 077, err);
+	if (!r)
+		r = check_private_fs(s, err);
 	if (r)
 		return r;
 	wfd = open(s->privdir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0400);
@@ -162,69 +191,112 @@ static int check_pin(struct mstate *s, struct eseal_error *err)
 	return 0;
 }
 
-/* Check the signature against --cert/--ca with the library's verifier */
-static int check_with_certs(struct mstate *s, struct eseal_error *err)
+/* A verifier's refusal names the step: the signer's trust, or the rest */
+static int verify_step(int r, struct eseal_error *err)
+{
+	return eseal_error_prefix(err, "%s",
+				  eseal_verify_class(r) ==
+						  ESEAL_VERIFY_UNTRUSTED ?
+					  "certificate" :
+					  "signature");
+}
+
+/* Load --cert/--ca into s->trust */
+static int load_trust(struct mstate *s, struct eseal_error *err)
 {
 	const struct eseal_mount_opts *o = s->o;
-	struct eseal_trust *t = NULL;
-	struct eseal_sig_info info;
 	int r;
 
-	r = eseal_trust_new(&t, err);
+	r = eseal_trust_new(&s->trust, err);
 	if (!r && o->cert) {
-		r = eseal_trust_add_certs(t, o->cert, err);
+		r = eseal_trust_add_certs(s->trust, o->cert, err);
 		if (r)
 			eseal_error_prefix(err, "certificate");
 	}
 	if (!r && o->ca) {
-		r = eseal_trust_add_ca(t, o->ca, err);
+		r = eseal_trust_add_ca(s->trust, o->ca, err);
 		if (r)
 			eseal_error_prefix(err, "certificate");
 	}
-	if (!r) {
-		memset(&info, 0, sizeof(info));
-		r = eseal_verify_digest(t, &s->res->digest, o->signature,
-					o->signature_len, &info, err);
-		if (r)
-			eseal_error_prefix(
-				err, "%s",
-				eseal_verify_class(r) ==
-						ESEAL_VERIFY_UNTRUSTED ?
-					"certificate" :
-					"signature");
-		else
-			snprintf(s->res->signer, sizeof(s->res->signer), "%s",
-				 info.signer);
-	}
-	eseal_trust_free(t);
 	return r;
 }
 
+/* Whether the --keyring check is made here (the kernel's own is not) */
+static bool keyring_here(const struct mstate *s)
+{
+	return s->o->keyring && !(s->res->mode == ESEAL_MOUNT_MODE_KERNEL &&
+				  !strcmp(s->o->keyring, ".erofs"));
+}
+
 /*
- * The signature is checked here against --cert/--ca and --keyring; in the
- * kernel mode the kernel checks it again against .erofs when mounting.
+ * Everything about the signature that does not depend on the image's
+ * digest, once the mode is known: that something can check it, the
+ * certificates and keyring, its form and a trusted signer.  Before any
+ * copy or hash, with the messages the full check would give.
  */
-static int check_signature(struct mstate *s, struct eseal_error *err)
+static int precheck_signature(struct mstate *s, struct eseal_error *err)
 {
 	const struct eseal_mount_opts *o = s->o;
-	bool kernel = s->res->mode == ESEAL_MOUNT_MODE_KERNEL;
 	int r;
 
 	if (!o->signature)
 		return 0;
 	if (!o->cert && !o->ca && !o->keyring) {
-		if (kernel)
+		if (s->res->mode == ESEAL_MOUNT_MODE_KERNEL)
 			return 0;
 		return eseal_errorf(
 			err, EINVAL,
 			"certificate: nothing to check the signature against (this kernel cannot check EROFS signatures): give --cert, --ca or --keyring");
 	}
 	if (o->cert || o->ca) {
+		r = load_trust(s, err);
+		if (r)
+			return r;
+		r = eseal_verify_signers(s->trust, o->signature,
+					 o->signature_len, err);
+		if (r)
+			return verify_step(r, err);
+	}
+	if (keyring_here(s))
+		return eseal_mount_precheck_keyring(o->keyring, o->signature,
+						    o->signature_len, err);
+	return 0;
+}
+
+/* Check the signature against --cert/--ca with the library's verifier */
+static int check_with_certs(struct mstate *s, struct eseal_error *err)
+{
+	const struct eseal_mount_opts *o = s->o;
+	struct eseal_sig_info info;
+	int r;
+
+	memset(&info, 0, sizeof(info));
+	r = eseal_verify_digest(s->trust, &s->res->digest, o->signature,
+				o->signature_len, &info, err);
+	if (r)
+		return verify_step(r, err);
+	snprintf(s->res->signer, sizeof(s->res->signer), "%s", info.signer);
+	return 0;
+}
+
+/*
+ * The signature is checked here against --cert/--ca and --keyring; in the
+ * kernel mode the kernel checks it again against .erofs when mounting.
+ * precheck_signature() made sure there is something to check it with.
+ */
+static int check_signature(struct mstate *s, struct eseal_error *err)
+{
+	const struct eseal_mount_opts *o = s->o;
+	int r;
+
+	if (!o->signature)
+		return 0;
+	if (s->trust) {
 		r = check_with_certs(s, err);
 		if (r)
 			return r;
 	}
-	if (o->keyring && !(kernel && !strcmp(o->keyring, ".erofs"))) {
+	if (keyring_here(s)) {
 		r = eseal_mount_verify_keyring(o->keyring, &s->res->digest,
 					       o->signature, o->signature_len,
 					       s->res->signer,
@@ -235,10 +307,6 @@ static int check_signature(struct mstate *s, struct eseal_error *err)
 	return 0;
 }
 
-/*
- * Find the digest of the file EROFS will read, choosing the mode, and
- * check the pin and the signature against it.
- */
 /* Check the pin and the signature against res->digest */
 static int check_digest(struct mstate *s, struct eseal_error *err)
 {
@@ -247,36 +315,59 @@ static int check_digest(struct mstate *s, struct eseal_error *err)
 	return r ? r : check_signature(s, err);
 }
 
-int eseal_mount_verify(struct mstate *s, struct eseal_error *err)
+/*
+ * Choose the mode from the image file's fs-verity (measuring it costs one
+ * ioctl); in the kernel and fs-verity modes this is the digest.
+ */
+static void choose_mode(struct mstate *s)
 {
 	struct eseal_mount_result *res = s->res;
 	unsigned int fl = s->o->flags;
-	int algs[2] = { ESEAL_HASH_SHA256, ESEAL_HASH_SHA512 };
-	int nalgs = 2, i, r;
 
-	r = (fl & ESEAL_MOUNT_NO_FSVERITY) ?
-		    -ENODATA :
-		    eseal_mount_measure(s->fd, &res->digest);
-	if (r == 0) {
+	if (!(fl & ESEAL_MOUNT_NO_FSVERITY) &&
+	    eseal_mount_measure(s->fd, &res->digest) == 0) {
 		res->mode =
 			s->feat.erofs_signature &&
 					!(fl & ESEAL_MOUNT_NO_KERNEL_VERIFY) ?
 				ESEAL_MOUNT_MODE_KERNEL :
 				ESEAL_MOUNT_MODE_FSVERITY;
 		res->have_digest = true;
-		r = check_digest(s, err);
 	} else {
 		res->mode = ESEAL_MOUNT_MODE_COPY;
+	}
+}
+
+int eseal_mount_verify(struct mstate *s, struct eseal_error *err)
+{
+	struct eseal_mount_result *res = s->res;
+	int algs[2] = { ESEAL_HASH_SHA256, ESEAL_HASH_SHA512 };
+	int nalgs = 2, i, r;
+
+	choose_mode(s);
+	r = precheck_signature(s, err);
+	if (r)
+		return r;
+	if (res->mode != ESEAL_MOUNT_MODE_COPY) {
+		r = check_digest(s, err);
+	} else {
 		r = make_private_copy(s, err);
 		if (r)
 			return r;
 		/*
 		 * Which hash the signer used is not in a detached signature:
-		 * the pin says, else try sha256, then sha512.
+		 * the pin says, else the signature's own digest algorithm
+		 * hints (as fsverity sign makes them), else try sha256, then
+		 * sha512.
 		 */
 		if (s->o->digest) {
 			algs[0] = s->o->digest->alg;
 			nalgs = 1;
+		} else if (s->o->signature &&
+			   eseal_signature_hash_alg(s->o->signature,
+						    s->o->signature_len) ==
+				   ESEAL_HASH_SHA512) {
+			algs[0] = ESEAL_HASH_SHA512;
+			algs[1] = ESEAL_HASH_SHA256;
 		}
 		for (i = 0; i < nalgs; i++) {
 			r = eseal_fsverity_digest_fd(s->fd, s->image, algs[i],

@@ -2,8 +2,9 @@
 /*
  * eseal_mount(): from a signed image to a verified overlay mount.
  *
- * 1. Check the options, the object stores and the image; find what the
- *    kernel supports.
+ * 1. Check the options, the directories and the image; find what the
+ *    kernel supports.  Whatever the options or a stat can decide is
+ *    refused here, before anything is copied or hashed.
  * 2. Choose who checks the image:
  *    - the kernel, when EROFS takes a "signature" parameter and the image
  *      file has fs-verity (the kernel measures it on every read);
@@ -129,6 +130,19 @@ static bool store_has_verity(const char *dir)
 	return r != -EOPNOTSUPP && r != -ENOTTY && r != -EINVAL;
 }
 
+static bool sysctl_is_one(const char *path)
+{
+	char buf[8] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 && buf[0] == '1';
+}
+
 static int check_opts(struct mstate *s, struct eseal_error *err)
 {
 	const struct eseal_mount_opts *o = s->o;
@@ -146,6 +160,14 @@ static int check_opts(struct mstate *s, struct eseal_error *err)
 		return eseal_errorf(
 			err, EINVAL,
 			"signature: --cert, --ca and --keyring need --signature");
+	s->require_sig = (o->flags & ESEAL_MOUNT_REQUIRE_SIGNATURE) ||
+			 sysctl_is_one(REQUIRE_SIG_SYSCTL);
+	if (s->require_sig && !o->signature)
+		return eseal_errorf(err, EPERM,
+				    "signature: required (%s) but none given",
+				    (o->flags & ESEAL_MOUNT_REQUIRE_SIGNATURE) ?
+					    "--require-signature" :
+					    REQUIRE_SIG_SYSCTL " is 1");
 	r = check_dir("mount point", s->target, s->target, err);
 	if (r)
 		return r;
@@ -163,19 +185,6 @@ static int check_opts(struct mstate *s, struct eseal_error *err)
 			return r;
 	}
 	return 0;
-}
-
-static bool sysctl_is_one(const char *path)
-{
-	char buf[8] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 && buf[0] == '1';
 }
 
 static int check_features(struct mstate *s, struct eseal_error *err)
@@ -211,31 +220,88 @@ static int check_features(struct mstate *s, struct eseal_error *err)
 				"data verity: object store %s is on a filesystem without fs-verity, so overlayfs cannot check file contents against the image; pass --insecure-no-data-verity to mount anyway",
 				s->basedirs[i]);
 	}
-	s->require_sig = (s->o->flags & ESEAL_MOUNT_REQUIRE_SIGNATURE) ||
-			 sysctl_is_one(REQUIRE_SIG_SYSCTL);
-	if (s->require_sig && !s->o->signature)
-		return eseal_errorf(
-			err, EPERM, "signature: required (%s) but none given",
-			(s->o->flags & ESEAL_MOUNT_REQUIRE_SIGNATURE) ?
-				"--require-signature" :
-				REQUIRE_SIG_SYSCTL " is 1");
 	return 0;
+}
+
+/* Whether one of two resolved paths is the other or below it */
+static bool nested(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b), n = na < nb ? na : nb;
+
+	return !strncmp(a, b, n) &&
+	       (na == nb || (na < nb ? b : a)[n] == '/' || n == 1);
+}
+
+/* The mount a path is on (statx STATX_MNT_ID), or 0 when unknown */
+static uint64_t mount_id(const char *path)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &stx) ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return stx.stx_mnt_id;
+}
+
+/*
+ * What overlayfs would refuse of --upperdir/--workdir only after the image
+ * is checked: not directories, not one mount, one inside the other.
+ */
+static int check_upper(struct mstate *s, struct eseal_error *err)
+{
+	uint64_t um, wm;
+	int r;
+
+	r = check_dir("upper directory", s->o->upperdir, s->upper, err);
+	if (!r)
+		r = check_dir("work directory", s->o->workdir, s->work, err);
+	if (r)
+		return r;
+	s->upperdir = s->upper;
+	s->workdir = s->work;
+	um = mount_id(s->upper);
+	wm = mount_id(s->work);
+	if (um && wm && um != wm)
+		return eseal_errorf(
+			err, EXDEV,
+			"work directory %s: not on the mount of the upper directory %s (overlayfs needs both on one)",
+			s->o->workdir, s->o->upperdir);
+	if (nested(s->upper, s->work))
+		return eseal_errorf(
+			err, EINVAL,
+			"work directory %s: the upper directory %s and it must not contain each other",
+			s->o->workdir, s->o->upperdir);
+	return 0;
+}
+
+/* The directories: run directory (made here), upper and work, overlay paths */
+static int check_dirs(struct mstate *s, struct eseal_error *err)
+{
+	int r = eseal_mount_make_dir("run directory", s->rundir, 022, err);
+
+	if (r)
+		return r;
+	if (!realpath(s->rundir, s->run))
+		return eseal_syserrorf(err, errno, "run directory %s",
+				       s->rundir);
+	s->rundir = s->run;
+	if (s->o->upperdir) {
+		r = check_upper(s, err);
+		if (r)
+			return r;
+	}
+	return eseal_mount_overlay_check(s, err);
 }
 
 static int open_image(struct mstate *s, struct eseal_error *err)
 {
 	uint8_t magic[4];
-	struct stat st;
 	ssize_t n;
 
-	s->fd = open(s->image, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* a regular file only; a FIFO is refused, not waited on */
+	s->fd = eseal_input_open(s->image, 0, err);
 	if (s->fd < 0)
-		return eseal_syserrorf(err, errno, "image %s", s->image);
-	if (fstat(s->fd, &st))
-		return eseal_syserrorf(err, errno, "image %s", s->image);
-	if (!S_ISREG(st.st_mode))
-		return eseal_errorf(err, EINVAL, "image %s: not a regular file",
-				    s->image);
+		return eseal_error_prefix(err, "image");
 	n = pread(s->fd, magic, sizeof(magic), EROFS_SUPER_OFFSET);
 	if (n < 0)
 		return eseal_syserrorf(err, errno, "image %s", s->image);
@@ -286,9 +352,6 @@ static int mount_layer(struct mstate *s, struct eseal_error *err)
 	const struct eseal_mnt *m;
 	int fsfd, mfd, r, e;
 
-	r = eseal_mount_make_dir("run directory", s->rundir, 022, err);
-	if (r)
-		return r;
 	if (snprintf(res->layer, sizeof(res->layer), "%s/XXXXXX", s->rundir) >=
 	    (int)sizeof(res->layer))
 		return eseal_errorf(err, ENAMETOOLONG, "run directory %s",
@@ -381,7 +444,7 @@ static unsigned int missing(const struct mstate *s)
 		m |= ESEAL_MISSING_IMAGE_VERITY;
 	if (!res->data_verity)
 		m |= ESEAL_MISSING_DATA_VERITY;
-	if (s->o->upperdir)
+	if (s->upperdir)
 		m |= ESEAL_MISSING_WRITABLE;
 	return m;
 }
@@ -412,6 +475,8 @@ int eseal_mount(const char *image, const char *mountpoint,
 	if (!r)
 		r = check_features(&s, err);
 	if (!r)
+		r = check_dirs(&s, err);
+	if (!r)
 		r = open_image(&s, err);
 	if (!r)
 		r = eseal_mount_verify(&s, err);
@@ -428,6 +493,7 @@ int eseal_mount(const char *image, const char *mountpoint,
 	}
 	if (s.fd >= 0)
 		close(s.fd);
+	eseal_trust_free(s.trust);
 	for (i = 0; i < s.n_basedirs; i++)
 		free(s.basedirs[i]);
 	free(s.basedirs);

@@ -428,6 +428,7 @@ static bool listed_digest(PKCS7 *p7, X509_ALGOR *alg)
 /*
  * Verify one signer: returns 0 when valid and trusted, -ENOKEY when no
  * certificate for it is known (or not trusted), another error otherwise.
+ * data NULL checks all but the signature value (eseal_verify_signers()).
  */
 static int check_signer(const struct eseal_trust *t, PKCS7 *p7,
 			PKCS7_SIGNER_INFO *si, const uint8_t *data,
@@ -464,7 +465,7 @@ static int check_signer(const struct eseal_trust *t, PKCS7 *p7,
 	if (EVP_PKEY_get_base_id(pkey) != type)
 		return eseal_errorf(err, EBADMSG,
 				    "the signature algorithm does not match the signer's key");
-	ret = verify_signer(si, md, pkey, data, len, err);
+	ret = data ? verify_signer(si, md, pkey, data, len, err) : 0;
 	if (ret)
 		return ret;
 	if (ca_mode)
@@ -557,26 +558,20 @@ static int verify_p7(const struct eseal_trust *t, PKCS7 *p7,
 	return ret;
 }
 
-int eseal_verify_digest(const struct eseal_trust *t,
-			const struct eseal_digest *d, const void *sig,
-			size_t sig_len, struct eseal_sig_info *info,
-			struct eseal_error *err)
+/* Parse sig and verify it over data (n bytes), or over nothing: see above */
+static int verify_sig(const struct eseal_trust *t, const uint8_t *data,
+		      size_t n, const void *sig, size_t sig_len,
+		      struct eseal_sig_info *info, struct eseal_error *err)
 {
-	uint8_t data[ESEAL_FORMATTED_DIGEST_MAX];
 	const unsigned char *p = sig;
 	unsigned char *der;
 	PKCS7 *p7;
-	size_t n;
 	int ret, dlen;
 
 	if (info)
 		memset(info, 0, sizeof(*info));
 	if (!t || (!sig && sig_len))
 		return eseal_errorf(err, EINVAL, "verify: missing argument");
-	n = eseal_formatted_digest(d, data);
-	if (!n)
-		return eseal_errorf(err, EINVAL,
-				    "verify: not a sha256 or sha512 digest");
 	if (sig_len == 0)
 		return eseal_errorf(err, EBADMSG, "the signature is empty");
 	if (sig_len > ESEAL_SIG_MAX)
@@ -614,6 +609,29 @@ int eseal_verify_digest(const struct eseal_trust *t,
 	PKCS7_free(p7);
 	ERR_clear_error();
 	return ret;
+}
+
+int eseal_verify_digest(const struct eseal_trust *t,
+			const struct eseal_digest *d, const void *sig,
+			size_t sig_len, struct eseal_sig_info *info,
+			struct eseal_error *err)
+{
+	uint8_t data[ESEAL_FORMATTED_DIGEST_MAX];
+	size_t n = eseal_formatted_digest(d, data);
+
+	if (!n) {
+		if (info)
+			memset(info, 0, sizeof(*info));
+		return eseal_errorf(err, EINVAL,
+				    "verify: not a sha256 or sha512 digest");
+	}
+	return verify_sig(t, data, n, sig, sig_len, info, err);
+}
+
+int eseal_verify_signers(const struct eseal_trust *t, const void *sig,
+			 size_t sig_len, struct eseal_error *err)
+{
+	return verify_sig(t, NULL, 0, sig, sig_len, NULL, err);
 }
 
 enum eseal_verify_class eseal_verify_class(int ret)

@@ -151,5 +151,5 @@ int eseal_signature_hash_alg(const void *sig, size_t len)
 int eseal_signature_read(const char *path, uint8_t **buf, size_t *len,
 			 struct eseal_error *err)
 {
-	return eseal_read_file(path, ESEAL_SIG_MAX, buf, len, err);
+	return eseal_input_read(path, 0, ESEAL_SIG_MAX, buf, len, err);
 }

@@ -43,10 +43,6 @@ struct eseal_signer {
 int eseal_key_check_kernel(EVP_PKEY *pkey, const char *what, char *name,
 			   struct eseal_error *err);
 
-/* Read a whole file of at most max bytes into a malloc'd buffer. */
-int eseal_read_file(const char *path, size_t max, uint8_t **buf,
-		    size_t *len, struct eseal_error *err);
-
 /*
  * Certificates from a buffer: one DER certificate, or one or more PEM
  * ones.  'name' is used in messages.  *out is a new stack.
@@ -55,6 +51,16 @@ int eseal_certs_from_mem(const void *buf, size_t len, const char *name,
 			 STACK_OF(X509) **out, struct eseal_error *err);
 int eseal_certs_from_file(const char *path, STACK_OF(X509) **out,
 			  struct eseal_error *err);
+
+/*
+ * Everything eseal_verify_digest() checks that does not depend on the
+ * digest: the signature's form, that a signer's certificate is trusted
+ * (and, with CAs, chains), but not the signature value.  0 means the
+ * signature may still verify; an error means it verifies no digest at
+ * all.  For refusing before an image is hashed.
+ */
+int eseal_verify_signers(const struct eseal_trust *t, const void *sig,
+			 size_t sig_len, struct eseal_error *err);
 
 /* Append OpenSSL's first queued error, if any, to err's message. */
 void eseal_openssl_error(struct eseal_error *err);

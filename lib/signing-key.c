@@ -9,11 +9,8 @@
 /* The ENGINE API is deprecated in OpenSSL 3 but is how libp11 works. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/core_names.h>
 #include <openssl/decoder.h>
@@ -25,57 +22,6 @@
 
 #define KEY_FILE_MAX (1u << 20)
 #define CERT_FILE_MAX (16u << 20)
-
-int eseal_read_file(const char *path, size_t max, uint8_t **buf,
-		    size_t *len, struct eseal_error *err)
-{
-	uint8_t *b = NULL, *nb;
-	size_t n = 0, cap = 0;
-	ssize_t r;
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return eseal_syserrorf(err, errno, "%s", path);
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 4096;
-			if (cap > max + 1)
-				cap = max + 1;
-			nb = realloc(b, cap);
-			if (!nb) {
-				ret = eseal_errorf(err, ENOMEM,
-						   "%s: out of memory", path);
-				goto fail;
-			}
-			b = nb;
-		}
-		r = read(fd, b + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = eseal_syserrorf(err, errno, "%s", path);
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		n += r;
-		if (n > max) {
-			ret = eseal_errorf(err, EFBIG,
-					   "%s: larger than %zu bytes", path,
-					   max);
-			goto fail;
-		}
-	}
-	close(fd);
-	*buf = b;
-	*len = n;
-	return 0;
-fail:
-	free(b);
-	close(fd);
-	return ret;
-}
 
 static bool is_pem(const void *buf, size_t len)
 {
@@ -145,7 +91,7 @@ int eseal_certs_from_file(const char *path, STACK_OF(X509) **out,
 	size_t len;
 	int ret;
 
-	ret = eseal_read_file(path, CERT_FILE_MAX, &buf, &len, err);
+	ret = eseal_input_read(path, 0, CERT_FILE_MAX, &buf, &len, err);
 	if (ret)
 		return ret;
 	ret = eseal_certs_from_mem(buf, len, path, out, err);
@@ -251,7 +197,7 @@ static int load_key_file(const char *path, const char *passphrase,
 	size_t len, left;
 	int ret;
 
-	ret = eseal_read_file(path, KEY_FILE_MAX, &buf, &len, err);
+	ret = eseal_input_read(path, 0, KEY_FILE_MAX, &buf, &len, err);
 	if (ret)
 		return ret;
 	ERR_clear_error();
@@ -391,7 +337,8 @@ static int read_pin_source(const char *src, char **pin,
 		path += 7;
 	else if (!strncmp(path, "file:", 5))
 		path += 5;
-	ret = eseal_read_file(path, 4096, &buf, &len, err);
+	ret = eseal_input_read(path, ESEAL_INPUT_PIPE_OK, 4096, &buf, &len,
+			       err);
 	if (ret)
 		return eseal_error_prefix(err, "PKCS#11 pin-source");
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))

@@ -2,7 +2,9 @@
 /*
  * eseal_umount(): take down an overlay made by eseal_mount() and the EROFS
  * layer under the run directory that it stacks on.  The layer is found in
- * the overlay's options in /proc/self/mountinfo, so no state is kept.
+ * the overlay's options in /proc/self/mountinfo, so no state is kept.  A
+ * layer is unmounted on its own only when no overlay stacks on it; an
+ * overlay whose layer is gone already is taken down all the same.
  */
 #include <errno.h>
 #include <limits.h>
@@ -14,27 +16,87 @@
 
 #include "mount-sys.h"
 
-/* The first lower layer named in an overlay's options, or false */
-static bool first_lower(const char *opts, char *buf, size_t size)
+/*
+ * Split the first layer off a legacy "A:B::C" lowerdir value, in place: an
+ * unescaped ':' ends it ("::" puts data-only layers after it), a backslash
+ * escapes the next character.  *rest gets the remainder, NULL at the end.
+ */
+static char *split_layer(char *s, char **rest)
 {
-	char *sep;
+	char *r = s, *w = s;
 
-	if (eseal_mnt_opt(opts, "lowerdir+", buf, size))
-		return true;
-	if (!eseal_mnt_opt(opts, "lowerdir", buf, size))
-		return false;
-	/* legacy "A:B" or "A::B": unescaped ':' ends the first layer */
-	for (sep = buf; *sep; sep++) {
-		if (*sep == '\\' && sep[1]) {
-			memmove(sep, sep + 1, strlen(sep));
+	*rest = NULL;
+	for (; *r; r++) {
+		if (*r == '\\' && r[1]) {
+			*w++ = *++r;
 			continue;
 		}
-		if (*sep == ':') {
-			*sep = '\0';
+		if (*r == ':') {
+			*rest = r + 1;
 			break;
 		}
+		*w++ = *r;
 	}
-	return true;
+	*w = '\0';
+	return s;
+}
+
+/*
+ * The first lower layer named in an overlay's options, into out (PATH_MAX
+ * bytes); false when there is none.  A legacy lowerdir= value can be
+ * longer than a path.
+ */
+static bool first_lower(const char *opts, char *out)
+{
+	size_t size = strlen(opts) + 1;
+	char *buf = malloc(size), *rest;
+	bool found = false;
+
+	if (!buf)
+		return false;
+	if (eseal_mnt_opt(opts, "lowerdir+", buf, size) ||
+	    (eseal_mnt_opt(opts, "lowerdir", buf, size) &&
+	     split_layer(buf, &rest))) {
+		found = strlen(buf) < PATH_MAX;
+		if (found)
+			memcpy(out, buf, strlen(buf) + 1);
+	}
+	free(buf);
+	return found;
+}
+
+/* Whether p (as an overlay got it) names the directory layer */
+static bool same_dir(const char *p, const char *layer)
+{
+	char real[PATH_MAX];
+
+	return !strcmp(p, layer) || (realpath(p, real) && !strcmp(real, layer));
+}
+
+/* Whether overlay m stacks on layer, as a lower or data-only layer */
+static bool overlay_uses(const struct eseal_mnt *m, const char *layer)
+{
+	static const char *const keys[] = { "lowerdir+", "datadir+" };
+	size_t size = strlen(m->superopts) + 1, k, n;
+	char *buf, *p, *rest;
+	bool found = false;
+
+	if (strcmp(m->fstype, "overlay"))
+		return false;
+	buf = malloc(size);
+	if (!buf)
+		return false;
+	for (k = 0; k < 2 && !found; k++)
+		for (n = 0; !found && eseal_mnt_opt_nth(m->superopts, keys[k],
+							n, buf, size);
+		     n++)
+			found = same_dir(buf, layer);
+	if (!found && eseal_mnt_opt(m->superopts, "lowerdir", buf, size)) {
+		for (p = buf; p && !found; p = rest)
+			found = *split_layer(p, &rest) && same_dir(p, layer);
+	}
+	free(buf);
+	return found;
 }
 
 /* Whether path is a direct child of dir */
@@ -59,13 +121,34 @@ static int umount_layer(const char *layer, int mflags, char *layer_out,
 	return 0;
 }
 
+/*
+ * A layer left mounted under the run directory: refuse while an overlay
+ * stacks on it (unmounting it would leave that overlay to a plain umount:
+ * the overlay holds its own reference, so nothing would be freed).
+ */
+static int umount_left_layer(const struct eseal_mnt_table *t, const char *layer,
+			     int mflags, char *layer_out,
+			     struct eseal_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (overlay_uses(&t->v[i], layer))
+			return eseal_errorf(
+				err, EBUSY,
+				"%s: the EROFS layer of the overlay on %s, which is still mounted; unmount that instead (erofs-seal umount %s)",
+				layer, t->v[i].target, t->v[i].target);
+	return umount_layer(layer, mflags, layer_out, err);
+}
+
 int eseal_umount(const char *mountpoint, const char *rundir, unsigned int flags,
 		 char *layer_out, struct eseal_error *err)
 {
-	char target[PATH_MAX], layer[PATH_MAX], rd[PATH_MAX];
+	char target[PATH_MAX], layer[PATH_MAX], rd[PATH_MAX], real[PATH_MAX];
 	struct eseal_mnt_table t;
 	const struct eseal_mnt *m;
 	int mflags = (flags & ESEAL_UMOUNT_LAZY) ? MNT_DETACH : 0;
+	bool layer_mounted, layer_other;
 	int r;
 
 	if (!rundir)
@@ -84,13 +167,13 @@ int eseal_umount(const char *mountpoint, const char *rundir, unsigned int flags,
 	}
 	if (!strcmp(m->fstype, "erofs") && in_rundir(target, rd)) {
 		/* a layer left behind by a plain umount of its overlay */
+		r = umount_left_layer(&t, target, mflags, layer_out, err);
 		eseal_mnt_table_free(&t);
-		return umount_layer(target, mflags, layer_out, err);
+		return r;
 	}
 	/* ours: the first lower layer is under the run directory, or was
 	 * under another --rundir and the overlay's source says so */
-	if (strcmp(m->fstype, "overlay") ||
-	    !first_lower(m->superopts, layer, sizeof(layer)) ||
+	if (strcmp(m->fstype, "overlay") || !first_lower(m->superopts, layer) ||
 	    (!in_rundir(layer, rd) &&
 	     strcmp(m->source, ESEAL_OVERLAY_SOURCE))) {
 		r = eseal_errorf(
@@ -100,14 +183,12 @@ int eseal_umount(const char *mountpoint, const char *rundir, unsigned int flags,
 		eseal_mnt_table_free(&t);
 		return r;
 	}
+	/* mountinfo lists mount points resolved */
+	if (realpath(layer, real))
+		memcpy(layer, real, sizeof(layer));
 	m = eseal_mnt_find(&t, layer);
-	if (!m || strcmp(m->fstype, "erofs")) {
-		r = eseal_errorf(err, EINVAL,
-				 "%s: its EROFS layer %s is not mounted",
-				 target, layer);
-		eseal_mnt_table_free(&t);
-		return r;
-	}
+	layer_mounted = m && !strcmp(m->fstype, "erofs");
+	layer_other = m && !layer_mounted;
 	eseal_mnt_table_free(&t);
 
 	if (umount2(target, mflags))
@@ -115,5 +196,16 @@ int eseal_umount(const char *mountpoint, const char *rundir, unsigned int flags,
 			err, errno, "unmount %s%s", target,
 			errno == EBUSY ? " (in use; --lazy detaches it)" : "");
 	/* with the overlay gone the layer is idle, unless lazily detached */
-	return umount_layer(layer, mflags, layer_out, err);
+	if (layer_mounted)
+		return umount_layer(layer, mflags, layer_out, err);
+	/*
+	 * The layer was unmounted already (umount(8) of it, or detached):
+	 * only its directory is left.  Something else mounted there is not
+	 * ours to touch.
+	 */
+	if (!layer_other && rmdir(layer) && errno != ENOENT)
+		return eseal_syserrorf(err, errno, "remove %s", layer);
+	if (layer_out)
+		snprintf(layer_out, ESEAL_PATH_MAX, "%s", layer);
+	return 0;
 }

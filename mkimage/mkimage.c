@@ -3,13 +3,12 @@
  * erofs-seal mkimage: build an EROFS metadata image (composefs format) of a
  * directory or a dump file, storing file data in a content-addressed store.
  *
- * The image is written to a temporary file beside IMAGE and renamed into
- * place only when complete, so a failure never leaves a partial image.
+ * The image is written through cli/output.c: it gets its name only when
+ * complete and fsynced, so a failure never leaves a partial image.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,11 +58,13 @@ static void usage(FILE *f)
 		"\n"
 		"Build an EROFS metadata image (composefs format) of SOURCE, a\n"
 		"directory or, with --from-file, a composefs dump file ('-' = stdin).\n"
-		"IMAGE '-' writes to stdout.\n"
+		"IMAGE '-' writes to stdout.  IMAGE is replaced only when it is a\n"
+		"regular file, and appears complete or not at all.\n"
 		"\n"
 		"Options:\n"
 		"  --digest-store=DIR   store regular files' data in DIR/xx/<digest>\n"
-		"  --print-digest       print the image's fs-verity digest\n"
+		"  --print-digest       print the image's fs-verity digest (on stderr\n"
+		"                       when IMAGE is '-')\n"
 		"  --print-digest-only  print the digest, write no image\n"
 		"  --from-file          SOURCE is a composefs dump file\n"
 		"  --lenient            parse the dump file leniently\n"
@@ -109,45 +110,24 @@ static void show_progress(const struct eseal_progress *p, void *arg)
 	ps->shown = true;
 }
 
-/* Open a temporary file next to path; *tmp receives its name. */
-static int open_temp_beside(const char *path, char **tmp)
-{
-	char *copy = strdup(path);
-	char *dir, *base;
-	int fd;
-
-	if (!copy)
-		return -1;
-	dir = dirname(copy);
-	base = strrchr(path, '/');
-	base = base ? base + 1 : (char *)path;
-	if (asprintf(tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
-		free(copy);
-		return -1;
-	}
-	free(copy);
-	fd = mkostemp(*tmp, O_CLOEXEC);
-	if (fd < 0) {
-		free(*tmp);
-		*tmp = NULL;
-	}
-	return fd;
-}
-
 static int load_tree(const char *src, bool from_file, unsigned int dump_flags,
 		     unsigned int scan_flags, struct eseal_tree **tree,
 		     struct eseal_error *err)
 {
 	FILE *in;
-	int ret;
+	int fd, ret;
 
 	if (!from_file)
 		return eseal_tree_from_dir(src, scan_flags, tree, err);
 	if (!strcmp(src, "-"))
 		return eseal_tree_from_dump(stdin, "<stdin>", dump_flags, tree,
 					    err);
-	in = fopen(src, "re");
+	fd = eseal_input_open(src, 0, err);
+	if (fd < 0)
+		return fd;
+	in = fdopen(fd, "r");
 	if (!in) {
+		close(fd);
 		snprintf(err->msg, sizeof(err->msg), "%s: %s", src,
 			 strerror(errno));
 		return -errno;
@@ -171,9 +151,9 @@ int cmd_mkimage(int argc, char **argv)
 	unsigned int scan_flags = 0, dump_flags = 0;
 	unsigned long v;
 	const char *src, *out = NULL;
-	char *tmp = NULL;
+	struct output o = { .fd = -1, .dirfd = -1 };
 	char hex[2 * ESEAL_DIGEST_MAX + 1];
-	int fd = -1, opt, r, ret = 1;
+	int opt, r, ret = 1;
 
 	while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -258,6 +238,12 @@ int cmd_mkimage(int argc, char **argv)
 		error_msg("refusing to write an image to a terminal");
 		return EXIT_USAGE;
 	}
+	/* refuse a bad IMAGE before the work; nothing is visible until done */
+	if (out && !output_open(&o, out, OUTPUT_STDOUT_OK,
+				(const char *[]){ from_file && strcmp(src, "-") ?
+							  src : NULL },
+				1))
+		return 1;
 
 	if (load_tree(src, from_file, dump_flags, scan_flags, &tree, &err) < 0)
 		goto fail;
@@ -274,41 +260,22 @@ int cmd_mkimage(int argc, char **argv)
 			goto fail;
 	}
 
-	if (out && !strcmp(out, "-")) {
-		fd = STDOUT_FILENO;
-	} else if (out) {
-		fd = open_temp_beside(out, &tmp);
-		if (fd < 0) {
-			error_msg("%s: cannot create a temporary file beside it: %s",
-				  out, strerror(errno));
-			goto out;
-		}
+	if (eseal_image_write(tree, &iopts, out ? o.fd : -1,
+			      print_digest ? &digest : NULL, &err) < 0) {
+		/* name the image: a failed write (ENOSPC) says only why */
+		if (!out)
+			goto fail;
+		error_msg("%s: %s", strcmp(out, "-") ? out : "standard output",
+			  err.msg);
+		goto out;
 	}
-	if (eseal_image_write(tree, &iopts, fd, print_digest ? &digest : NULL,
-			      &err) < 0)
-		goto fail;
-	if (tmp) {
-		mode_t mask = umask(0);
-
-		umask(mask);
-		if (fchmod(fd, 0666 & ~mask) < 0 || fsync(fd) < 0 ||
-		    close(fd) < 0) {
-			fd = -1;
-			error_msg("%s: %s", tmp, strerror(errno));
-			goto out;
-		}
-		fd = -1;
-		if (rename(tmp, out) < 0) {
-			error_msg("%s: cannot rename into place: %s", out,
-				  strerror(errno));
-			goto out;
-		}
-		free(tmp);
-		tmp = NULL;
-	}
+	if (out && !output_commit(&o))
+		goto out;
 	if (print_digest) {
+		/* with IMAGE '-' stdout is the image: the digest goes apart */
 		eseal_digest_hex(&digest, hex);
-		printf("%s\n", hex);
+		fprintf(out && !strcmp(out, "-") ? stderr : stdout, "%s\n",
+			hex);
 	}
 	if (!quiet && sopts.store_dir && stats.objects_new &&
 	    stats.verity_unsupported && isatty(STDERR_FILENO))
@@ -321,12 +288,7 @@ fail:
 	report("mkimage", &err);
 	ret = 1;
 out:
-	if (tmp) {
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-		free(tmp);
-	}
+	output_abort(&o);
 	eseal_tree_free(tree);
 	if (fflush(stdout) != 0 && !ret) {
 		error_msg("writing to stdout: %s", strerror(errno));

@@ -14,7 +14,6 @@
 #include "builtin.h"
 
 #define MAX_BASEDIRS 64
-#define SIG_FILE_MAX (1u << 20)
 
 struct mount_args {
 	const char *basedirs[MAX_BASEDIRS];
@@ -79,40 +78,20 @@ static int add_basedir(struct mount_args *a, const char *dir)
 
 static int read_signature(const char *path, void **buf, size_t *len)
 {
-	struct stat st;
-	ssize_t n;
-	size_t got = 0;
-	int fd;
+	struct eseal_error err = { 0 };
+	uint8_t *b;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		error_msg("signature %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	/* the library's reader: regular files only, at most ESEAL_SIG_MAX */
+	if (eseal_signature_read(path, &b, len, &err)) {
+		error_msg("signature: %s", err.msg);
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size == 0 ||
-	    st.st_size > SIG_FILE_MAX) {
-		error_msg("signature %s: not a file of 1 byte to 1 MiB", path);
-		close(fd);
+	if (!*len) {
+		error_msg("signature %s: empty file", path);
+		free(b);
 		return -1;
 	}
-	*buf = malloc((size_t)st.st_size);
-	if (!*buf) {
-		close(fd);
-		error_msg("signature %s: out of memory", path);
-		return -1;
-	}
-	while (got < (size_t)st.st_size &&
-	       (n = read(fd, (char *)*buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	if (got != (size_t)st.st_size) {
-		error_msg("signature %s: short read", path);
-		free(*buf);
-		return -1;
-	}
-	*len = got;
+	*buf = b;
 	return 0;
 }
 

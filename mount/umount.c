@@ -12,7 +12,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: erofs-seal umount [OPTIONS] MOUNTPOINT\n"
 		"Unmount an erofs-seal overlay and its EROFS layer (or a layer\n"
-		"under the run directory that a plain umount left behind).\n\n"
+		"under the run directory that a plain umount left behind;\n"
+		"not one an overlay still stacks on).\n\n"
 		"  -l, --lazy         detach even if busy (MNT_DETACH)\n"
 		"  --rundir DIR       where EROFS layers are mounted\n"
 		"                     (default " ESEAL_MOUNT_RUNDIR ")\n"

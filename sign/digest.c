@@ -4,8 +4,6 @@
  * fsverity-utils' "fsverity digest" ("sha256:<hex> FILE"), so that either
  * tool can check the other.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <string.h>
 #include <unistd.h>
@@ -63,10 +61,9 @@ int cmd_digest(int argc, char **argv)
 		struct eseal_digest d;
 		int fd;
 
-		fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+		fd = eseal_input_open(argv[i], 0, &err);
 		if (fd < 0) {
-			error_msg("cannot open '%s': %s", argv[i],
-				  strerror(errno));
+			report("digest", &err);
 			status = 1;
 			continue;
 		}

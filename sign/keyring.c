@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "builtin.h"
 
@@ -28,30 +29,10 @@ static void usage(FILE *f)
 static int read_cert(const char *path, uint8_t **buf, size_t *len,
 		     struct eseal_error *err)
 {
-	size_t cap = 0, n;
-
 	if (strcmp(path, "-"))
 		return eseal_signature_read(path, buf, len, err);
-	*buf = NULL;
-	*len = 0;
-	for (;;) {
-		if (*len == cap) {
-			uint8_t *nb = realloc(*buf, cap += 65536);
-
-			if (!nb || cap > ESEAL_SIG_MAX) {
-				free(nb ? nb : *buf);
-				snprintf(err->msg, sizeof(err->msg),
-					 "<stdin>: too large");
-				return -1;
-			}
-			*buf = nb;
-		}
-		n = fread(*buf + *len, 1, cap - *len, stdin);
-		if (!n)
-			break;
-		*len += n;
-	}
-	return 0;
+	return eseal_input_read_fd(STDIN_FILENO, "<stdin>", ESEAL_SIG_MAX, buf,
+				   len, err);
 }
 
 int cmd_keyring(int argc, char **argv)

@@ -3,13 +3,9 @@
  * erofs-seal sign: a detached PKCS#7 signature over an image's fs-verity
  * digest (or over a given digest, for a signer that never sees the image).
  */
-#include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "builtin.h"
 
@@ -35,40 +31,6 @@ static void usage(FILE *f)
 		"                       $ESEAL_PKCS11_MODULE or p11-kit's proxy)\n");
 }
 
-/* Write buf to path through a temporary file renamed into place. */
-static int write_atomic(const char *path, const void *buf, size_t len,
-			struct eseal_error *err)
-{
-	char *tmp = NULL;
-	ssize_t w;
-	size_t off = 0;
-	int fd;
-
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -1;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		snprintf(err->msg, sizeof(err->msg), "%s: %m", tmp);
-		free(tmp);
-		return -1;
-	}
-	while (off < len) {
-		w = write(fd, (const char *)buf + off, len - off);
-		if (w <= 0)
-			break;
-		off += w;
-	}
-	if (off < len || fchmod(fd, 0644) || close(fd) ||
-	    rename(tmp, path)) {
-		snprintf(err->msg, sizeof(err->msg), "%s: %m", path);
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	return 0;
-}
-
 int cmd_sign(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -88,6 +50,7 @@ int cmd_sign(int argc, char **argv)
 	struct eseal_digest d, img;
 	struct eseal_error err = { 0 };
 	struct eseal_signer *s = NULL;
+	struct output o = { .fd = -1, .dirfd = -1 };
 	char *pass = NULL;
 	uint8_t *sig = NULL;
 	size_t sig_len;
@@ -153,15 +116,23 @@ int cmd_sign(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* SIG must not replace a special file or one of the inputs */
+	if (!output_open(&o, sigpath, 0,
+			 (const char *[]){ image, so.cert,
+					   strncmp(so.key, "pkcs11:", 7) ?
+						   so.key : NULL,
+					   pass_file },
+			 4))
+		return 1;
 	if (image) {
 		if (sign_image_digest(image, digest_arg ? d.alg :
 					  alg ? alg : ESEAL_HASH_SHA256,
 				 &img, &err))
-			return report("sign", &err);
+			goto fail;
 		if (digest_arg && memcmp(img.bytes, d.bytes, d.size)) {
 			error_msg("%s: its digest is not the --digest given",
 				  image);
-			return 1;
+			goto out;
 		}
 		d = img;
 	}
@@ -172,18 +143,21 @@ int cmd_sign(int argc, char **argv)
 			pass_env = NULL;
 	}
 	if (sign_secret_read(pass_file, pass_env, &pass, &err))
-		return report("sign", &err);
+		goto fail;
 	so.passphrase = pass;
 	if (!so.pkcs11_module)
 		so.pkcs11_module = getenv("ESEAL_PKCS11_MODULE");
 	if (eseal_signer_open(&so, &s, &err) ||
-	    eseal_sign_digest(s, &d, &sig, &sig_len, &err) ||
-	    write_atomic(sigpath, sig, sig_len, &err)) {
-		report("sign", &err);
+	    eseal_sign_digest(s, &d, &sig, &sig_len, &err))
+		goto fail;
+	if (!output_write(&o, sig, sig_len) || !output_commit(&o))
 		goto out;
-	}
 	ret = 0;
+	goto out;
+fail:
+	report("sign", &err);
 out:
+	output_abort(&o);
 	sign_secret_free(pass);
 	free(sig);
 	eseal_signer_free(s);

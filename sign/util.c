@@ -2,35 +2,37 @@
 /*
  * Helpers shared by the trust-side commands (sign, verify, keyring).
  */
-#include <fcntl.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "builtin.h"
 
+/* Largest passphrase file read (its first line is the secret) */
+#define SECRET_MAX (64u << 10)
+
 /* A secret from a file (first line) or an environment variable. */
 int sign_secret_read(const char *file, const char *env, char **out,
 		struct eseal_error *err)
 {
-	char buf[1024];
 	const char *v;
-	size_t n;
-	FILE *f;
+	uint8_t *buf;
+	size_t n, k;
+	int ret;
 
 	*out = NULL;
 	if (file) {
-		f = fopen(file, "re");
-		if (!f) {
-			snprintf(err->msg, sizeof(err->msg), "%s: %m", file);
-			return -1;
-		}
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[n] = 0;
-		buf[strcspn(buf, "\r\n")] = 0;
-		*out = strdup(buf);
-		memset(buf, 0, sizeof(buf));
+		/* a pipe is fine here: --pass-file <(pass show key) */
+		ret = eseal_input_read(file, ESEAL_INPUT_PIPE_OK, SECRET_MAX,
+				       &buf, &n, err);
+		if (ret)
+			return ret;
+		for (k = 0; k < n && buf[k] != '\n' && buf[k] != '\r'; k++)
+			;
+		*out = strndup((const char *)buf, k);
+		explicit_bzero(buf, n);
+		free(buf);
 	} else if (env) {
 		v = getenv(env);
 		if (!v) {
@@ -39,6 +41,10 @@ int sign_secret_read(const char *file, const char *env, char **out,
 			return -1;
 		}
 		*out = strdup(v);
+	}
+	if ((file || env) && !*out) {
+		snprintf(err->msg, sizeof(err->msg), "out of memory");
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -57,11 +63,9 @@ int sign_image_digest(const char *path, int alg, struct eseal_digest *d,
 {
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err->msg, sizeof(err->msg), "%s: %m", path);
-		return -1;
-	}
+	fd = eseal_input_open(path, 0, err);
+	if (fd < 0)
+		return fd;
 	ret = eseal_fsverity_digest_fd(fd, path, alg, d, err);
 	close(fd);
 	return ret;

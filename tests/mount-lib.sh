@@ -2,7 +2,7 @@
 # Shared by the erofs-seal mount tests (after tests/lib.sh): skip unless
 # root on a kernel with EROFS and overlayfs, set RUN (layer directory), MNT
 # and STORE below $WORK, unmount whatever the test left on exit, and the
-# checks mounted, layers and refused.
+# checks mounted, layers, refused and refused_early.
 
 if ! is_root; then
 	skip "mount tests need root"
@@ -24,11 +24,13 @@ MNT=$WORK/mnt
 STORE=$WORK/objects
 
 # Unmount whatever this test left under $WORK, innermost first, even when
-# a check failed half-way.
+# a check failed half-way: overlays before the layers under $RUN (which
+# erofs-seal umount refuses while an overlay stacks on them).
 cleanup() {
 	local m
-	for m in $(awk -v w="$WORK" 'index($5, w) == 1 { print $5 }' \
-		/proc/self/mountinfo | sort -r); do
+	for m in $(awk -v w="$WORK" -v r="$RUN/" \
+		'index($5, w) == 1 { print (index($5, r) == 1 ? 1 : 0), $5 }' \
+		/proc/self/mountinfo | sort -k1,1 -k2,2r | cut -d" " -f2); do
 		"$ESEAL" umount --lazy "$m" 2>/dev/null ||
 			"$ESEAL" umount --lazy --rundir "$RUN" "$m" 2>/dev/null ||
 			umount -l "$m" 2>/dev/null
@@ -58,5 +60,21 @@ refused() {
 		not_ok "$d (exit $rc, want '$pat', nothing mounted)"
 		sed 's/^/#   /' "$WORK/.out" | head -10
 		cleanup
+	fi
+}
+# refused_early DESC PATTERN CMD...: refused (above) saying PATTERN before
+# anything was copied or hashed.  CMD gets a wrong digest pin, which the
+# image's digest would fail ("digest mismatch"), and a private directory
+# that does not exist, which a private copy would make: neither may happen.
+refused_early() {
+	local d=$1 pat=$2 priv=$WORK/priv-unmade
+	shift 2
+	rm -rf "$priv"
+	refused "$d" "$pat" "$@" --digest "sha256:$(printf '%064d' 0)" \
+		--private-dir "$priv"
+	if grep -q "digest mismatch" "$WORK/.out" || [ -e "$priv" ]; then
+		not_ok "$d: before the image is copied or hashed"
+	else
+		ok "$d: before the image is copied or hashed"
 	fi
 }

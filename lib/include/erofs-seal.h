@@ -466,14 +466,46 @@ ESEAL_API const char *eseal_mount_missing_text(unsigned int bit);
 #define ESEAL_UMOUNT_LAZY (1u << 0)	/* MNT_DETACH a busy mount */
 
 /*
- * Take down an overlay made by eseal_mount() and its EROFS layer, or (when
- * mountpoint is a layer under rundir) a layer whose overlay is gone.  rundir
+ * Take down an overlay made by eseal_mount() and its EROFS layer (only the
+ * layer's directory when the layer was unmounted already), or (when
+ * mountpoint is a layer under rundir) a layer whose overlay is gone:
+ * -EBUSY, naming the overlay, while an overlay still stacks on it.  rundir
  * NULL means ESEAL_MOUNT_RUNDIR.  When layer is non-NULL, the path of the
  * EROFS layer that was removed is copied there (ESEAL_PATH_MAX bytes).
  */
 ESEAL_API int eseal_umount(const char *mountpoint, const char *rundir,
 			   unsigned int flags, char *layer,
 			   struct eseal_error *err);
+
+/* ---- input files (lib/input.c) ---------------------------------------- */
+
+/*
+ * Every file the library reads by path goes through these, and commands
+ * use them for theirs: only a regular file is read (a directory, device,
+ * socket or FIFO is refused with a message naming the path and its type,
+ * -EISDIR for a directory, else -EINVAL), and the open never blocks on a
+ * FIFO nobody writes.
+ */
+#define ESEAL_INPUT_PIPE_OK (1u << 0)	/* also a FIFO or pipe (secrets) */
+
+/* "a regular file", "a directory", "a FIFO", ... for a st_mode */
+ESEAL_API const char *eseal_file_type_name(unsigned int mode);
+/* Open path to read (O_CLOEXEC, blocking reads); returns the fd. */
+ESEAL_API int eseal_input_open(const char *path, unsigned int flags,
+			       struct eseal_error *err);
+/*
+ * Read a whole file of at most max bytes into a malloc'd buffer; free()
+ * *buf.  A larger file is -EFBIG, "<path>: larger than <max> bytes".  The
+ * bytes are read (pread), never mapped, so a file that changes meanwhile
+ * gives old or new bytes, or fewer, but no signal.
+ */
+ESEAL_API int eseal_input_read(const char *path, unsigned int flags,
+			       size_t max, uint8_t **buf, size_t *len,
+			       struct eseal_error *err);
+/* The same for an open fd read to its end (stdin); name is for messages. */
+ESEAL_API int eseal_input_read_fd(int fd, const char *name, size_t max,
+				  uint8_t **buf, size_t *len,
+				  struct eseal_error *err);
 
 /* ---- misc -------------------------------------------------------------- */
 

@@ -11,6 +11,8 @@
  *	                 append the rest.
  *	byte 0 & 4: verify against the CA instead of the pinned certificates.
  * Every failure must carry a message and a class; nothing may crash.
+ * eseal_verify_signers(), the checks without a digest, must never refuse
+ * what eseal_verify_digest() accepts.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -179,7 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct eseal_trust *t;
 	uint8_t *buf = NULL;
 	size_t len = 0, i, cut;
-	int ret, b;
+	int ret, pre, b;
 
 	if (size < 3)
 		return 0;
@@ -214,6 +216,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		     ret != -ENOMEM)))
 		abort();
 	if (!ret && (!info.signer[0] || !info.key[0]))
+		abort();
+	memset(&err, 0, sizeof(err));
+	pre = eseal_verify_signers(t, buf, len, &err);
+	if (pre && (!ret || !err.msg[0]))
 		abort();
 	free(buf);
 	return 0;

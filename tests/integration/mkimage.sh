@@ -123,7 +123,7 @@ bad_input() {
 	"$@" >"$WORK/out" 2>"$WORK/err"
 	local rc=$?
 	if [ $rc -ne 0 ] && [ $rc -lt 128 ] && [ ! -e out.img ] &&
-		[ -z "$(ls -A . | grep '^\.out\.img\.')" ] &&
+		[ -z "$(ls -A . | grep '^\.out\.img\.\|^\.erofs-seal\.')" ] &&
 		grep -q -- "$pattern" "$WORK/err"; then
 		ok "$desc: $(head -1 "$WORK/err")"
 	else

@@ -84,6 +84,23 @@ refused "garbage as a signature is refused" "signature" \
 refused "--require-signature refuses an unsigned mount" "signature" \
 	"${M[@]}" --require-signature --digest "$digest" img.erofs "$MNT"
 
+# Signatures that no digest could make valid are refused before the image
+# is copied or hashed (with the wrong pin refused_early adds, hashing would
+# end in "digest mismatch").
+refused_early "early: garbage as a signature" "signature: not a DER PKCS#7" \
+	"${M[@]}" --signature tree/hello --cert signer.pem img.erofs "$MNT"
+refused_early "early: a signature by an untrusted key" \
+	"certificate: no trusted certificate" \
+	"${M[@]}" --signature other.sig --cert signer.pem img.erofs "$MNT"
+refused_early "early: a signature with nothing to check it against" \
+	"certificate: nothing to check" \
+	"${M[@]}" --signature img.sig img.erofs "$MNT"
+refused_early "early: a missing certificate file" "certificate" \
+	"${M[@]}" --signature img.sig --cert nope.pem img.erofs "$MNT"
+refused_early "early: an unknown keyring" "keyring eseal-no-such-ring" \
+	"${M[@]}" --signature img.sig --keyring eseal-no-such-ring \
+	img.erofs "$MNT"
+
 # the signature paths under ASan+UBSan
 if [ -x "${ESEAL_ASAN:-}" ]; then
 	A=("$ESEAL_ASAN" mount --rundir "$RUN" --basedir "$STORE" --insecure-no-data-verity)
@@ -93,6 +110,8 @@ if [ -x "${ESEAL_ASAN:-}" ]; then
 		"${A[@]}" --signature img.sig --cert signer.pem tampered.erofs "$MNT"
 	refused "ASan: an untrusted signer is refused" "certificate" \
 		"${A[@]}" --signature other.sig --cert signer.pem img.erofs "$MNT"
+	refused_early "ASan: garbage as a signature, early" "signature" \
+		"${A[@]}" --signature tree/hello --cert signer.pem img.erofs "$MNT"
 else
 	skip "no ASan build at \$ESEAL_ASAN"
 fi
@@ -179,6 +198,13 @@ if command -v keyctl >/dev/null &&
 	refused "--keyring: an unknown keyring is refused" "keyring" \
 		"${M[@]}" --signature img.sig --keyring eseal-no-such-ring \
 		img.erofs "$MNT"
+	refused_early "--keyring: garbage as a signature, early" \
+		"signature: not a DER PKCS#7" in_session "${M[@]}" \
+		--signature tree/hello --keyring eseal-test img.erofs "$MNT"
+	refused_early "--keyring: a keyring without keys, early" \
+		"holds no key" keyctl session - sh -c \
+		'keyctl newring eseal-empty @s >/dev/null && "$@"' sh \
+		"${M[@]}" --signature img.sig --keyring eseal-empty img.erofs "$MNT"
 	if [ -x "${ESEAL_ASAN:-}" ]; then
 		mounts_ok "ASan: --keyring" in_session "$ESEAL_ASAN" mount \
 			--rundir "$RUN" --basedir "$STORE" --insecure-no-data-verity \

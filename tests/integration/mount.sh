@@ -172,6 +172,109 @@ else
 	not_ok "the left-behind layer is gone"
 fi
 
+# A layer under a live overlay is not unmounted on its own: that would
+# leave the overlay to a plain umount (the overlay holds the layer anyway).
+# layer_of MNT: the EROFS layer of the overlay on MNT
+layer_of() {
+	awk -v p="$1" '$5 == p' /proc/self/mountinfo | tail -1 |
+		sed -n 's/.*lowerdir+\{0,1\}=\([^,:]*\).*/\1/p'
+}
+# busy_layer DESC CMD...: CMD refuses to unmount $layer, naming the overlay
+# on $MNT, and both stay mounted
+busy_layer() {
+	local d=$1
+	shift
+	"$@" >"$WORK/.out" 2>&1
+	local rc=$?
+	if [ $rc -eq 1 ] && grep -q "overlay on $MNT" "$WORK/.out" &&
+		mounted "$layer" && mounted "$MNT" &&
+		[ "$(cat "$MNT/hello" 2>/dev/null)" = hello ]; then
+		ok "$d"
+	else
+		not_ok "$d (exit $rc, want a refusal naming the overlay on $MNT)"
+		sed 's/^/#   /' "$WORK/.out" | head -5
+	fi
+}
+# gone_ok DESC: erofs-seal umount $MNT took down the overlay and left no
+# layer, mount or directory behind
+gone_ok() {
+	if ! mounted "$MNT" && ! mounted "$layer" && [ ! -e "$layer" ] &&
+		[ "$(layers)" = 0 ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+	fi
+}
+for api in new legacy; do
+	L=()
+	[ $api = legacy ] && L=(--legacy-overlay)
+	check "$api overlay: mount" "${M[@]}" "${I[@]}" "${L[@]}" img.erofs "$MNT"
+	layer=$(layer_of "$MNT")
+	busy_layer "$api overlay: umount of its layer is refused, naming the overlay" \
+		"$ESEAL" umount --rundir "$RUN" "$layer"
+	busy_layer "$api overlay: umount --lazy of its layer is refused too" \
+		"$ESEAL" umount --lazy --rundir "$RUN" "$layer"
+	check "$api overlay: umount MOUNTPOINT" "$ESEAL" umount "$MNT"
+	gone_ok "$api overlay: both mounts and the layer directory are gone"
+done
+
+# umount MOUNTPOINT when the layer went already: unmounted by umount(8),
+# lazily detached, or its directory removed as well
+for how in umount "umount -l" "umount+rmdir"; do
+	check "layer gone ($how): mount" "${M[@]}" "${I[@]}" img.erofs "$MNT"
+	layer=$(layer_of "$MNT")
+	case $how in
+	umount) umount "$layer" ;;
+	"umount -l") umount -l "$layer" ;;
+	umount+rmdir) umount "$layer" && rmdir "$layer" ;;
+	esac
+	if ! mounted "$layer" && [ "$(cat "$MNT/hello" 2>/dev/null)" = hello ]; then
+		ok "layer gone ($how): the overlay still reads without it"
+	else
+		not_ok "layer gone ($how): the overlay still reads without it"
+	fi
+	check "layer gone ($how): erofs-seal umount MOUNTPOINT" \
+		"$ESEAL" umount --rundir "$RUN" "$MNT"
+	gone_ok "layer gone ($how): the overlay and the layer directory are gone"
+done
+
+# Cheap refusals first: what the options or a stat decide is refused
+# before the image is copied or hashed (a 2 GB sparse image here).
+cp img.erofs big.erofs
+truncate -s 2G big.erofs
+refused_early "--require-signature without a signature, 2 GB image" \
+	"signature: required" "${M[@]}" "${I[@]}" --require-signature \
+	big.erofs "$MNT"
+mkdir -p badrun
+chmod 777 badrun
+refused_early "a run directory others can write" "run directory" \
+	"$ESEAL" mount --rundir "$WORK/badrun" "${I[@]}" img.erofs "$MNT"
+refused_early "a missing upper directory" "upper directory" \
+	"${M[@]}" "${I[@]}" --upperdir nope --workdir work img.erofs "$MNT"
+mkdir -p up/w
+refused_early "a work directory inside the upper directory" \
+	"must not contain each other" \
+	"${M[@]}" "${I[@]}" --upperdir up --workdir up/w img.erofs "$MNT"
+mkdir -p other
+mount -t tmpfs -o mode=700 tmpfs "$WORK/other"
+mkdir -p other/w
+refused_early "upper and work directories on two mounts" "not on the mount" \
+	"${M[@]}" "${I[@]}" --upperdir up --workdir other/w img.erofs "$MNT"
+mkdir -p "$WORK/c,d"
+refused_early "legacy: a path with a comma" "cannot be passed" \
+	"${M[@]}" --basedir "$WORK/c,d" --insecure-no-data-verity \
+	--legacy-overlay img.erofs "$MNT"
+refused "a private directory on tmpfs" "on tmpfs" \
+	"${M[@]}" "${I[@]}" --digest "$wrong" --private-dir "$WORK/other" \
+	img.erofs "$MNT"
+if [ -z "$(ls -A other | grep -v '^w$')" ] &&
+	! grep -q "digest mismatch" "$WORK/.out"; then
+	ok "a private directory on tmpfs: before the image is copied or hashed"
+else
+	not_ok "a private directory on tmpfs: before the image is copied or hashed"
+fi
+umount "$WORK/other"
+
 # The ASan+UBSan build over a mount, a refusal and an umount
 if [ -x "${ESEAL_ASAN:-}" ]; then
 	check "ASan: mount" "$ESEAL_ASAN" mount --rundir "$RUN" "${I[@]}" \
@@ -180,6 +283,18 @@ if [ -x "${ESEAL_ASAN:-}" ]; then
 	refused "ASan: a refusal" "digest mismatch" \
 		"$ESEAL_ASAN" mount --rundir "$RUN" "${I[@]}" --digest "$wrong" \
 		img.erofs "$MNT"
+	refused_early "ASan: an early refusal" "upper directory" \
+		"$ESEAL_ASAN" mount --rundir "$RUN" "${I[@]}" --upperdir nope \
+		--workdir work img.erofs "$MNT"
+	check "ASan: mount --legacy-overlay" "$ESEAL_ASAN" mount --rundir "$RUN" \
+		"${I[@]}" --legacy-overlay img.erofs "$MNT"
+	layer=$(layer_of "$MNT")
+	busy_layer "ASan: umount of a layer under an overlay is refused" \
+		"$ESEAL_ASAN" umount --rundir "$RUN" "$layer"
+	umount "$layer"
+	check "ASan: umount MOUNTPOINT whose layer is gone" \
+		"$ESEAL_ASAN" umount --rundir "$RUN" "$MNT"
+	gone_ok "ASan: the overlay and the layer directory are gone"
 else
 	skip "no ASan build at \$ESEAL_ASAN"
 fi

@@ -24,6 +24,15 @@ int main(void)
 	CHECK(eseal_mnt_opt(opts, "datadir+", buf, sizeof(buf)) &&
 		      !strcmp(buf, "/srv/o s"),
 	      "first of repeated datadir+, octal space unescaped: %s", buf);
+	CHECK(eseal_mnt_opt_nth(opts, "datadir+", 1, buf, sizeof(buf)) &&
+		      !strcmp(buf, "/x"),
+	      "second of repeated datadir+: %s", buf);
+	CHECK(!eseal_mnt_opt_nth(opts, "datadir+", 2, buf, sizeof(buf)),
+	      "no third datadir+");
+	CHECK(eseal_mnt_opt_nth(opts, "lowerdir+", 0, buf, sizeof(buf)) &&
+		      !eseal_mnt_opt_nth(opts, "lowerdir+", 1, buf,
+					 sizeof(buf)),
+	      "one lowerdir+");
 	CHECK(!eseal_mnt_opt(opts, "lowerdir", buf, sizeof(buf)),
 	      "lowerdir is not lowerdir+");
 	CHECK(!eseal_mnt_opt(opts, "lowerdir+", buf, 8),

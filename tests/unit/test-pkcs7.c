@@ -3,7 +3,8 @@
  * PKCS#7 signatures: the formatted digest, sign/verify round trips with
  * RSA and ECDSA, and the refusals the kernel makes (tampering, unknown
  * signers, RSA-PSS and EdDSA keys, SMIMECapabilities, truncation,
- * garbage), plus CA chains with expiry.
+ * garbage), plus CA chains with expiry; and that the checks made
+ * without a digest (eseal_verify_signers) refuse nothing verify accepts.
  */
 #include <string.h>
 #include <unistd.h>
@@ -113,21 +114,37 @@ static int sign_with(const char *key, const char *cert, const char *pass,
 	return ret;
 }
 
+/*
+ * What eseal_verify_signers() said in the last verify_with(), and how often
+ * it refused a signature that eseal_verify_digest() accepted (never, or
+ * mount would refuse good images before hashing them).
+ */
+static int last_pre, pre_wrong;
+
 static int verify_with(const char *cert, const char *ca,
 		       const struct eseal_digest *d, const uint8_t *sig,
 		       size_t len, struct eseal_error *err)
 {
+	struct eseal_error e2 = { 0 };
 	struct eseal_trust *t;
 	int ret;
 
 	memset(err, 0, sizeof(*err));
+	last_pre = 1;
 	ret = eseal_trust_new(&t, err);
 	if (!ret && cert)
 		ret = eseal_trust_add_certs(t, cert, err);
 	if (!ret && ca)
 		ret = eseal_trust_add_ca(t, ca, err);
-	if (!ret)
+	if (!ret) {
 		ret = eseal_verify_digest(t, d, sig, len, NULL, err);
+		last_pre = eseal_verify_signers(t, sig, len, &e2);
+		if (last_pre && !ret) {
+			printf("# eseal_verify_signers refused a good signature: %s\n",
+			       e2.msg);
+			pre_wrong++;
+		}
+	}
 	eseal_trust_free(t);
 	return ret;
 }
@@ -177,6 +194,8 @@ static void roundtrip(const char *what, const char *alg, const char *param,
 	ret = verify_with("rt.pem", NULL, &d2, sig, len, &err);
 	CHECK(ret == -EKEYREJECTED, "%s: other digest is a bad signature (%d %s)",
 	      what, ret, err.msg);
+	CHECK(last_pre == 0,
+	      "%s: without a digest the signature may still verify", what);
 	sig[len - 5] ^= 0x10;
 	ret = verify_with("rt.pem", NULL, &d, sig, len, &err);
 	CHECK(eseal_verify_class(ret) == ESEAL_VERIFY_BAD,
@@ -233,6 +252,8 @@ static void test_refusals(void)
 
 	ret = verify_with("k2.pem", NULL, &d, sig, len, &err);
 	CHECK(ret == -ENOKEY, "wrong certificate: untrusted (%s)", err.msg);
+	CHECK(last_pre == -ENOKEY,
+	      "wrong certificate: untrusted without a digest too");
 	ret = verify_with("ed.pem", NULL, &d, sig, len, &err);
 	CHECK(ret == -ENOPKG, "Ed25519 certificate not trusted (%s)", err.msg);
 	for (i = 0; i < len; i++) {
@@ -246,10 +267,11 @@ static void test_refusals(void)
 		if (i & 1)
 			rnd[0] = 0x30;
 		ret = verify_with("k.pem", NULL, &d, rnd, 1 + i * 2, &err);
-		if (eseal_verify_class(ret) != ESEAL_VERIFY_BAD)
+		if (eseal_verify_class(ret) != ESEAL_VERIFY_BAD ||
+		    eseal_verify_class(last_pre) != ESEAL_VERIFY_BAD)
 			bad++;
 	}
-	CHECK(bad == 0, "random DER is a bad signature");
+	CHECK(bad == 0, "random DER is a bad signature, with or without a digest");
 	for (i = 0, bad = 0; i < len * 8; i += 3) {
 		sig[i / 8] ^= 1 << (i % 8);
 		ret = verify_with("k.pem", NULL, &d, sig, len, &err);
@@ -337,6 +359,8 @@ static void test_ca(void)
 	ret = verify_with("old.pem", "ca.pem", &d, sig2, len2, &err);
 	CHECK(ret == -EKEYEXPIRED, "expired leaf under a CA: untrusted (%s)",
 	      err.msg);
+	CHECK(last_pre == -EKEYEXPIRED,
+	      "expired leaf under a CA: untrusted without a digest too");
 	ret = verify_with("old.pem", NULL, &d, sig2, len2, &err);
 	CHECK(ret == 0,
 	      "expired but pinned: accepted, as the kernel ignores dates (%s)",
@@ -380,5 +404,7 @@ int main(void)
 	test_refusals();
 	test_ca();
 	test_keyring();
+	CHECK(pre_wrong == 0,
+	      "eseal_verify_signers never refuses what eseal_verify_digest accepts");
 	return test_done();
 }

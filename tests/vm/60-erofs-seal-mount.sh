@@ -2,8 +2,9 @@
 # erofs-seal mount in the kernel-patches VM (busybox sh, /lib.sh helpers):
 # the kernel path (EROFS checks the signature, the layer is "signed"), the
 # fs-verity userspace path (--userspace-verify), the private-copy path
-# (--no-fsverity), the same refusals on each, and a replaced object that
-# fails reads with EIO under verity=require.
+# (--no-fsverity), the same refusals on each, umount refusing a layer
+# under a live overlay, and a replaced object that fails reads with EIO
+# under verity=require.
 #
 # For kernel-patches/test/run: copy this file to vm/tests/ and put a static
 # erofs-seal at /bin/erofs-seal in the initramfs, e.g.
@@ -47,6 +48,9 @@ mounted_ok() {
 	check "$desc: files read back intact" \
 		sh -c "cd $m && sha256sum -c -s $FX/tree.sha256"
 	layer=$(sed -n 's/.*"layer":"\([^"]*\)".*/\1/p' /tmp/j)
+	if $E umount $layer >/tmp/o 2>&1 || ! grep -q "overlay on $m" /tmp/o; then
+		not_ok "$desc: umount of the layer under the overlay is refused: $(cat /tmp/o)"
+	fi
 	check "$desc: umount" $E umount $m
 	if grep -q " $m \| $layer " /proc/self/mountinfo; then
 		not_ok "$desc: umount left a mount behind"
