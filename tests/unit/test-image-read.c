@@ -689,12 +689,12 @@ static struct eseal_tree *gen_tree(void)
 			};
 
 			n = eseal_node_new(t, types[kind]);
-			gen_attrs(t, n, t->root);
 		}
 		if (eseal_node_add_child(t, parent, n, name, len, NULL))
 			continue;	/* a name taken: fine */
 		if (n->link_to)
 			continue;
+		gen_attrs(t, n, t->root);
 		switch (n->mode & S_IFMT) {
 		case S_IFDIR:
 			if (n_dirs < ARRAY_SIZE(dirs))
