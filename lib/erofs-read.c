@@ -739,7 +739,8 @@ int eseal_tree_from_image(const void *buf, size_t len,
 	root.node = node;
 	root.nblocks = flat_nblocks(&r, &root.ii);
 	ret = walk_dirs(&r, &root);
-	if (!ret && r.n_links)
+	/* only composefs images have their inodes in the order it relies on */
+	if (!ret && r.n_links && r.composefs)
 		ret = erofs_fix_link_owners(&r);
 out:
 	free(r.map);
