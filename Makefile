@@ -109,7 +109,7 @@ FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 fuzz: $(FUZZ_SRCS:%.c=$(BUILD)/%)
 
 $(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) \
-		$(wildcard lib/*.h lib/include/*.h tests/unit/*.h)
+		$(wildcard lib/*.h lib/include/*.h tests/unit/*.h tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	clang $(BASE_CFLAGS) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LIBS)
 

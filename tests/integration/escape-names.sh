@@ -23,16 +23,6 @@ clean() {
 	fi
 }
 
-# has DESCRIPTION FILE STRING: FILE contains STRING literally
-has() {
-	if grep -qF -- "$3" "$2"; then
-		ok "$1"
-	else
-		not_ok "$1"
-		sed 's/^/#   /' "$2" | head -5
-	fi
-}
-
 root='/ 4096 40755 2 0 0 0 0.0 - - -'
 dg=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 # the name: ESC [31m, a newline, invalid UTF-8 (ff), valid UTF-8 (e), '\'
@@ -45,24 +35,24 @@ printf '%s\n/%s 0 100644 1 0 0 0 0.0 - - -\n/%s 0 100644 1 0 0 0 0.0 - - -\n' \
 "$ESEAL" mkimage --quiet --from-file dup.dump dup.img 2>err1
 check "a dump with a duplicate weird name is refused" test $? -eq 1
 clean "... the message is one clean line" err1
-has "... and shows the name as info ls does" err1 "duplicate path /$shown"
+check_has "... and shows the name as info ls does" "duplicate path /$shown" err1
 
 printf '%s\n/%s 3 100644 1 0 0 0 0.0 - abc -\n' "$root" "$name" >ok.dump
 "$ESEAL" mkimage --quiet --from-file ok.dump ok.img
 "$ESEAL" info ls ok.img >ls.out
-has "info ls shows the name in the same form" ls.out "/$shown"
+check_has "info ls shows the name in the same form" "/$shown" ls.out
 
 printf '%s\n/%s/x 0 100644 1 0 0 0 0.0 - - -\n' "$root" "$name" >orphan.dump
 "$ESEAL" mkimage --quiet --from-file orphan.dump o.img 2>err2
 clean "a missing parent: one clean line" err2
-has "... naming the path" err2 "/$shown/x"
+check_has "... naming the path" "/$shown/x" err2
 
 printf '%s\n/%s 0 100644 1 0 0 0 0.0 - - - user.\\x1b=1\n' "$root" "$name" \
 	>xattr.dump
 printf '/y 0 @100644 1 0 0 0 0.0 /nowhere\\x1b\\n - -\n' >>xattr.dump
 "$ESEAL" mkimage --quiet --from-file xattr.dump x.img 2>err3
 clean "a hardlink to a missing weird target: one clean line" err3
-has "... naming the target" err3 'no target /nowhere\x1b\n for hardlink'
+check_has "... naming the target" 'no target /nowhere\x1b\n for hardlink' err3
 
 # ---- an image --------------------------------------------------------------
 printf '%s\n/%s 100 100644 1 0 0 0 0.0 aa/passwd - %s\n' "$root" "$name" "$dg" \
@@ -72,7 +62,7 @@ sed 's|/aa/passwd|/../passwd|' stub.img >evil.img
 "$ESEAL" info dump evil.img >/dev/null 2>err4
 check "an image with a bad entry is refused" test $? -eq 1
 clean "... in one clean line" err4
-has "... naming the entry as info ls does" err4 "/$shown: invalid overlay redirect"
+check_has "... naming the entry as info ls does" "/$shown: invalid overlay redirect" err4
 
 # ---- a directory tree ------------------------------------------------------
 mkdir -p src/sub
@@ -84,7 +74,7 @@ as_user "$ESEAL" mkimage --quiet src out/t.img 2>err5
 rc=$?
 check "an unreadable weird file: mkimage fails" test $rc -ne 0 -a $rc -lt 128
 clean "... with one clean line" err5
-has "... naming it as info ls would" err5 'src/sub/f\x1b[2J\nx\xff'
+check_has "... naming it as info ls would" 'src/sub/f\x1b[2J\nx\xff' err5
 chmod 644 src/sub/f*
 
 done_testing
