@@ -45,6 +45,7 @@ MAN_SRCS   := $(sort $(wildcard docs/erofs-seal*.md))
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 PIC_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
 FUZZ_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/fuzz-lib/%.o)
+FUZZ_HOOK_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzz-lib-hook/%.o)
 CMD_OBJS   := $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
@@ -57,6 +58,7 @@ PROGRAM    := $(BUILD)/erofs-seal
 PCFILE     := $(BUILD)/erofs-seal.pc
 
 FUZZ_LIB   := $(BUILD)/fuzz-lib/liberofs-seal.a
+FUZZ_HOOK_LIB := $(BUILD)/fuzz-lib-hook/liberofs-seal.a
 
 .PHONY: all deps demo-deps check fuzz man demo bench install kernel-check \
 	clean
@@ -127,17 +129,31 @@ check: deps
 FUZZ_SAN   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 fuzz: $(FUZZ_SRCS:%.c=$(BUILD)/%)
 
+# ... and, for fuzz-image-changing, a second build with a hook on every
+# read of image bytes (erofs-read.h), so that a double fetch shows
 $(BUILD)/fuzz-lib/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(BASE_CFLAGS) $(LIB_PRIV) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzz-lib-hook/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(BASE_CFLAGS) $(LIB_PRIV) $(FUZZ_SAN) -DESEAL_FETCH_HOOK -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 $(FUZZ_LIB): $(FUZZ_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(FUZZ_HOOK_LIB): $(FUZZ_HOOK_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
 $(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
-	clang $(BASE_CFLAGS) $(LIB_PRIV) $(FUZZ_SAN) -fsanitize=fuzzer -MMD -MP -o $@ $< $(FUZZ_LIB) $(LIBS)
+	clang $(BASE_CFLAGS) $(LIB_PRIV) $(FUZZ_SAN) $(FUZZ_DEFS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(FUZZ_LIB) $(LIBS)
+
+$(BUILD)/tests/fuzz/fuzz-image-changing: private FUZZ_LIB := $(FUZZ_HOOK_LIB)
+$(BUILD)/tests/fuzz/fuzz-image-changing: private FUZZ_DEFS := -DESEAL_FETCH_HOOK
+$(BUILD)/tests/fuzz/fuzz-image-changing: $(FUZZ_HOOK_LIB)
 
 # man pages from the docs/ command pages (scripts/md2man: go-md2man)
 man: $(MAN_PAGES)

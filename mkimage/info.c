@@ -24,21 +24,23 @@ struct objects {
 	char **v;
 	size_t n, cap;
 	int basedir_fd;		/* -1: list all */
+	const char *basedir;
+	struct eseal_error *err;
 };
 
 static int collect_object(const struct eseal_entry *e, void *arg)
 {
 	struct objects *o = arg;
-	const char *rel;
-	struct stat st;
+	int r;
 
 	if (!S_ISREG(e->mode) || !e->payload || e->hardlink_to)
 		return 0;
 	if (o->basedir_fd >= 0) {
-		for (rel = e->payload; *rel == '/'; rel++)
-			;
-		if (fstatat(o->basedir_fd, rel, &st, 0) == 0)
-			return 0;
+		/* no symlink below the store is followed */
+		r = eseal_store_lookup(o->basedir_fd, o->basedir, e->payload,
+				       o->err);
+		if (r)
+			return r < 0 ? r : 0;
 	}
 	if (o->n == o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 256;
@@ -129,7 +131,7 @@ static bool is_verb(const char *v)
 int cmd_info(int argc, char **argv)
 {
 	struct eseal_error err = { 0 };
-	struct objects objs = { .basedir_fd = -1 };
+	struct objects objs = { .basedir_fd = -1, .err = &err };
 	const char *basedir = NULL, *cmd;
 	const struct cli_opt opts[] = {
 		{ .name = "basedir", .kind = CLI_STRING, .ptr = &basedir,
@@ -151,6 +153,7 @@ int cmd_info(int argc, char **argv)
 	if (!strcmp(cmd, "missing-objects")) {
 		if (!basedir)
 			usage_error("missing-objects needs --basedir=DIR");
+		objs.basedir = basedir;
 		objs.basedir_fd = open(basedir, O_RDONLY | O_DIRECTORY |
 						O_CLOEXEC | O_PATH);
 		if (objs.basedir_fd < 0) {
