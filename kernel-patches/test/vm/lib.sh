@@ -49,3 +49,20 @@ mnt() {
 	mkdir -p "/mnt/$1"
 	echo "/mnt/$1"
 }
+
+# race_links FILE DEV: /tmp/race/src -> FILE and /tmp/race/src.alt -> DEV,
+# each through a chain of 20 symlinks, so that resolving the path takes
+# long enough for "vmtool race-mount" to swap src and src.alt in between.
+race_links() {
+	local i
+	rm -rf /tmp/race
+	mkdir /tmp/race
+	ln -s "$1" /tmp/race/f20
+	ln -s "$2" /tmp/race/d20
+	for i in $(seq 19 -1 0); do
+		ln -s f$((i + 1)) /tmp/race/f$i
+		ln -s d$((i + 1)) /tmp/race/d$i
+	done
+	ln -s f0 /tmp/race/src
+	ln -s d0 /tmp/race/src.alt
+}
