@@ -38,6 +38,16 @@ check_err() {
 	esac
 }
 
+# runs_hello DESC FILE: FILE (the test program of the images) executes.
+runs_hello() {
+	local out
+	out=$(vmtool exec "$2" 2>&1)
+	case "$out" in
+	"hello from a signed image") ok "$1" ;;
+	*) not_ok "$1: $out" ;;
+	esac
+}
+
 # in_mountinfo DIR WORD: WORD is among DIR's super options.
 super_opts() {
 	awk -v d="$1" '$5 == d { for (i = 7; $i != "-"; i++); print $(i + 3) }' \
