@@ -22,7 +22,9 @@ static void usage(FILE *f)
 		"                     builtin_and_secondary_trusted or\n"
 		"                     key_or_keyring:SERIAL[:chain]; without it the\n"
 		"                     keyring is locked: no key can be added\n"
-		"CERT is a DER or PEM X.509 certificate; '-' reads stdin.\n");
+		"CERT is a DER or PEM X.509 certificate; '-' reads stdin.  The kernel's\n"
+		".erofs keyring only takes signing certificates issued by a CA in its\n"
+		"builtin or secondary trusted keyring, and is restricted from boot.\n");
 }
 
 static int read_cert(const char *path, uint8_t **buf, size_t *len,
