@@ -75,7 +75,10 @@ static const struct command commands[] = {
 			 "erofs-seal keyring list [--keyring=NAME]\n"
 			 "erofs-seal keyring restrict [--keyring=NAME] [--restriction=R]",
 		.help = "Certificates for the kernel's check of image signatures.  CERT is\n"
-			"a DER or PEM X.509 certificate; '-' reads stdin.",
+			"a DER or PEM X.509 certificate; '-' reads stdin.  The patched\n"
+			"kernel's .erofs keyring only takes signing certificates issued by a\n"
+			"CA in its builtin or secondary trusted keyring, and is restricted\n"
+			"from boot.",
 	},
 	/* mounting (mount/) */
 	{
