@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "erofs-writer.h"
+#include "erofs-write.h"
 
 /* The node's path for a message, escaped as `info ls` shows it */
 const char *ew_path(struct ew_ctx *c, const struct eseal_node *node)

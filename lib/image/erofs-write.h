@@ -10,8 +10,8 @@
  * "." and ".." entries and the 256 whiteouts 00..ff in the root) is done
  * on the fly while laying out and writing.  docs/format.md has the rules.
  */
-#ifndef ESEAL_EROFS_WRITER_H
-#define ESEAL_EROFS_WRITER_H
+#ifndef ESEAL_EROFS_WRITE_H
+#define ESEAL_EROFS_WRITE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -195,4 +195,4 @@ int ew_collect_inodes(struct ew_ctx *c, unsigned int min_version,
 int ew_layout(struct ew_ctx *c);
 void ew_chunking(uint64_t size, uint32_t *chunkbits, uint32_t *count);
 
-#endif /* ESEAL_EROFS_WRITER_H */
+#endif /* ESEAL_EROFS_WRITE_H */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "erofs-writer.h"
+#include "erofs-write.h"
 #include "fsverity.h"
 
 #define OUT_BUF_SIZE (64 * 1024)

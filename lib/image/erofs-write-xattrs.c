@@ -7,7 +7,7 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "erofs-writer.h"
+#include "erofs-write.h"
 
 static const uint8_t empty_value[1];
 static const uint8_t opaque_y[] = "y";
