@@ -9,26 +9,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "composefs.h"
-#include "erofs_fs.h"
 #include "erofs-read.h"
+#include "erofs_fs.h"
+#include "overlay-xattrs.h"
 
 #define XATTR_NAME_MAX_LEN 255
-
-static const char *const short_prefixes[] = {
-	[EROFS_XATTR_INDEX_NONE] = "",
-	[EROFS_XATTR_INDEX_USER] = "user.",
-	[EROFS_XATTR_INDEX_POSIX_ACL_ACCESS] = "system.posix_acl_access",
-	[EROFS_XATTR_INDEX_POSIX_ACL_DEFAULT] = "system.posix_acl_default",
-	[EROFS_XATTR_INDEX_TRUSTED] = "trusted.",
-	[EROFS_XATTR_INDEX_LUSTRE] = "lustre.",
-	[EROFS_XATTR_INDEX_SECURITY] = "security.",
-};
-
-static bool has_prefix(const char *s, const char *prefix)
-{
-	return !strncmp(s, prefix, strlen(prefix));
-}
 
 /* Build the full name into key (XATTR_NAME_MAX_LEN + 1 bytes); name is
  * in the image and read once. */
@@ -50,13 +35,12 @@ static int xattr_name(struct erofs_reader *r, uint8_t index,
 		index = p->base;
 		infix = p->infix;
 		ilen = p->len;
-		if (index & EROFS_XATTR_LONG_PREFIX)
-			index = ARRAY_SIZE(short_prefixes); /* invalid */
 	}
-	if (index >= ARRAY_SIZE(short_prefixes))
+	prefix = index & EROFS_XATTR_LONG_PREFIX ? NULL :
+						    eseal_xattr_prefix(index);
+	if (!prefix)
 		return eseal_errorf(r->err, EINVAL,
 				    "xattr has unknown name index %u", index);
-	prefix = short_prefixes[index];
 	plen = strlen(prefix);
 	if (plen + ilen + name_len > XATTR_NAME_MAX_LEN)
 		return eseal_errorf(r->err, EINVAL, "xattr name too long");
@@ -82,49 +66,32 @@ static int xattr_name(struct erofs_reader *r, uint8_t index,
 static int overlay_xattr(struct erofs_reader *r, struct eseal_node *node,
 			 char *key, const uint8_t *value, size_t vlen)
 {
-	size_t tlen = strlen(OVL_XATTR_TRUSTED_PREFIX);
 	int ret;
 
 	if (!strcmp(key, OVL_XATTR_REDIRECT)) {
 		char esc[ESEAL_ESC_SIZE(64)];
+		const char *payload;
+		size_t plen;
 
 		if (!S_ISREG(node->mode))
 			return 1;
 		/* "/" + a payload: the writer's form, and nothing else */
-		if (vlen < 2 || value[0] != '/' ||
-		    !eseal_payload_valid((const char *)value + 1, vlen - 1))
+		if (!eseal_ovl_redirect_decode(value, vlen, &payload, &plen))
 			return eseal_errorf(r->err, EINVAL,
 					    "invalid overlay redirect '%s' (not a path inside the object store)",
 					    eseal_escape_name(esc, sizeof(esc),
 							      value, vlen));
-		value++;
-		vlen--;
-		node->payload = eseal_tree_strndup(r->tree,
-						   (const char *)value, vlen);
+		node->payload = eseal_tree_strndup(r->tree, payload, plen);
 		if (!node->payload)
 			return eseal_errorf(r->err, ENOMEM, "out of memory");
 		return 1;
 	}
 	if (!strcmp(key, OVL_XATTR_METACOPY)) {
-		struct eseal_digest d = { 0 };
+		struct eseal_digest d;
 
-		uint8_t alg;
-
-		if (!S_ISREG(node->mode) || vlen < OVL_METACOPY_HEADER_SIZE)
+		if (!S_ISREG(node->mode) ||
+		    !eseal_ovl_metacopy_decode(value, vlen, &d))
 			return 1;
-		alg = value[3];
-		if (vlen == OVL_METACOPY_HEADER_SIZE + 32 &&
-		    alg != ESEAL_HASH_SHA512) {
-			d.alg = ESEAL_HASH_SHA256;
-			d.size = 32;
-		} else if (vlen == OVL_METACOPY_HEADER_SIZE + 64 &&
-			   alg == ESEAL_HASH_SHA512) {
-			d.alg = ESEAL_HASH_SHA512;
-			d.size = 64;
-		} else {
-			return 1;
-		}
-		memcpy(d.bytes, value + OVL_METACOPY_HEADER_SIZE, d.size);
 		ret = eseal_node_set_digest(r->tree, node, &d, r->err);
 		return ret ? ret : 1;
 	}
@@ -144,13 +111,9 @@ static int overlay_xattr(struct erofs_reader *r, struct eseal_node *node,
 	    !strcmp(key, OVL_XATTR_USER_WHITEOUT) ||
 	    !strcmp(key, OVL_XATTR_USER_WHITEOUTS))
 		return 1;
-	if (has_prefix(key, OVL_XATTR_TRUSTED_PREFIX)) {
-		if (!has_prefix(key, OVL_XATTR_ESCAPE_PREFIX))
-			return 1;
-		/* trusted.overlay.overlay.X -> trusted.overlay.X */
-		memmove(key + tlen, key + strlen(OVL_XATTR_ESCAPE_PREFIX),
-			strlen(key) - strlen(OVL_XATTR_ESCAPE_PREFIX) + 1);
-	}
+	/* the overlay's own are dropped, escaped ones of the tree kept */
+	if (eseal_ovl_is_trusted(key) && !eseal_ovl_unescape(key))
+		return 1;
 	return 0;
 }
 

@@ -8,37 +8,17 @@
 #include <xxhash.h>
 
 #include "erofs-write.h"
+#include "overlay-xattrs.h"
 
 static const uint8_t empty_value[1];
 static const uint8_t opaque_y[] = "y";
 static const uint8_t opaque_x[] = "x";
-
-/* Name prefixes EROFS stores as an index, as composefs picks them */
-static const struct {
-	const char *prefix;
-	uint8_t len;
-	uint8_t index;
-} xattr_prefixes[] = {
-	{ "user.", 5, EROFS_XATTR_INDEX_USER },
-	{ "system.posix_acl_access", 23, EROFS_XATTR_INDEX_POSIX_ACL_ACCESS },
-	{ "system.posix_acl_default", 24, EROFS_XATTR_INDEX_POSIX_ACL_DEFAULT },
-	{ "trusted.", 8, EROFS_XATTR_INDEX_TRUSTED },
-	{ "security.", 9, EROFS_XATTR_INDEX_SECURITY },
-};
-
-#define OVL_TRUSTED_LEN (sizeof(OVL_XATTR_TRUSTED_PREFIX) - 1)
-#define OVL_ESCAPE_EXTRA (sizeof("overlay.") - 1)
 
 void ew_xlist_free(struct ew_xlist *xl)
 {
 	free(xl->items);
 	free(xl->buf);
 	memset(xl, 0, sizeof(*xl));
-}
-
-static bool has_prefix(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 /* Add or replace, as composefs' lcfs_node_set_xattr() does. */
@@ -93,11 +73,11 @@ int ew_xattrs_build(struct ew_ctx *c, uint32_t ino, struct ew_xlist *xl)
 					 eseal_escape_str(esc, sizeof(esc), x->key),
 					 COMPOSEFS_XATTR_VALUE_MAX);
 		}
-		if (has_prefix(x->key, OVL_XATTR_TRUSTED_PREFIX))
+		if (eseal_ovl_is_trusted(x->key))
 			need += klen + OVL_ESCAPE_EXTRA + 1;
 	}
 	if (stub) {
-		need += OVL_METACOPY_HEADER_SIZE + ESEAL_DIGEST_MAX;
+		need += OVL_METACOPY_MAX;
 		if (node->payload)
 			need += strlen(node->payload) + 2;
 	}
@@ -126,18 +106,12 @@ int ew_xattrs_build(struct ew_ctx *c, uint32_t ino, struct ew_xlist *xl)
 	for (i = 0; i < node->n_xattrs; i++) {
 		const struct eseal_xattr *x = &node->xattrs[i];
 		const char *key = x->key;
-
 		size_t klen = strlen(key);
 
-		if (has_prefix(key, OVL_XATTR_TRUSTED_PREFIX)) {
+		if (eseal_ovl_is_trusted(key)) {
 			char *k = xl->buf + used;
 
-			memcpy(k, OVL_XATTR_ESCAPE_PREFIX,
-			       sizeof(OVL_XATTR_ESCAPE_PREFIX) - 1);
-			memcpy(k + sizeof(OVL_XATTR_ESCAPE_PREFIX) - 1,
-			       key + OVL_TRUSTED_LEN,
-			       klen - OVL_TRUSTED_LEN + 1);
-			klen += OVL_ESCAPE_EXTRA;
+			klen = eseal_ovl_escape(key, k);
 			used += klen + 1;
 			key = k;
 		}
@@ -149,24 +123,14 @@ int ew_xattrs_build(struct ew_ctx *c, uint32_t ino, struct ew_xlist *xl)
 
 	if (stub) {
 		uint8_t *v = (uint8_t *)xl->buf + used;
-		uint32_t vlen = 0;
+		uint32_t vlen = eseal_ovl_metacopy_encode(node->digest, v);
 
-		if (node->digest) {
-			vlen = OVL_METACOPY_HEADER_SIZE + node->digest->size;
-			v[0] = OVL_METACOPY_VERSION;
-			v[1] = vlen;
-			v[2] = 0;
-			v[3] = node->digest->alg;
-			memcpy(v + 4, node->digest->bytes, node->digest->size);
-			used += vlen;
-		}
+		used += vlen;
 		xl_set(xl, OVL_XATTR_METACOPY, vlen ? v : empty_value, vlen);
 		if (node->payload && node->payload[0]) {
 			char *r = xl->buf + used;
-			size_t len = strlen(node->payload) + 1;
+			size_t len = eseal_ovl_redirect_encode(node->payload, r);
 
-			r[0] = '/';
-			memcpy(r + 1, node->payload, len);
 			used += len + 1;
 			xl_set(xl, OVL_XATTR_REDIRECT, (const uint8_t *)r, len);
 		}
@@ -201,20 +165,8 @@ int ew_xattrs_build(struct ew_ctx *c, uint32_t ino, struct ew_xlist *xl)
 	}
 	for (i = 0; i < xl->n; i++) {
 		struct ew_xattr *x = &xl->items[i];
-		size_t p;
 
-		x->index = EROFS_XATTR_INDEX_NONE;
-		x->prefix_len = 0;
-		if (x->key[0] != 'u' && x->key[0] != 's' && x->key[0] != 't')
-			continue;
-		for (p = 0; p < ARRAY_SIZE(xattr_prefixes); p++) {
-			if (strncmp(x->key, xattr_prefixes[p].prefix,
-				    xattr_prefixes[p].len) == 0) {
-				x->index = xattr_prefixes[p].index;
-				x->prefix_len = xattr_prefixes[p].len;
-				break;
-			}
-		}
+		x->index = eseal_xattr_index(x->key, &x->prefix_len);
 	}
 	return 0;
 }
