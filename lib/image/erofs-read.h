@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
 /*
- * Internal state of the image reader (lib/erofs-read.c and
- * lib/erofs-read-xattr.c).
+ * Internal state of the image reader: lib/image/erofs-read.c (the walk of
+ * directories into a tree) over erofs-read-inode.c (superblock, inodes,
+ * data blocks), erofs-read-xattrs.c (an inode's xattrs) and
+ * erofs-read-links.c (which name owns a hardlinked inode).
  * Every offset here has been checked against the image length.
  */
 #ifndef ESEAL_EROFS_READ_H
@@ -121,14 +123,32 @@ struct erofs_rinode {
 	uint32_t i_u;			/* raw_blkaddr, rdev, chunk info */
 };
 
+/* erofs-read-inode.c */
 /* Account bytes the tree grows by; EFBIG when over the budget. */
 int erofs_charge(struct erofs_reader *r, uint64_t bytes);
+/* The composefs header and the superblock into r (and long prefixes) */
+int erofs_read_super(struct erofs_reader *r);
 int erofs_read_inode(struct erofs_reader *r, uint64_t nid,
 		     struct erofs_rinode *ii);
+/* Number of data blocks of a flat inode (the tail counts as one). */
+uint64_t erofs_flat_nblocks(const struct erofs_reader *r,
+			    const struct erofs_rinode *ii);
+/*
+ * Block b of a flat inode's data: *len bytes at *data, checked to be
+ * inside the image.
+ */
+int erofs_flat_block(struct erofs_reader *r, const struct erofs_rinode *ii,
+		     uint64_t b, const uint8_t **data, size_t *len);
+/* The whole data of a flat inode, copied into the tree's arena. */
+int erofs_flat_data(struct erofs_reader *r, const struct erofs_rinode *ii,
+		    uint8_t **out);
+
+/* erofs-read-xattrs.c */
 /* Read the inode's xattrs into node (mode already set). */
 int erofs_read_xattrs(struct erofs_reader *r, struct eseal_node *node,
 		      const struct erofs_rinode *ii);
 
+/* erofs-read-links.c */
 /*
  * Make the owner of each hardlinked inode the name the writer placed it
  * at (erofs-read-links.c), so that image -> tree -> image is exact.

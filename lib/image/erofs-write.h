@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
 /*
  * Internal state of the composefs-compatible EROFS image writer, shared by
- * lib/erofs-xattrs.c (overlay xattrs, shared xattr table), lib/erofs-layout.c
- * (inode order and placement) and lib/erofs-write.c (serialization).
+ * its passes, each calling only the ones before it: lib/image/erofs-dirents.c
+ * (directory entries, messages naming nodes), erofs-write-xattrs.c (the
+ * xattrs of each inode after the overlay rules of lib/format, the shared
+ * xattr table), erofs-layout.c (inode order and placement) and
+ * erofs-write.c (serialization).
  *
  * The writer never changes the tree except for the scratch fields ino and
  * nid.  What composefs does by rewriting a copy of the tree (escaping
@@ -127,11 +130,18 @@ struct ew_ctx {
 	char path[4096];		/* for error messages */
 };
 
+/* erofs-dirents.c */
 /* Absolute path of node for messages (maybe truncated). */
 const char *ew_path(struct ew_ctx *c, const struct eseal_node *node);
 /* Error naming node's path: "<path>: <message>" */
 int ew_errorf(struct ew_ctx *c, const struct eseal_node *node, int code,
 	      const char *fmt, ...) __printf(4, 5);
+/*
+ * The entries of directory dir, in strcmp order, into c->dents: its
+ * children (hardlinks resolved), "." and "..", and for the root the
+ * whiteouts 00..ff it does not have already.
+ */
+int ew_dir_entries(struct ew_ctx *c, struct eseal_node *dir);
 
 static inline bool ew_is_fake(const struct ew_ctx *c,
 			      const struct eseal_node *n)
@@ -171,7 +181,7 @@ static inline bool ew_is_stub(const struct ew_ctx *c,
 	return ew_type(c, n) == S_IFREG && ew_size(c, n) > 0 && !n->content;
 }
 
-/* erofs-xattrs.c */
+/* erofs-write-xattrs.c */
 int ew_xattrs_build(struct ew_ctx *c, uint32_t ino, struct ew_xlist *xl);
 int ew_xattrs_share(struct ew_ctx *c);
 void ew_xlist_free(struct ew_xlist *xl);
@@ -189,7 +199,6 @@ static inline uint32_t ew_xattr_entry_size(const struct ew_xattr *x)
 }
 
 /* erofs-layout.c */
-int ew_dir_entries(struct ew_ctx *c, struct eseal_node *dir);
 int ew_collect_inodes(struct ew_ctx *c, unsigned int min_version,
 		      unsigned int max_version);
 int ew_layout(struct ew_ctx *c);
