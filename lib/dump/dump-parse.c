@@ -275,8 +275,6 @@ static int parse_mtime(struct parser *ps, struct field f, int64_t *sec,
 static int parse_digest(struct parser *ps, const char *hex, size_t len,
 			struct eseal_digest *d)
 {
-	size_t i;
-
 	memset(d, 0, sizeof(*d));
 	if (len == 64)
 		d->alg = ESEAL_HASH_SHA256;
@@ -286,13 +284,8 @@ static int parse_digest(struct parser *ps, const char *hex, size_t len,
 		return perr(ps, "DIGEST: expected 64 or 128 hex digits, got %zu",
 			    len);
 	d->size = len / 2;
-	for (i = 0; i < d->size; i++) {
-		int hi = eseal_hexval(hex[2 * i]), lo = eseal_hexval(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return perr(ps, "DIGEST: invalid hex digit");
-		d->bytes[i] = hi << 4 | lo;
-	}
+	if (eseal_hex_decode(hex, d->size, d->bytes))
+		return perr(ps, "DIGEST: invalid hex digit");
 	return 0;
 }
 

@@ -25,8 +25,6 @@
 #define ESC_EQUAL	(ESEAL_ESC_SPACE | ESEAL_ESC_EQUAL) /* xattrs */
 #define ESC_LONE_DASH	(1u << 8)	/* a value of "-" is escaped */
 
-static const char hex_digits[] = "0123456789abcdef";
-
 /* The escaping of eseal_escape_byte(), the one shared with messages */
 static void put_escaped(FILE *f, const void *buf, size_t len,
 			unsigned int flags)
@@ -97,6 +95,7 @@ static int dump_one(struct eseal_node *node, const char *path, void *arg)
 	struct dump_state *st = arg;
 	struct eseal_node *t = eseal_node_target(node);
 	const char *payload = t->payload;
+	char hex[2 * ESEAL_DIGEST_MAX + 1];
 	FILE *f = st->f;
 	uint32_t i;
 	int ret;
@@ -121,10 +120,8 @@ static int dump_one(struct eseal_node *node, const char *path, void *arg)
 		putc_unlocked('-', f);
 	putc_unlocked(' ', f);
 	if (t->digest && t->digest->size <= ESEAL_DIGEST_MAX) {
-		for (i = 0; i < t->digest->size; i++) {
-			putc_unlocked(hex_digits[t->digest->bytes[i] >> 4], f);
-			putc_unlocked(hex_digits[t->digest->bytes[i] & 0xf], f);
-		}
+		eseal_hex_encode(t->digest->bytes, t->digest->size, hex);
+		fputs_unlocked(hex, f);
 	} else {
 		putc_unlocked('-', f);
 	}

@@ -14,6 +14,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "scan.h"
 
 /* XATTR_LIST_MAX, XATTR_SIZE_MAX */
@@ -80,36 +81,6 @@ void eseal_scan_buf_free(struct eseal_scan_buf *b)
 	free(b->offs);
 	free(b->path);
 	free(b);
-}
-
-int eseal_open_below(int dirfd, char *rel, int flags)
-{
-	char *slash, *p = rel;
-	int fd, dfd = dirfd, e;
-
-	if (strlen(rel) < PATH_MAX)
-		return openat(dirfd, rel, flags);
-	/* one component at a time; the path is restored afterwards */
-	while ((slash = strchr(p, '/'))) {
-		*slash = '\0';
-		fd = openat(dfd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-				    O_CLOEXEC);
-		*slash = '/';
-		e = errno;
-		if (dfd != dirfd)
-			close(dfd);
-		errno = e;
-		if (fd < 0)
-			return -1;
-		dfd = fd;
-		p = slash + 1;
-	}
-	fd = openat(dfd, p, flags);
-	e = errno;
-	if (dfd != dirfd)
-		close(dfd);
-	errno = e;
-	return fd;
 }
 
 /*

@@ -62,7 +62,4 @@ int eseal_scan_read_self(const struct eseal_scan_cfg *cfg,
 			 struct eseal_scan_buf *b, int fd, uint8_t **recs,
 			 size_t *len, struct eseal_error *err);
 
-/* openat() for relative paths of any length (walks components if long). */
-int eseal_open_below(int dirfd, char *rel, int flags);
-
 #endif /* ESEAL_SCAN_H */

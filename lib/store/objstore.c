@@ -60,40 +60,14 @@ struct eseal_objstore {
 	atomic_uint_fast64_t verity_ok, verity_failed;
 };
 
-static const char hexdig[] = "0123456789abcdef";
-
 void eseal_object_path(const struct eseal_digest *d, char *buf)
 {
-	unsigned int i, j = 0;
-
-	for (i = 0; i < d->size; i++) {
-		buf[j++] = hexdig[d->bytes[i] >> 4];
-		buf[j++] = hexdig[d->bytes[i] & 15];
-		if (i == 0)
-			buf[j++] = '/';
-	}
-	buf[j] = '\0';
-}
-
-/* What a store entry that is not what it should be is instead */
-static const char *file_type(mode_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFLNK:
-		return "a symbolic link";
-	case S_IFDIR:
-		return "a directory";
-	case S_IFREG:
-		return "a regular file";
-	case S_IFIFO:
-		return "a FIFO";
-	case S_IFSOCK:
-		return "a socket";
-	case S_IFCHR:
-	case S_IFBLK:
-		return "a device";
-	}
-	return "of an unknown type";
+	buf[0] = '\0';
+	if (!d->size)
+		return;
+	eseal_hex_encode(d->bytes, 1, buf);
+	buf[2] = '/';
+	eseal_hex_encode(d->bytes + 1, d->size - 1, buf + 3);
 }
 
 /* "<store>/<the first len bytes of rel> is <type>, not <want>" */
@@ -107,7 +81,7 @@ static int entry_error(struct eseal_error *err, const char *store,
 			    "%s/%s is %s, not %s%s", store,
 			    eseal_escape_name(esc, sizeof(esc), rel,
 					      MIN(len, (size_t)256)),
-			    file_type(mode), want,
+			    eseal_file_type_name(mode), want,
 			    S_ISLNK(mode) ? " (symlinks in an object store are not followed)" : "");
 }
 
@@ -267,90 +241,6 @@ void eseal_objstore_disable(struct eseal_objstore *st, unsigned int what)
 		atomic_store(&st->no_cfr, true);
 	if (what & ESEAL_OBJSTORE_NO_TMPFILE)
 		atomic_store(&st->no_tmpfile, true);
-}
-
-static ssize_t read_full(int fd, uint8_t *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = pread(fd, buf + done, len - done, (off_t)(off + done));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
-}
-
-static int write_full(int fd, const uint8_t *buf, size_t len, uint64_t off)
-{
-	ssize_t n;
-
-	while (len) {
-		n = pwrite(fd, buf, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
-int eseal_hash_copy_fd(struct eseal_fsverity_ctx *c, int fd, const char *name,
-		       int wfd, const char *wname, uint8_t *buf,
-		       size_t bufsize, uint64_t expect,
-		       struct eseal_digest *out, uint64_t *size_out,
-		       struct eseal_error *err)
-{
-	uint64_t off = 0;
-	size_t want;
-	ssize_t n;
-	int r;
-
-	eseal_fsverity_reset(c);
-	for (;;) {
-		want = bufsize;
-		if (off < expect && expect - off < want)
-			want = (size_t)(expect - off);
-		n = read_full(fd, buf, want, off);
-		if (n < 0) {
-			r = eseal_syserrorf(err, errno, "%s: read error", name);
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		if (wfd >= 0 && write_full(wfd, buf, (size_t)n, off) < 0) {
-			r = eseal_syserrorf(err, errno, "%s: write error",
-					    wname);
-			goto fail;
-		}
-		r = eseal_fsverity_update(c, buf, (size_t)n);
-		if (r) {
-			eseal_syserrorf(err, -r, "%s: hashing failed", name);
-			goto fail;
-		}
-		off += (uint64_t)n;
-		if ((size_t)n < want || off >= expect)
-			break;
-	}
-	r = eseal_fsverity_final(c, out);
-	if (r)
-		return eseal_syserrorf(err, -r, "%s: hashing failed", name);
-	*size_out = off;
-	return 0;
-fail:
-	eseal_fsverity_reset(c);
-	return r;
 }
 
 /* ---- temporary files ----------------------------------------------------- */
@@ -724,9 +614,7 @@ int eseal_objstore_sync(struct eseal_objstore *st, struct eseal_error *err)
 	for (i = 0; i < 256 && !r; i++) {
 		if (!(atomic_load(&st->touched[i / 64]) & (1ull << (i % 64))))
 			continue;
-		sub[0] = hexdig[i >> 4];
-		sub[1] = hexdig[i & 15];
-		sub[2] = '\0';
+		eseal_hex_encode(&(uint8_t){ (uint8_t)i }, 1, sub);
 		fd = open_fanout(st, sub, false, err);
 		if (fd == -ENOENT)
 			r = eseal_syserrorf(err, ENOENT, "%s/%s: cannot sync",

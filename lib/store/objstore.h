@@ -52,22 +52,6 @@ void eseal_objstore_counts(struct eseal_objstore *st, uint64_t *raced,
 /* "xx/<hex>" of a digest, as mkcomposefs names objects and payloads */
 void eseal_object_path(const struct eseal_digest *d, char *buf);
 
-/*
- * Hash what is read from fd (from offset 0) and, when wfd >= 0, write the
- * same bytes to wfd.  Reading stops at end of file or after 'expect' bytes
- * (the size fstat() reported; UINT64_MAX when unknown), which saves the
- * read that would find the end: the data hashed is a consistent snapshot
- * either way, and *size_out says how much it was.  Data passes through buf
- * in chunks of bufsize bytes filled completely (short reads are retried),
- * so when *size_out <= bufsize the whole content is in buf afterwards.
- * 'name' names fd in error messages, 'wname' names wfd.
- */
-int eseal_hash_copy_fd(struct eseal_fsverity_ctx *c, int fd, const char *name,
-		       int wfd, const char *wname, uint8_t *buf,
-		       size_t bufsize, uint64_t expect,
-		       struct eseal_digest *out, uint64_t *size_out,
-		       struct eseal_error *err);
-
 enum eseal_obj_how { ESEAL_OBJ_CLONED = 1, ESEAL_OBJ_COPIED };
 
 struct eseal_obj_result {

@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "objstore.h"
-#include "scan.h"
 #include "tree.h"
 #include "workers.h"
 

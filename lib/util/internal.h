@@ -38,11 +38,38 @@ int eseal_error_prefix(struct eseal_error *err, const char *fmt, ...)
 	__printf(2, 3);
 
 /*
+ * Hex, the one encoder and decoder (lib/util/hex.c): digests, object
+ * paths, escapes.
+ */
+/* The lower-case hex digit of the low 4 bits of v */
+static inline char eseal_hexdigit(unsigned int v)
+{
+	return "0123456789abcdef"[v & 15];
+}
+
+/* Value of a hex digit (either case), or -1. */
+static inline int eseal_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* n bytes as 2 * n lower-case hex digits and a NUL */
+void eseal_hex_encode(const void *bytes, size_t n, char *out);
+/* 2 * n hex digits (either case) into n bytes: 0, or -EINVAL */
+int eseal_hex_decode(const char *hex, size_t n, void *out);
+
+/*
  * How names are shown to people: as `info ls` prints them (the escaping of
  * composefs-info), and the same in error messages.  '\\', '\n', '\r' and
  * '\t' become C escapes, every other byte outside printable ASCII "\xXY".
  * ESEAL_ESC_SPACE also escapes ' ' (dump fields), ESEAL_ESC_EQUAL '='
- * (dump xattrs).  This is the one home of that rule (lib/escape.c).
+ * (dump xattrs).  This is the one home of that rule (lib/util/escape.c).
  */
 #define ESEAL_ESC_LS		0
 #define ESEAL_ESC_SPACE		(1u << 0)
@@ -53,7 +80,6 @@ int eseal_error_prefix(struct eseal_error *err, const char *fmt, ...)
 static inline size_t eseal_escape_byte(uint8_t c, unsigned int flags,
 				       char out[ESEAL_ESC_MAX])
 {
-	static const char hex[] = "0123456789abcdef";
 	char e = c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r' :
 		 c == '\t' ? 't' : 0;
 
@@ -66,8 +92,8 @@ static inline size_t eseal_escape_byte(uint8_t c, unsigned int flags,
 	    (c == '=' && (flags & ESEAL_ESC_EQUAL))) {
 		out[0] = '\\';
 		out[1] = 'x';
-		out[2] = hex[c >> 4];
-		out[3] = hex[c & 15];
+		out[2] = eseal_hexdigit(c >> 4);
+		out[3] = eseal_hexdigit(c);
 		return 4;
 	}
 	out[0] = (char)c;
@@ -93,18 +119,6 @@ const char *eseal_escape_str(char *buf, size_t size, const char *s);
  * nothing.  eseal_errorf() and friends apply it to every message.
  */
 void eseal_escape_message(char *msg, size_t size);
-
-/* Value of a hex digit (either case), or -1. */
-static inline int eseal_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Little-endian stores/loads for on-disk formats. */
 static inline void put_le16(void *p, uint16_t v)

@@ -76,14 +76,8 @@ int eseal_hash_from_name(const char *name)
 
 void eseal_digest_hex(const struct eseal_digest *d, char *buf)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned int i, n = MIN(d->size, (uint8_t)ESEAL_DIGEST_MAX);
-
-	for (i = 0; i < n; i++) {
-		buf[2 * i] = hex[d->bytes[i] >> 4];
-		buf[2 * i + 1] = hex[d->bytes[i] & 15];
-	}
-	buf[2 * n] = '\0';
+	eseal_hex_encode(d->bytes, MIN(d->size, (uint8_t)ESEAL_DIGEST_MAX),
+			 buf);
 }
 
 int eseal_digest_parse(const char *s, struct eseal_digest *d,
@@ -91,7 +85,7 @@ int eseal_digest_parse(const char *s, struct eseal_digest *d,
 {
 	const char *colon, *hex;
 	char name[16];
-	size_t i, size, len;
+	size_t size, len;
 	int alg;
 
 	if (!s)
@@ -119,14 +113,9 @@ int eseal_digest_parse(const char *s, struct eseal_digest *d,
 				    "'%.200s': a %s digest has %zu hex digits, not %zu",
 				    s, name, 2 * size, strlen(hex));
 	memset(d, 0, sizeof(*d));
-	for (i = 0; i < size; i++) {
-		int hi = eseal_hexval(hex[2 * i]), lo = eseal_hexval(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return eseal_errorf(err, EINVAL,
-					    "'%.200s': invalid hex digit", s);
-		d->bytes[i] = (uint8_t)(hi << 4 | lo);
-	}
+	if (eseal_hex_decode(hex, size, d->bytes))
+		return eseal_errorf(err, EINVAL, "'%.200s': invalid hex digit",
+				    s);
 	d->alg = (uint8_t)alg;
 	d->size = (uint8_t)size;
 	return 0;
@@ -343,90 +332,5 @@ int eseal_fsverity_final(struct eseal_fsverity_ctx *c,
 	ret = hash(c, &desc, sizeof(desc), out->bytes);
 out:
 	eseal_fsverity_reset(c);
-	return ret;
-}
-
-int eseal_fsverity_digest_fd_with(struct eseal_fsverity_ctx *c, int fd,
-				  const char *name, void *buf, size_t bufsize,
-				  struct eseal_digest *out, uint64_t *size_out,
-				  struct eseal_error *err)
-{
-	uint64_t off = 0;
-	ssize_t n;
-	int ret;
-
-	eseal_fsverity_reset(c);
-	for (;;) {
-		n = pread(fd, buf, bufsize, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			eseal_fsverity_reset(c);
-			return eseal_syserrorf(err, -ret, "%s: read error", name);
-		}
-		if (n == 0)
-			break;
-		ret = eseal_fsverity_update(c, buf, (size_t)n);
-		if (ret) {
-			eseal_fsverity_reset(c);
-			return eseal_syserrorf(err, -ret, "%s: hashing failed",
-					       name);
-		}
-		off += (uint64_t)n;
-	}
-	ret = eseal_fsverity_final(c, out);
-	if (ret)
-		return eseal_syserrorf(err, -ret, "%s: hashing failed", name);
-	if (size_out)
-		*size_out = off;
-	return 0;
-}
-
-#define FD_BUF_SIZE (256 * 1024)
-
-int eseal_fsverity_digest_fd(int fd, const char *name, int alg,
-			     struct eseal_digest *out,
-			     struct eseal_error *err)
-{
-	struct eseal_fsverity_ctx *c;
-	void *buf;
-	int ret;
-
-	if (!name)
-		name = "<fd>";
-	if (!eseal_hash_size(alg))
-		return eseal_errorf(err, EINVAL, "%s: unknown hash algorithm %d",
-				    name, alg);
-	c = eseal_fsverity_new(alg);
-	buf = malloc(FD_BUF_SIZE);
-	if (!c || !buf) {
-		ret = eseal_errorf(err, ENOMEM, "%s: out of memory", name);
-		goto out;
-	}
-	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	ret = eseal_fsverity_digest_fd_with(c, fd, name, buf, FD_BUF_SIZE, out,
-					    NULL, err);
-out:
-	free(buf);
-	eseal_fsverity_free(c);
-	return ret;
-}
-
-int eseal_fsverity_digest_buf(const void *buf, size_t len, int alg,
-			      struct eseal_digest *out)
-{
-	struct eseal_fsverity_ctx *c;
-	int ret;
-
-	if (!eseal_hash_size(alg))
-		return -EINVAL;
-	c = eseal_fsverity_new(alg);
-	if (!c)
-		return -ENOMEM;
-	ret = eseal_fsverity_update(c, buf, len);
-	if (!ret)
-		ret = eseal_fsverity_final(c, out);
-	eseal_fsverity_free(c);
 	return ret;
 }

@@ -60,16 +60,22 @@ void eseal_fsverity_force_generic(struct eseal_fsverity_ctx *c);
 void eseal_fsverity_reset(struct eseal_fsverity_ctx *c);
 void eseal_fsverity_free(struct eseal_fsverity_ctx *c);
 
+/* hash-copy.c */
 /*
- * Digest of everything read from fd (from offset 0, with pread) using the
- * caller's context and buffer (bufsize bytes, a multiple of 4096 is best).
- * *size_out, when non-NULL, gets the number of bytes hashed.  On error the
- * message names 'name'.
+ * Hash what is read from fd (from offset 0) and, when wfd >= 0, write the
+ * same bytes to wfd.  Reading stops at end of file or after 'expect' bytes
+ * (the size fstat() reported; UINT64_MAX when unknown), which saves the
+ * read that would find the end: the data hashed is a consistent snapshot
+ * either way, and *size_out says how much it was.  Data passes through buf
+ * in chunks of bufsize bytes filled completely (short reads are retried),
+ * so when *size_out <= bufsize the whole content is in buf afterwards.
+ * 'name' names fd in error messages, 'wname' names wfd.
  */
-int eseal_fsverity_digest_fd_with(struct eseal_fsverity_ctx *c, int fd,
-				  const char *name, void *buf, size_t bufsize,
-				  struct eseal_digest *out, uint64_t *size_out,
-				  struct eseal_error *err);
+int eseal_hash_copy_fd(struct eseal_fsverity_ctx *c, int fd, const char *name,
+		       int wfd, const char *wname, uint8_t *buf,
+		       size_t bufsize, uint64_t expect,
+		       struct eseal_digest *out, uint64_t *size_out,
+		       struct eseal_error *err);
 
 /* Digest size of alg in bytes, 0 when unknown. */
 size_t eseal_hash_size(int alg);
