@@ -67,20 +67,4 @@ bool eseal_mnt_opt_nth(const char *opts, const char *key, size_t n, char *buf,
 /* Whether a flag option ("signed") is in a comma separated list */
 bool eseal_mnt_flag(const char *opts, const char *flag);
 
-/*
- * Verify a PKCS#7 signature over digest d with the keys of a kernel
- * keyring (lib/mount-keyring.c): 0 and the key's description in signer,
- * -ENOKEY when no key verifies it, -EBADMSG for a malformed signature.
- */
-int eseal_mount_verify_keyring(const char *keyring,
-			       const struct eseal_digest *d, const void *sig,
-			       size_t sig_len, char *signer, size_t signer_size,
-			       struct eseal_error *err);
-/*
- * What eseal_mount_verify_keyring() refuses for any digest: an unknown
- * keyring, a malformed signature, no usable key or signer.
- */
-int eseal_mount_precheck_keyring(const char *keyring, const void *sig,
-				 size_t sig_len, struct eseal_error *err);
-
 #endif /* ESEAL_MOUNT_SYS_H */

@@ -258,8 +258,8 @@ static int precheck_signature(struct mstate *s, struct eseal_error *err)
 			return verify_step(r, err);
 	}
 	if (keyring_here(s))
-		return eseal_mount_precheck_keyring(o->keyring, o->signature,
-						    o->signature_len, err);
+		return eseal_keyring_precheck(o->keyring, o->signature,
+					      o->signature_len, err);
 	return 0;
 }
 
@@ -297,10 +297,10 @@ static int check_signature(struct mstate *s, struct eseal_error *err)
 			return r;
 	}
 	if (keyring_here(s)) {
-		r = eseal_mount_verify_keyring(o->keyring, &s->res->digest,
-					       o->signature, o->signature_len,
-					       s->res->signer,
-					       sizeof(s->res->signer), err);
+		r = eseal_keyring_verify(o->keyring, &s->res->digest,
+					 o->signature, o->signature_len,
+					 s->res->signer,
+					 sizeof(s->res->signer), err);
 		if (r)
 			return r;
 	}

@@ -16,7 +16,7 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
-#include "mount-sys.h"
+#include "pkcs7.h"
 
 /* What signer si's signature covers, hashed: *hlen bytes in h. */
 static int signed_hash(PKCS7_SIGNER_INFO *si, const EVP_MD *md,
@@ -140,8 +140,8 @@ static int no_key(const char *keyring, bool tried, struct eseal_error *err)
 		keyring);
 }
 
-int eseal_mount_precheck_keyring(const char *keyring, const void *sig,
-				 size_t sig_len, struct eseal_error *err)
+int eseal_keyring_precheck(const char *keyring, const void *sig,
+			   size_t sig_len, struct eseal_error *err)
 {
 	STACK_OF(PKCS7_SIGNER_INFO) * sis;
 	struct ring_sig rs;
@@ -163,10 +163,9 @@ int eseal_mount_precheck_keyring(const char *keyring, const void *sig,
 	return signer && key ? 0 : no_key(keyring, false, err);
 }
 
-int eseal_mount_verify_keyring(const char *keyring,
-			       const struct eseal_digest *d, const void *sig,
-			       size_t sig_len, char *signer, size_t signer_size,
-			       struct eseal_error *err)
+int eseal_keyring_verify(const char *keyring, const struct eseal_digest *d,
+			 const void *sig, size_t sig_len, char *signer,
+			 size_t signer_size, struct eseal_error *err)
 {
 	uint8_t fd[ESEAL_FORMATTED_DIGEST_MAX];
 	unsigned char h[EVP_MAX_MD_SIZE];

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
 /*
- * Internals shared by the signature files: pkcs7.c (sign, verify),
- * signing-key.c (keys and certificates from files and tokens) and
- * keyring.c (certificates into kernel keyrings).
+ * Internals shared by the signature files of lib/sign: pkcs7-sign.c (the
+ * formatted digest, signing), pkcs7-verify.c (verifying with the
+ * kernel's rules), signing-key.c (keys and certificates from files and
+ * tokens), keyring.c (certificates into kernel keyrings) and
+ * keyring-verify.c (verifying with the keys of a kernel keyring).
  */
 #ifndef ESEAL_PKCS7_H
 #define ESEAL_PKCS7_H
@@ -64,5 +66,21 @@ int eseal_verify_signers(const struct eseal_trust *t, const void *sig,
 
 /* Append OpenSSL's first queued error, if any, to err's message. */
 void eseal_openssl_error(struct eseal_error *err);
+
+/*
+ * Verify a PKCS#7 signature over digest d with the keys of a kernel
+ * keyring (keyring-verify.c), for kernels that cannot check EROFS
+ * signatures: 0 and the key's description in signer, -ENOKEY when no key
+ * verifies it, -EBADMSG for a malformed signature.
+ */
+int eseal_keyring_verify(const char *keyring, const struct eseal_digest *d,
+			 const void *sig, size_t sig_len, char *signer,
+			 size_t signer_size, struct eseal_error *err);
+/*
+ * What eseal_keyring_verify() refuses for any digest: an unknown keyring,
+ * a malformed signature, no usable key or signer.
+ */
+int eseal_keyring_precheck(const char *keyring, const void *sig,
+			   size_t sig_len, struct eseal_error *err);
 
 #endif /* ESEAL_PKCS7_H */
