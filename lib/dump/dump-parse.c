@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 
 #include "composefs.h"
-#include "tree.h"
+#include "dump.h"
 
 enum {
 	F_PATH,
@@ -45,249 +45,6 @@ static const char *const field_names[F_NFIELDS] = {
 /* Bookkeeping of mkcomposefs for its per-inode xattr budget */
 #define XATTR_BUDGET_HEADER 12u
 #define XATTR_BUDGET_ENTRY 7u
-
-struct link_fixup {
-	struct eseal_node *node;
-	char *target;			/* unescaped path, malloc'ed */
-	unsigned long line;
-};
-
-struct parser {
-	const char *name;
-	unsigned long line;
-	bool strict;
-	struct eseal_tree *tree;
-	struct eseal_error *err;
-	char *buf;			/* unescape scratch */
-	size_t buf_cap;
-	char *path;			/* the line's path */
-	size_t path_cap;
-	char *key;			/* an xattr name */
-	size_t key_cap;
-	struct link_fixup *links;
-	size_t n_links, cap_links;
-	char esc[768];			/* a name for a message */
-};
-
-struct field {
-	const char *p;
-	size_t len;
-};
-
-static int __printf(2, 3) perr(struct parser *ps, const char *fmt, ...)
-{
-	char msg[ESEAL_ERR_MSG_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return eseal_errorf(ps->err, EINVAL, "%s:%lu: %s", ps->name, ps->line,
-			    msg);
-}
-
-/* s, unescaped from the dump, as a message shows it (as `info ls` does) */
-static const char *esc(struct parser *ps, const char *s)
-{
-	return eseal_escape_str(ps->esc, sizeof(ps->esc), s);
-}
-
-static int oom(struct parser *ps)
-{
-	return eseal_errorf(ps->err, ENOMEM, "%s:%lu: out of memory", ps->name,
-			    ps->line);
-}
-
-/* Cut the next field up to sep off *s; false when *s had no sep. */
-static bool split(struct field *rest, char sep, struct field *out)
-{
-	const char *end = memchr(rest->p, sep, rest->len);
-
-	out->p = rest->p;
-	if (!end) {
-		out->len = rest->len;
-		rest->p += rest->len;
-		rest->len = 0;
-		return false;
-	}
-	out->len = end - rest->p;
-	rest->p = end + 1;
-	rest->len -= out->len + 1;
-	return true;
-}
-
-/*
- * Unescape f into ps->buf (NUL-terminated; *len_out gets the length, which
- * may include NUL bytes from \x00).  'what' names the field in errors.
- */
-static int unescape(struct parser *ps, struct field f, const char *what,
-		    size_t *len_out)
-{
-	size_t i, o = 0;
-
-	if (f.len + 1 > ps->buf_cap) {
-		char *b = realloc(ps->buf, f.len + 1);
-
-		if (!b)
-			return oom(ps);
-		ps->buf = b;
-		ps->buf_cap = f.len + 1;
-	}
-	for (i = 0; i < f.len; i++) {
-		char c = f.p[i];
-		int hi, lo;
-
-		if (c != '\\') {
-			ps->buf[o++] = c;
-			continue;
-		}
-		if (++i == f.len)
-			return perr(ps, "%s: no character after escape", what);
-		c = f.p[i];
-		switch (c) {
-		case '\\':
-			ps->buf[o++] = '\\';
-			break;
-		case 'n':
-			ps->buf[o++] = '\n';
-			break;
-		case 'r':
-			ps->buf[o++] = '\r';
-			break;
-		case 't':
-			ps->buf[o++] = '\t';
-			break;
-		case 'x':
-			if (i + 2 >= f.len)
-				return perr(ps, "%s: no hex digits after \\x",
-					    what);
-			hi = eseal_hexval(f.p[i + 1]);
-			lo = eseal_hexval(f.p[i + 2]);
-			if (hi < 0 || lo < 0)
-				return perr(ps, "%s: invalid hex escape \\x%c%c",
-					    what, f.p[i + 1], f.p[i + 2]);
-			ps->buf[o++] = (char)(hi << 4 | lo);
-			i += 2;
-			break;
-		default:
-			if ((unsigned char)c < 0x20 || (unsigned char)c > 0x7e)
-				return perr(ps, "%s: invalid escape: backslash before byte 0x%02x",
-					    what, (unsigned char)c);
-			return perr(ps, "%s: invalid escape \\%c", what, c);
-		}
-	}
-	ps->buf[o] = '\0';
-	*len_out = o;
-	return 0;
-}
-
-static bool is_dash(struct field f)
-{
-	return f.len == 1 && f.p[0] == '-';
-}
-
-/* Copy the unescaped ps->buf (len bytes) to a scratch buffer of its own. */
-static char *keep(struct parser *ps, char **slot, size_t *cap, size_t len)
-{
-	if (len + 1 > *cap) {
-		char *b = realloc(*slot, len + 1);
-
-		if (!b)
-			return NULL;
-		*slot = b;
-		*cap = len + 1;
-	}
-	memcpy(*slot, ps->buf, len + 1);
-	return *slot;
-}
-
-/* Unescape a string field that must not hold NUL bytes. */
-static int unescape_str(struct parser *ps, struct field f, const char *what,
-			size_t *len_out)
-{
-	int ret = unescape(ps, f, what, len_out);
-
-	if (ret)
-		return ret;
-	if (memchr(ps->buf, '\0', *len_out))
-		return perr(ps, "%s: contains a NUL byte", what);
-	return 0;
-}
-
-static int parse_uint(struct parser *ps, struct field f, unsigned int base,
-		      uint64_t max, const char *what, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	if (f.len == 0)
-		return perr(ps, "%s: missing number", what);
-	for (i = 0; i < f.len; i++) {
-		int d = eseal_hexval(f.p[i]);
-
-		if (d < 0 || (unsigned int)d >= base)
-			return perr(ps, "%s: invalid number '%.*s'", what,
-				    (int)MIN(f.len, 64u), f.p);
-		if (v > (UINT64_MAX - d) / base)
-			return perr(ps, "%s: number too large '%.*s'", what,
-				    (int)MIN(f.len, 64u), f.p);
-		v = v * base + d;
-	}
-	if (v > max)
-		return perr(ps, "%s: number too large '%.*s'", what,
-			    (int)MIN(f.len, 64u), f.p);
-	*out = v;
-	return 0;
-}
-
-static int parse_mtime(struct parser *ps, struct field f, int64_t *sec,
-		       uint32_t *nsec)
-{
-	struct field s, rest = f;
-	bool neg = false;
-	uint64_t v, n;
-	int ret;
-
-	if (!split(&rest, '.', &s))
-		return perr(ps, "MTIME: expected SECONDS.NANOSECONDS, got '%.*s'",
-			    (int)MIN(f.len, 64u), f.p);
-	if (s.len && s.p[0] == '-') {
-		neg = true;
-		s.p++;
-		s.len--;
-	}
-	ret = parse_uint(ps, s, 10, neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX,
-			 "MTIME", &v);
-	if (ret)
-		return ret;
-	ret = parse_uint(ps, rest, 10, UINT32_MAX, "MTIME nanoseconds", &n);
-	if (ret)
-		return ret;
-	/* refused in lenient mode too: the image reader would refuse it */
-	if (!eseal_mtime_nsec_valid(n))
-		return perr(ps, "MTIME: nanoseconds out of range: %llu",
-			    (unsigned long long)n);
-	*sec = neg ? (int64_t)(0 - v) : (int64_t)v;
-	*nsec = (uint32_t)n;
-	return 0;
-}
-
-static int parse_digest(struct parser *ps, const char *hex, size_t len,
-			struct eseal_digest *d)
-{
-	memset(d, 0, sizeof(*d));
-	if (len == 64)
-		d->alg = ESEAL_HASH_SHA256;
-	else if (len == 128)
-		d->alg = ESEAL_HASH_SHA512;
-	else
-		return perr(ps, "DIGEST: expected 64 or 128 hex digits, got %zu",
-			    len);
-	d->size = len / 2;
-	if (eseal_hex_decode(hex, d->size, d->bytes))
-		return perr(ps, "DIGEST: invalid hex digit");
-	return 0;
-}
 
 /*
  * Find the node at path (components separated by one or more '/'); NULL
@@ -366,10 +123,10 @@ static int parse_xattr(struct parser *ps, struct eseal_node *node,
 	size_t klen, vlen;
 	int ret;
 
-	if (!split(&rest, '=', &kf))
+	if (!dump_split(&rest, '=', &kf))
 		return perr(ps, "missing = in xattr '%.*s'",
 			    (int)MIN(x.len, 64u), x.p);
-	ret = unescape_str(ps, kf, "xattr name", &klen);
+	ret = dump_unescape_str(ps, kf, "xattr name", &klen);
 	if (ret)
 		return ret;
 	if (klen == 0)
@@ -377,10 +134,10 @@ static int parse_xattr(struct parser *ps, struct eseal_node *node,
 	if (klen > COMPOSEFS_XATTR_NAME_MAX)
 		return perr(ps, "xattr name longer than %u bytes",
 			    COMPOSEFS_XATTR_NAME_MAX);
-	key = keep(ps, &ps->key, &ps->key_cap, klen);
+	key = dump_keep(ps, &ps->key, &ps->key_cap, klen);
 	if (!key)
 		return oom(ps);
-	ret = unescape(ps, rest, "xattr value", &vlen);
+	ret = dump_unescape(ps, rest, "xattr value", &vlen);
 	if (ret)
 		return ret;
 	if (vlen > COMPOSEFS_XATTR_VALUE_MAX)
@@ -468,13 +225,13 @@ static int parse_attrs(struct parser *ps, struct eseal_node *node,
 	char *payload = NULL;
 	int ret;
 
-	if ((ret = parse_uint(ps, f[F_SIZE], 10, UINT64_MAX, "SIZE", &size)) ||
-	    (ret = parse_uint(ps, f[F_NLINK], 10, UINT32_MAX, "NLINK",
+	if ((ret = dump_parse_uint(ps, f[F_SIZE], 10, UINT64_MAX, "SIZE", &size)) ||
+	    (ret = dump_parse_uint(ps, f[F_NLINK], 10, UINT32_MAX, "NLINK",
 			      &nlink)) ||
-	    (ret = parse_uint(ps, f[F_UID], 10, UINT32_MAX, "UID", &uid)) ||
-	    (ret = parse_uint(ps, f[F_GID], 10, UINT32_MAX, "GID", &gid)) ||
-	    (ret = parse_uint(ps, f[F_RDEV], 10, UINT32_MAX, "RDEV", &rdev)) ||
-	    (ret = parse_mtime(ps, f[F_MTIME], &node->mtime_sec,
+	    (ret = dump_parse_uint(ps, f[F_UID], 10, UINT32_MAX, "UID", &uid)) ||
+	    (ret = dump_parse_uint(ps, f[F_GID], 10, UINT32_MAX, "GID", &gid)) ||
+	    (ret = dump_parse_uint(ps, f[F_RDEV], 10, UINT32_MAX, "RDEV", &rdev)) ||
+	    (ret = dump_parse_mtime(ps, f[F_MTIME], &node->mtime_sec,
 			       &node->mtime_nsec)))
 		return ret;
 	node->nlink = nlink;
@@ -485,8 +242,8 @@ static int parse_attrs(struct parser *ps, struct eseal_node *node,
 	else if (ps->strict && rdev != 0)
 		return perr(ps, "non-zero RDEV on a non-device");
 
-	if (!is_dash(f[F_PAYLOAD])) {
-		ret = unescape_str(ps, f[F_PAYLOAD], "PAYLOAD", &plen);
+	if (!dump_is_dash(f[F_PAYLOAD])) {
+		ret = dump_unescape_str(ps, f[F_PAYLOAD], "PAYLOAD", &plen);
 		if (ret)
 			return ret;
 		if (plen >= COMPOSEFS_PATH_MAX)
@@ -504,8 +261,8 @@ static int parse_attrs(struct parser *ps, struct eseal_node *node,
 		}
 	}
 	node->size = size;
-	if (!is_dash(f[F_CONTENT])) {
-		ret = unescape(ps, f[F_CONTENT], "CONTENT", &clen);
+	if (!dump_is_dash(f[F_CONTENT])) {
+		ret = dump_unescape(ps, f[F_CONTENT], "CONTENT", &clen);
 		if (ret)
 			return ret;
 		if (clen != size)
@@ -540,13 +297,13 @@ static int parse_attrs(struct parser *ps, struct eseal_node *node,
 	node->payload = payload;
 
 	/* lenient: an empty DIGEST (short line) means none */
-	if (!is_dash(f[F_DIGEST]) && (ps->strict || f[F_DIGEST].len)) {
+	if (!dump_is_dash(f[F_DIGEST]) && (ps->strict || f[F_DIGEST].len)) {
 		struct eseal_digest d;
 
-		ret = unescape_str(ps, f[F_DIGEST], "DIGEST", &clen);
+		ret = dump_unescape_str(ps, f[F_DIGEST], "DIGEST", &clen);
 		if (ret)
 			return ret;
-		ret = parse_digest(ps, ps->buf, clen, &d);
+		ret = dump_parse_digest(ps, ps->buf, clen, &d);
 		if (ret)
 			return ret;
 		if (eseal_node_set_digest(ps->tree, node, &d, ps->err))
@@ -569,7 +326,7 @@ static int parse_line(struct parser *ps, const char *line, size_t len)
 		return perr(ps, "embedded NUL character at position %zu",
 			    (size_t)((const char *)memchr(line, '\0', len) - line));
 	for (i = 0; i < F_NFIELDS; i++) {
-		bool more = split(&rest, ' ', &f[i]);
+		bool more = dump_split(&rest, ' ', &f[i]);
 
 		if (i == F_MODE && f[i].len && f[i].p[0] == '@')
 			hardlink = true;
@@ -587,12 +344,12 @@ static int parse_line(struct parser *ps, const char *line, size_t len)
 		break;
 	}
 
-	ret = unescape_str(ps, f[F_PATH], "PATH", &plen);
+	ret = dump_unescape_str(ps, f[F_PATH], "PATH", &plen);
 	if (ret)
 		return ret;
 	if (plen == 0)
 		return perr(ps, "empty path");
-	path = keep(ps, &ps->path, &ps->path_cap, plen);
+	path = dump_keep(ps, &ps->path, &ps->path_cap, plen);
 	if (!path)
 		return oom(ps);
 
@@ -600,7 +357,7 @@ static int parse_line(struct parser *ps, const char *line, size_t len)
 		f[F_MODE].p++;
 		f[F_MODE].len--;
 	}
-	ret = parse_uint(ps, f[F_MODE], 8, UINT64_MAX, "MODE", &mode);
+	ret = dump_parse_uint(ps, f[F_MODE], 8, UINT64_MAX, "MODE", &mode);
 	if (ret)
 		return ret;
 	if (ps->strict && mode > 0177777)
@@ -626,9 +383,9 @@ static int parse_line(struct parser *ps, const char *line, size_t len)
 		if (S_ISDIR(mode))
 			return perr(ps, "directories cannot be hardlinked: %s",
 				    esc(ps, path));
-		if (is_dash(f[F_PAYLOAD]))
+		if (dump_is_dash(f[F_PAYLOAD]))
 			return perr(ps, "hardlink %s has no target", esc(ps, path));
-		ret = unescape_str(ps, f[F_PAYLOAD], "PAYLOAD", &tlen);
+		ret = dump_unescape_str(ps, f[F_PAYLOAD], "PAYLOAD", &tlen);
 		if (ret)
 			return ret;
 		target = strdup(ps->buf);
@@ -649,7 +406,7 @@ static int parse_line(struct parser *ps, const char *line, size_t len)
 	while (rest.len > 0) {
 		struct field x;
 
-		split(&rest, ' ', &x);
+		dump_split(&rest, ' ', &x);
 		ret = parse_xattr(ps, node, x, &budget);
 		if (ret)
 			return ret;

@@ -129,7 +129,9 @@ int ew_xattrs_build(struct ew_ctx *c, uint32_t ino, struct ew_xlist *xl)
 		xl_set(xl, OVL_XATTR_METACOPY, vlen ? v : empty_value, vlen);
 		if (node->payload && node->payload[0]) {
 			char *r = xl->buf + used;
-			size_t len = eseal_ovl_redirect_encode(node->payload, r);
+			size_t len;
+
+			len = eseal_ovl_redirect_encode(node->payload, r);
 
 			used += len + 1;
 			xl_set(xl, OVL_XATTR_REDIRECT, (const uint8_t *)r, len);
