@@ -507,6 +507,35 @@ ESEAL_API int eseal_input_read_fd(int fd, const char *name, size_t max,
 				  uint8_t **buf, size_t *len,
 				  struct eseal_error *err);
 
+/* ---- output files (lib/util/output.c) --------------------------------- */
+
+/*
+ * An output file that appears complete or not at all: the bytes go to a
+ * temporary file beside the target (an unnamed O_TMPFILE, else a
+ * short-named ".erofs-seal.*" file), which is fsynced and only then takes
+ * the target's name; the directory is fsynced after.  A target that exists
+ * must be a regular file (a device, FIFO, socket, directory or symlink is
+ * refused and left alone) and none of the caller's inputs.  The library
+ * publishes its own outputs this way; commands use it for theirs.
+ *
+ *	eseal_output_open(path, 0, inputs, n, &o, &err);
+ *	write to eseal_output_fd(o) or with eseal_output_write();
+ *	eseal_output_commit(o, &err);
+ *	eseal_output_free(o);		(discards it when not committed)
+ */
+struct eseal_output;
+
+ESEAL_API int eseal_output_open(const char *path, unsigned int flags,
+				const char *const *inputs, size_t n_inputs,
+				struct eseal_output **out,
+				struct eseal_error *err);
+ESEAL_API int eseal_output_fd(const struct eseal_output *o);
+ESEAL_API int eseal_output_write(struct eseal_output *o, const void *buf,
+				 size_t len, struct eseal_error *err);
+ESEAL_API int eseal_output_commit(struct eseal_output *o,
+				  struct eseal_error *err);
+ESEAL_API void eseal_output_free(struct eseal_output *o);
+
 /* ---- misc -------------------------------------------------------------- */
 
 ESEAL_API const char *eseal_version(void);

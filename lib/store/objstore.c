@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "internal.h"
 #include "objstore.h"
 #include "tree.h"
@@ -34,13 +34,8 @@
  */
 #define BATCH 128
 
-struct tmpobj {
-	int fd;
-	char name[40];			/* named fallback, else "" */
-};
-
 struct pending_obj {
-	struct tmpobj t;
+	struct eseal_tmpfile t;
 	char path[ESEAL_OBJPATH_MAX];
 };
 
@@ -245,70 +240,35 @@ void eseal_objstore_disable(struct eseal_objstore *st, unsigned int what)
 
 /* ---- temporary files ----------------------------------------------------- */
 
-static int tmp_create(struct eseal_objstore *st, struct tmpobj *t,
+/* A temporary file in the store (files.h), named ".tmp-*" if need be */
+static int tmp_create(struct eseal_objstore *st, struct eseal_tmpfile *t,
 		      struct eseal_error *err)
 {
-	uint64_t rnd;
-	int i;
+	int r = eseal_tmpfile_create(t, st->fd, ".tmp-", O_RDWR,
+				     ESEAL_OBJ_MODE,
+				     atomic_load(&st->no_tmpfile));
 
-	t->name[0] = '\0';
-	if (!atomic_load(&st->no_tmpfile)) {
-		t->fd = openat(st->fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
-			       ESEAL_OBJ_MODE);
-		if (t->fd >= 0)
-			return 0;
-		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-			return eseal_syserrorf(err, errno,
-					       "%s: cannot create a temporary file",
-					       st->dir);
+	if (r)
+		return eseal_syserrorf(err, -r,
+				       "%s: cannot create a temporary file",
+				       st->dir);
+	if (t->name[0])		/* no O_TMPFILE here: do not try again */
 		atomic_store(&st->no_tmpfile, true);
-	}
-	for (i = 0; i < 100; i++) {
-		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-			rnd = (uint64_t)rand() << 32 ^ (uint64_t)i;
-		snprintf(t->name, sizeof(t->name), ".tmp-%016llx",
-			 (unsigned long long)rnd);
-		t->fd = openat(st->fd, t->name,
-			       O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
-			       ESEAL_OBJ_MODE);
-		if (t->fd >= 0)
-			return 0;
-		if (errno != EEXIST)
-			break;
-	}
-	t->name[0] = '\0';
-	return eseal_syserrorf(err, errno, "%s: cannot create a temporary file",
-			       st->dir);
-}
-
-static void tmp_discard(struct eseal_objstore *st, struct tmpobj *t)
-{
-	if (t->fd >= 0)
-		close(t->fd);
-	t->fd = -1;
-	if (t->name[0])
-		unlinkat(st->fd, t->name, 0);
-	t->name[0] = '\0';
+	return 0;
 }
 
 /*
  * Try FS_IOC_ENABLE_VERITY.  It needs a read-only fd and no writers, so
  * the temporary file is reopened read-only and the writable fd closed.
  */
-static int8_t tmp_enable_verity(struct eseal_objstore *st, struct tmpobj *t)
+static int8_t tmp_enable_verity(struct eseal_objstore *st, struct eseal_tmpfile *t)
 {
 	struct fsverity_enable_arg arg;
-	char proc[64];
 	int rfd;
 
 	if (atomic_load(&st->no_verity))
 		return -1;
-	if (t->name[0]) {
-		rfd = openat(st->fd, t->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	} else {
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
-		rfd = open(proc, O_RDONLY | O_CLOEXEC);
-	}
+	rfd = eseal_tmpfile_reopen(t, O_RDONLY);
 	if (rfd < 0)
 		return -1;
 	close(t->fd);
@@ -329,35 +289,24 @@ static int8_t tmp_enable_verity(struct eseal_objstore *st, struct tmpobj *t)
  * opened without following symlinks; 1 if a regular file was there
  * already.
  */
-static int tmp_publish(struct eseal_objstore *st, struct tmpobj *t,
+static int tmp_publish(struct eseal_objstore *st, struct eseal_tmpfile *t,
 		       const char *path, struct eseal_error *err)
 {
 	char sub[3] = { path[0], path[1], '\0' };
 	const char *rest = path + 3;
 	struct stat sb;
-	char proc[64];
 	int dfd, r;
 
 	dfd = open_fanout(st, sub, true, err);
 	if (dfd < 0)
 		return dfd;
-	if (t->name[0]) {
-		r = linkat(st->fd, t->name, dfd, rest, 0);
-	} else {
-		r = linkat(t->fd, "", dfd, rest, AT_EMPTY_PATH);
-		if (r < 0 && (errno == EPERM || errno == ENOENT)) {
-			/* no CAP_DAC_READ_SEARCH: go through /proc */
-			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
-			r = linkat(AT_FDCWD, proc, dfd, rest,
-				   AT_SYMLINK_FOLLOW);
-		}
-	}
+	r = eseal_tmpfile_link(t, dfd, rest);
 	if (r == 0) {
 		close(dfd);
 		return 0;
 	}
-	if (errno != EEXIST) {
-		r = eseal_syserrorf(err, errno, "%s/%s: cannot publish object",
+	if (r != -EEXIST) {
+		r = eseal_syserrorf(err, -r, "%s/%s: cannot publish object",
 				    st->dir, path);
 	} else if (fstatat(dfd, rest, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
 		r = eseal_syserrorf(err, errno, "%s/%s", st->dir, path);
@@ -407,7 +356,7 @@ static int copy_range(struct eseal_objstore *st, int sfd, int dfd)
  * the batch is full (the caller flushes), 0, or -ENOMEM after discarding.
  * A duplicate of a queued object is discarded at once.
  */
-static int queue(struct eseal_objstore *st, struct tmpobj *t, const char *path,
+static int queue(struct eseal_objstore *st, struct eseal_tmpfile *t, const char *path,
 		 struct eseal_obj_result *res)
 {
 	struct pending_obj *p;
@@ -419,7 +368,7 @@ static int queue(struct eseal_objstore *st, struct tmpobj *t, const char *path,
 		if (!strcmp(st->pend[i].path, path)) {
 			pthread_mutex_unlock(&st->lock);
 			res->existing = true;
-			tmp_discard(st, t);
+			eseal_tmpfile_discard(t);
 			return 0;
 		}
 	}
@@ -429,7 +378,7 @@ static int queue(struct eseal_objstore *st, struct tmpobj *t, const char *path,
 		p = realloc(st->pend, cap * sizeof(*p));
 		if (!p) {
 			pthread_mutex_unlock(&st->lock);
-			tmp_discard(st, t);
+			eseal_tmpfile_discard(t);
 			return -ENOMEM;
 		}
 		st->pend = p;
@@ -484,7 +433,7 @@ static int flush(struct eseal_objstore *st, struct eseal_error *err)
 						1ull << (sub % 64));
 			}
 		}
-		tmp_discard(st, &p[i].t);
+		eseal_tmpfile_discard(&p[i].t);
 	}
 	free(p);
 	pthread_mutex_unlock(&st->flush_lock);
@@ -497,7 +446,7 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		       struct eseal_obj_result *res, struct eseal_error *err)
 {
 	char path[ESEAL_OBJPATH_MAX], tname[64];
-	struct tmpobj t = { .fd = -1 };
+	struct eseal_tmpfile t = { .fd = -1 };
 	bool cloning = !atomic_load(&st->no_clone);
 	int r;
 
@@ -555,14 +504,14 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		goto fail;
 	if (res->size <= keep_max) {
 		res->inline_only = true;
-		tmp_discard(st, &t);
+		eseal_tmpfile_discard(&t);
 		return 0;
 	}
 	eseal_object_path(&res->digest, path);
 	r = eseal_store_lookup(st->fd, st->dir, path, err);
 	if (r) {
 		res->existing = r > 0;
-		tmp_discard(st, &t);
+		eseal_tmpfile_discard(&t);
 		return r < 0 ? r : 0;
 	}
 	if (fchmod(t.fd, ESEAL_OBJ_MODE) < 0) {
@@ -574,7 +523,7 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		return flush(st, err);
 	return 0;
 fail:
-	tmp_discard(st, &t);
+	eseal_tmpfile_discard(&t);
 	return r;
 }
 
@@ -594,7 +543,7 @@ void eseal_objstore_close(struct eseal_objstore *st)
 		return;
 	/* never synced or linked: leave no temporary file behind */
 	for (i = 0; i < st->n_pend; i++)
-		tmp_discard(st, &st->pend[i].t);
+		eseal_tmpfile_discard(&st->pend[i].t);
 	free(st->pend);
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->flush_lock);
