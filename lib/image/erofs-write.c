@@ -455,7 +455,7 @@ int eseal_image_write(struct eseal_tree *tree,
 		      const struct eseal_image_opts *opts, int fd,
 		      struct eseal_digest *digest, struct eseal_error *err)
 {
-	struct eseal_image_opts defaults = {
+	struct eseal_image_opts given = {
 		.min_version = COMPOSEFS_DEFAULT_VERSION_MIN,
 		.max_version = COMPOSEFS_DEFAULT_VERSION_MAX,
 	};
@@ -465,8 +465,13 @@ int eseal_image_write(struct eseal_tree *tree,
 
 	if (!tree)
 		return eseal_errorf(err, EINVAL, "no tree to write");
-	if (!opts)
-		opts = &defaults;
+	if (opts) {
+		ret = eseal_abi_in(&given, sizeof(given), opts,
+				   ESEAL_V0_IMAGE_OPTS, "eseal_image_opts", err);
+		if (ret)
+			return ret;
+	}
+	opts = &given;
 	c = calloc(1, sizeof(*c));
 	o.buf = malloc(OUT_BUF_SIZE);
 	if (!c || !o.buf) {

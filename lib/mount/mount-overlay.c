@@ -27,7 +27,7 @@ static int mount_overlay_new(struct mstate *s, struct eseal_error *err)
 	r = eseal_fsconfig_str(fsfd, "overlay", "source", ESEAL_OVERLAY_SOURCE,
 			       err);
 	if (!r && eseal_fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+",
-				 s->res->layer, 0)) {
+				 s->layer, 0)) {
 		/* a kernel without lowerdir+ (before 6.7) */
 		r = errno == EINVAL ?
 			    -ENOSYS :
@@ -118,7 +118,7 @@ int eseal_mount_overlay_check(struct mstate *s, struct eseal_error *err)
 static int mount_overlay_legacy(struct mstate *s, struct eseal_error *err)
 {
 	bool ro = !s->upperdir || (s->o->flags & ESEAL_MOUNT_READ_ONLY);
-	size_t len = 256 + strlen(s->res->layer), i;
+	size_t len = 256 + strlen(s->layer), i;
 	char *opts, *p;
 	int r;
 
@@ -133,7 +133,7 @@ static int mount_overlay_legacy(struct mstate *s, struct eseal_error *err)
 	opts = malloc(len);
 	if (!opts)
 		return eseal_syserrorf(err, ENOMEM, "overlay options");
-	p = opts + sprintf(opts, "lowerdir=%s", s->res->layer);
+	p = opts + sprintf(opts, "lowerdir=%s", s->layer);
 	for (i = 0; i < s->n_basedirs; i++)
 		p += sprintf(p, "::%s", s->basedirs[i]);
 	p += sprintf(p, ",metacopy=on,redirect_dir=%s%s",

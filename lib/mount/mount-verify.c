@@ -267,10 +267,9 @@ static int precheck_signature(struct mstate *s, struct eseal_error *err)
 static int check_with_certs(struct mstate *s, struct eseal_error *err)
 {
 	const struct eseal_mount_opts *o = s->o;
-	struct eseal_sig_info info;
+	struct eseal_sig_info info = ESEAL_SIG_INFO_INIT;
 	int r;
 
-	memset(&info, 0, sizeof(info));
 	r = eseal_verify_digest(s->trust, &s->res->digest, o->signature,
 				o->signature_len, &info, err);
 	if (r)

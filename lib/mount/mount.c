@@ -39,11 +39,11 @@
 
 /* ---- feature detection ------------------------------------------------ */
 
-int eseal_mount_probe(struct eseal_mount_features *f, struct eseal_error *err)
+/* The work, on a struct of this library's size */
+static int probe(struct eseal_mount_features *f, struct eseal_error *err)
 {
 	int fd;
 
-	memset(f, 0, sizeof(*f));
 	fd = eseal_fsopen("erofs", FSOPEN_CLOEXEC);
 	if (fd < 0 && errno == ENOSYS)
 		return 0;
@@ -74,6 +74,19 @@ int eseal_mount_probe(struct eseal_mount_features *f, struct eseal_error *err)
 		!eseal_fsconfig(fd, FSCONFIG_SET_STRING, "lowerdir+", "/", 0);
 	close(fd);
 	return 0;
+}
+
+int eseal_mount_probe(struct eseal_mount_features *f, struct eseal_error *err)
+{
+	struct eseal_mount_features full = { 0 };
+	int r = eseal_abi_check(f, sizeof(full), ESEAL_V0_MOUNT_FEATURES,
+				"eseal_mount_features", err);
+
+	if (r)
+		return r;
+	r = probe(&full, err);
+	eseal_abi_out(f, &full, sizeof(full));
+	return r;
 }
 
 const char *eseal_mount_missing_text(unsigned int bit)
@@ -352,11 +365,11 @@ static int mount_layer(struct mstate *s, struct eseal_error *err)
 	const struct eseal_mnt *m;
 	int fsfd, mfd, r, e;
 
-	if (snprintf(res->layer, sizeof(res->layer), "%s/XXXXXX", s->rundir) >=
-	    (int)sizeof(res->layer))
+	if (snprintf(s->layer, sizeof(s->layer), "%s/XXXXXX", s->rundir) >=
+	    (int)sizeof(s->layer))
 		return eseal_errorf(err, ENAMETOOLONG, "run directory %s",
 				    s->rundir);
-	if (!mkdtemp(res->layer))
+	if (!mkdtemp(s->layer))
 		return eseal_syserrorf(err, errno, "run directory %s",
 				       s->rundir);
 	s->layer_dir = true;
@@ -395,19 +408,19 @@ static int mount_layer(struct mstate *s, struct eseal_error *err)
 	close(fsfd);
 	if (mfd < 0)
 		return eseal_syserrorf(err, e, "fsmount(erofs)");
-	if (eseal_move_mount(mfd, "", AT_FDCWD, res->layer,
+	if (eseal_move_mount(mfd, "", AT_FDCWD, s->layer,
 			     MOVE_MOUNT_F_EMPTY_PATH)) {
 		e = errno;
 		close(mfd);
 		return eseal_syserrorf(err, e, "move_mount(erofs, %s)",
-				       res->layer);
+				       s->layer);
 	}
 	close(mfd);
 	s->layer_mounted = true;
 
 	/* what the kernel says about it */
 	if (eseal_mnt_table_read(&t, NULL) == 0) {
-		m = eseal_mnt_find(&t, res->layer);
+		m = eseal_mnt_find(&t, s->layer);
 		res->kernel_signed = m &&
 				     eseal_mnt_flag(m->superopts, "signed");
 		eseal_mnt_table_free(&t);
@@ -423,10 +436,10 @@ static int mount_layer(struct mstate *s, struct eseal_error *err)
 
 static void undo(struct mstate *s)
 {
-	if (s->layer_mounted && umount2(s->res->layer, MNT_DETACH) == 0)
+	if (s->layer_mounted && umount2(s->layer, MNT_DETACH) == 0)
 		s->layer_mounted = false;
 	if (s->layer_dir && !s->layer_mounted)
-		rmdir(s->res->layer);
+		rmdir(s->layer);
 }
 
 static unsigned int missing(const struct mstate *s)
@@ -449,13 +462,15 @@ static unsigned int missing(const struct mstate *s)
 	return m;
 }
 
-int eseal_mount(const char *image, const char *mountpoint,
-		const struct eseal_mount_opts *opts,
-		struct eseal_mount_result *res, struct eseal_error *err)
+/* The work, on structs of this library's size */
+static int mount_image(const char *image, const char *mountpoint,
+		       const struct eseal_mount_opts *opts,
+		       struct eseal_mount_result *res, struct eseal_error *err)
 {
 	struct mstate s = {
 		.o = opts,
 		.res = res,
+		.feat = ESEAL_MOUNT_FEATURES_INIT,
 		.image = image,
 		.rundir = opts->rundir ? opts->rundir : ESEAL_MOUNT_RUNDIR,
 		.privdir = opts->privdir ? opts->privdir : ESEAL_MOUNT_PRIVDIR,
@@ -464,7 +479,6 @@ int eseal_mount(const char *image, const char *mountpoint,
 	size_t i;
 	int r;
 
-	memset(res, 0, sizeof(*res));
 	if (snprintf(s.target, sizeof(s.target), "%s", mountpoint) >=
 	    (int)sizeof(s.target))
 		return eseal_errorf(err, ENAMETOOLONG, "mount point %s",
@@ -482,14 +496,20 @@ int eseal_mount(const char *image, const char *mountpoint,
 		r = eseal_mount_verify(&s, err);
 	if (!r)
 		r = mount_layer(&s, err);
+	if (!r) {
+		/* before the overlay: afterwards nothing may fail */
+		res->layer = strdup(s.layer);
+		res->mountpoint = strdup(s.target);
+		if (!res->layer || !res->mountpoint)
+			r = eseal_errorf(err, ENOMEM, "out of memory");
+	}
 	if (!r)
 		r = eseal_mount_overlay(&s, err);
 	if (r) {
+		eseal_mount_result_release(res);
 		undo(&s);
 	} else {
 		res->missing = missing(&s);
-		snprintf(res->mountpoint, sizeof(res->mountpoint), "%s",
-			 s.target);
 	}
 	if (s.fd >= 0)
 		close(s.fd);
@@ -498,4 +518,37 @@ int eseal_mount(const char *image, const char *mountpoint,
 		free(s.basedirs[i]);
 	free(s.basedirs);
 	return r;
+}
+
+int eseal_mount(const char *image, const char *mountpoint,
+		const struct eseal_mount_opts *opts,
+		struct eseal_mount_result *res, struct eseal_error *err)
+{
+	struct eseal_mount_result full = { 0 };
+	struct eseal_mount_opts o;
+	int r;
+
+	if (!opts || !res)
+		return eseal_errorf(err, EINVAL, "mount: missing argument");
+	r = eseal_abi_check(res, sizeof(full), ESEAL_V0_MOUNT_RESULT,
+			    "eseal_mount_result", err);
+	if (!r)
+		r = eseal_abi_in(&o, sizeof(o), opts, ESEAL_V0_MOUNT_OPTS,
+				 "eseal_mount_opts", err);
+	if (r)
+		return r;
+	full.size = sizeof(full);
+	r = mount_image(image, mountpoint, &o, &full, err);
+	eseal_abi_out(res, &full, sizeof(full));
+	return r;
+}
+
+void eseal_mount_result_release(struct eseal_mount_result *res)
+{
+	if (!res)
+		return;
+	free(res->layer);
+	free(res->mountpoint);
+	res->layer = NULL;
+	res->mountpoint = NULL;
 }

@@ -16,6 +16,7 @@ struct mstate {
 	struct eseal_mount_features feat;
 	const char *image; /* as given, for messages */
 	char target[PATH_MAX]; /* mount point, resolved */
+	char layer[PATH_MAX]; /* where the EROFS layer is mounted */
 	char **basedirs; /* resolved object stores */
 	size_t n_basedirs;
 	const char *rundir, *privdir;

@@ -109,7 +109,7 @@ static bool in_rundir(const char *path, const char *dir)
 }
 
 static int umount_layer(const char *layer, int mflags, char *layer_out,
-			struct eseal_error *err)
+			size_t out_size, struct eseal_error *err)
 {
 	if (umount2(layer, mflags))
 		return eseal_syserrorf(err, errno, "unmount EROFS layer %s",
@@ -117,7 +117,7 @@ static int umount_layer(const char *layer, int mflags, char *layer_out,
 	if (rmdir(layer))
 		return eseal_syserrorf(err, errno, "remove %s", layer);
 	if (layer_out)
-		snprintf(layer_out, ESEAL_PATH_MAX, "%s", layer);
+		snprintf(layer_out, out_size, "%s", layer);
 	return 0;
 }
 
@@ -127,7 +127,7 @@ static int umount_layer(const char *layer, int mflags, char *layer_out,
  * the overlay holds its own reference, so nothing would be freed).
  */
 static int umount_left_layer(const struct eseal_mnt_table *t, const char *layer,
-			     int mflags, char *layer_out,
+			     int mflags, char *layer_out, size_t out_size,
 			     struct eseal_error *err)
 {
 	size_t i;
@@ -138,11 +138,11 @@ static int umount_left_layer(const struct eseal_mnt_table *t, const char *layer,
 				err, EBUSY,
 				"%s: the EROFS layer of the overlay on %s, which is still mounted; unmount that instead (erofs-seal umount %s)",
 				layer, t->v[i].target, t->v[i].target);
-	return umount_layer(layer, mflags, layer_out, err);
+	return umount_layer(layer, mflags, layer_out, out_size, err);
 }
 
 int eseal_umount(const char *mountpoint, const char *rundir, unsigned int flags,
-		 char *layer_out, struct eseal_error *err)
+		 char *layer_out, size_t out_size, struct eseal_error *err)
 {
 	char target[PATH_MAX], layer[PATH_MAX], rd[PATH_MAX], real[PATH_MAX];
 	struct eseal_mnt_table t;
@@ -167,7 +167,8 @@ int eseal_umount(const char *mountpoint, const char *rundir, unsigned int flags,
 	}
 	if (!strcmp(m->fstype, "erofs") && in_rundir(target, rd)) {
 		/* a layer left behind by a plain umount of its overlay */
-		r = umount_left_layer(&t, target, mflags, layer_out, err);
+		r = umount_left_layer(&t, target, mflags, layer_out, out_size,
+				      err);
 		eseal_mnt_table_free(&t);
 		return r;
 	}
@@ -197,7 +198,7 @@ int eseal_umount(const char *mountpoint, const char *rundir, unsigned int flags,
 			errno == EBUSY ? " (in use; --lazy detaches it)" : "");
 	/* with the overlay gone the layer is idle, unless lazily detached */
 	if (layer_mounted)
-		return umount_layer(layer, mflags, layer_out, err);
+		return umount_layer(layer, mflags, layer_out, out_size, err);
 	/*
 	 * The layer was unmounted already (umount(8) of it, or detached):
 	 * only its directory is left.  Something else mounted there is not
@@ -206,6 +207,6 @@ int eseal_umount(const char *mountpoint, const char *rundir, unsigned int flags,
 	if (!layer_other && rmdir(layer) && errno != ENOENT)
 		return eseal_syserrorf(err, errno, "remove %s", layer);
 	if (layer_out)
-		snprintf(layer_out, ESEAL_PATH_MAX, "%s", layer);
+		snprintf(layer_out, out_size, "%s", layer);
 	return 0;
 }

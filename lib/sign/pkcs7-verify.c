@@ -618,14 +618,24 @@ int eseal_verify_digest(const struct eseal_trust *t,
 {
 	uint8_t data[ESEAL_FORMATTED_DIGEST_MAX];
 	size_t n = eseal_formatted_digest(d, data);
+	struct eseal_sig_info full = { 0 };
+	int ret;
 
-	if (!n) {
-		if (info)
-			memset(info, 0, sizeof(*info));
-		return eseal_errorf(err, EINVAL,
-				    "verify: not a sha256 or sha512 digest");
+	if (info) {
+		ret = eseal_abi_check(info, sizeof(full), ESEAL_V0_SIG_INFO,
+				      "eseal_sig_info", err);
+		if (ret)
+			return ret;
 	}
-	return verify_sig(t, data, n, sig, sig_len, info, err);
+	if (!n)
+		ret = eseal_errorf(err, EINVAL,
+				   "verify: not a sha256 or sha512 digest");
+	else
+		ret = verify_sig(t, data, n, sig, sig_len, info ? &full : NULL,
+				 err);
+	if (info)
+		eseal_abi_out(info, &full, sizeof(full));
+	return ret;
 }
 
 int eseal_verify_signers(const struct eseal_trust *t, const void *sig,

@@ -435,14 +435,23 @@ static int load_signer_cert(struct eseal_signer *s, const char *path,
 	return 0;
 }
 
-int eseal_signer_open(const struct eseal_signer_opts *o,
+int eseal_signer_open(const struct eseal_signer_opts *opts,
 		      struct eseal_signer **out, struct eseal_error *err)
 {
+	struct eseal_signer_opts copy;
+	const struct eseal_signer_opts *o = &copy;
 	const char *shown;
 	struct eseal_signer *s;
 	int ret, id;
 
-	if (!o || !o->key || !o->cert)
+	if (!opts)
+		return eseal_errorf(err, EINVAL,
+				    "signing needs a key and a certificate");
+	ret = eseal_abi_in(&copy, sizeof(copy), opts, ESEAL_V0_SIGNER_OPTS,
+			   "eseal_signer_opts", err);
+	if (ret)
+		return ret;
+	if (!o->key || !o->cert)
 		return eseal_errorf(err, EINVAL,
 				    "signing needs a key and a certificate");
 	shown = o->key;

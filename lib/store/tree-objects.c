@@ -347,19 +347,16 @@ static int run_pool(struct store *s, struct collect *c,
 	return r;
 }
 
-int eseal_tree_store_objects(struct eseal_tree *tree,
-			     const struct eseal_store_opts *opts,
-			     struct eseal_store_stats *stats,
-			     struct eseal_error *err)
+/* The work, on structs of this library's size */
+static int store_objects(struct eseal_tree *tree,
+			 const struct eseal_store_opts *opts,
+			 struct eseal_store_stats *stats,
+			 struct eseal_error *err)
 {
-	struct eseal_store_stats local;
 	struct collect c = { 0 };
 	struct store s = { 0 };
 	int r;
 
-	if (!stats)
-		stats = &local;
-	memset(stats, 0, sizeof(*stats));
 	s.tree = tree;
 	s.src_fd = -1;
 	s.alg = opts->hash_alg ? opts->hash_alg : ESEAL_HASH_SHA256;
@@ -418,5 +415,29 @@ out:
 	if (s.src_fd >= 0)
 		close(s.src_fd);
 	free(c.files);
+	return r;
+}
+
+int eseal_tree_store_objects(struct eseal_tree *tree,
+			     const struct eseal_store_opts *opts,
+			     struct eseal_store_stats *stats,
+			     struct eseal_error *err)
+{
+	struct eseal_store_stats full = { 0 };
+	struct eseal_store_opts o;
+	int r;
+
+	if (!opts)
+		return eseal_errorf(err, EINVAL, "no store options");
+	r = eseal_abi_in(&o, sizeof(o), opts, ESEAL_V0_STORE_OPTS,
+			 "eseal_store_opts", err);
+	if (!r && stats)
+		r = eseal_abi_check(stats, sizeof(full), ESEAL_V0_STORE_STATS,
+				    "eseal_store_stats", err);
+	if (r)
+		return r;
+	r = store_objects(tree, &o, &full, err);
+	if (stats)
+		eseal_abi_out(stats, &full, sizeof(full));
 	return r;
 }

@@ -38,6 +38,33 @@ int eseal_error_prefix(struct eseal_error *err, const char *fmt, ...)
 	__printf(2, 3);
 
 /*
+ * The growable structs of erofs-seal.h (lib/util/abi.c) begin with
+ * size_t size, set by the caller's _INIT macro.  Any size from the first
+ * version's (v0: the end of its last member then, ESEAL_V0_* below) to
+ * this library's (full: sizeof) is accepted; any other is -EINVAL with a
+ * message naming the type ("eseal_mount_opts") and its _INIT macro.
+ */
+#define offsetofend(T, m) (offsetof(T, m) + sizeof(((T *)0)->m))
+
+#define ESEAL_V0_STORE_OPTS	offsetofend(struct eseal_store_opts, progress_arg)
+#define ESEAL_V0_STORE_STATS	offsetofend(struct eseal_store_stats, copied)
+#define ESEAL_V0_IMAGE_OPTS	offsetofend(struct eseal_image_opts, max_version)
+#define ESEAL_V0_SIGNER_OPTS	offsetofend(struct eseal_signer_opts, pkcs11_module)
+#define ESEAL_V0_SIG_INFO	offsetofend(struct eseal_sig_info, authattrs)
+#define ESEAL_V0_MOUNT_OPTS	offsetofend(struct eseal_mount_opts, privdir)
+#define ESEAL_V0_MOUNT_RESULT	offsetofend(struct eseal_mount_result, mountpoint)
+#define ESEAL_V0_MOUNT_FEATURES	offsetofend(struct eseal_mount_features, overlay_verity)
+
+/* Check the size of the caller's struct at p */
+int eseal_abi_check(const void *p, size_t full, size_t v0, const char *type,
+		    struct eseal_error *err);
+/* Check src, then copy it into dst (full bytes, the rest zero) */
+int eseal_abi_in(void *dst, size_t full, const void *src, size_t v0,
+		 const char *type, struct eseal_error *err);
+/* Copy a result (full bytes) to the caller's checked struct at dst */
+void eseal_abi_out(void *dst, const void *src, size_t full);
+
+/*
  * Hex, the one encoder and decoder (lib/util/hex.c): digests, object
  * paths, escapes.
  */
