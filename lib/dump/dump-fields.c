@@ -55,19 +55,12 @@ int dump_unescape(struct parser *ps, struct field f, const char *what,
 		if (++i == f.len)
 			return perr(ps, "%s: no character after escape", what);
 		c = f.p[i];
+		hi = eseal_unescape_char(c);
+		if (hi >= 0) {
+			ps->buf[o++] = (char)hi;
+			continue;
+		}
 		switch (c) {
-		case '\\':
-			ps->buf[o++] = '\\';
-			break;
-		case 'n':
-			ps->buf[o++] = '\n';
-			break;
-		case 'r':
-			ps->buf[o++] = '\r';
-			break;
-		case 't':
-			ps->buf[o++] = '\t';
-			break;
 		case 'x':
 			if (i + 2 >= f.len)
 				return perr(ps, "%s: no hex digits after \\x",

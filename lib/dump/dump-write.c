@@ -139,23 +139,34 @@ static int dump_one(struct eseal_node *node, const char *path, void *arg)
 	return 0;
 }
 
+/* Walk the tree with fn, locked, and flush; 'what' names the output */
+static int write_tree(struct eseal_tree *tree, FILE *f, eseal_node_fn fn,
+		      struct dump_state *st, const char *what,
+		      struct eseal_error *err)
+{
+	int ret;
+
+	if (!tree || !tree->root)
+		return eseal_errorf(err, EINVAL, "the tree has no root");
+	flockfile(f);
+	ret = eseal_tree_walk_nodes(tree, fn, st, err);
+	if (!ret && fflush(f) != 0)
+		ret = eseal_syserrorf(err, errno ? errno : EIO,
+				      "writing the %s failed", what);
+	funlockfile(f);
+	return ret;
+}
+
 int eseal_dump_write(struct eseal_tree *tree, FILE *f,
 		     struct eseal_error *err)
 {
 	struct dump_state st = { .f = f, .link_cap = 4096, .err = err };
 	int ret;
 
-	if (!tree || !tree->root)
-		return eseal_errorf(err, EINVAL, "the tree has no root");
 	st.link_path = malloc(st.link_cap);
 	if (!st.link_path)
 		return eseal_errorf(err, ENOMEM, "out of memory");
-	flockfile(f);
-	ret = eseal_tree_walk_nodes(tree, dump_one, &st, err);
-	if (!ret && fflush(f) != 0)
-		ret = eseal_syserrorf(err, errno ? errno : EIO,
-				      "writing the dump failed");
-	funlockfile(f);
+	ret = write_tree(tree, f, dump_one, &st, "dump", err);
 	free(st.link_path);
 	return ret;
 }
@@ -201,15 +212,6 @@ int eseal_list_write(struct eseal_tree *tree, FILE *f,
 		     struct eseal_error *err)
 {
 	struct dump_state st = { .f = f, .err = err };
-	int ret;
 
-	if (!tree || !tree->root)
-		return eseal_errorf(err, EINVAL, "the tree has no root");
-	flockfile(f);
-	ret = eseal_tree_walk_nodes(tree, list_one, &st, err);
-	if (!ret && fflush(f) != 0)
-		ret = eseal_syserrorf(err, errno ? errno : EIO,
-				      "writing the listing failed");
-	funlockfile(f);
-	return ret;
+	return write_tree(tree, f, list_one, &st, "listing", err);
 }

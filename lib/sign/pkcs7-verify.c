@@ -85,36 +85,31 @@ int eseal_trust_add_certs_mem(struct eseal_trust *t, const void *buf,
 			      struct eseal_error *err)
 {
 	STACK_OF(X509) *sk;
-	int ret;
+	int ret = eseal_certs_from_mem(buf, len, name, &sk, err);
 
-	ret = eseal_certs_from_mem(buf, len, name, &sk, err);
-	if (ret)
-		return ret;
-	return take_certs(t->certs, sk, name, true, err);
+	return ret ? ret : take_certs(t->certs, sk, name, true, err);
+}
+
+/* The certificates of a file into dst; a key the kernel rejects or not */
+static int add_file(STACK_OF(X509) *dst, const char *path, bool check_key,
+		    struct eseal_error *err)
+{
+	STACK_OF(X509) *sk;
+	int ret = eseal_certs_from_file(path, &sk, err);
+
+	return ret ? ret : take_certs(dst, sk, path, check_key, err);
 }
 
 int eseal_trust_add_certs(struct eseal_trust *t, const char *path,
 			  struct eseal_error *err)
 {
-	STACK_OF(X509) *sk;
-	int ret;
-
-	ret = eseal_certs_from_file(path, &sk, err);
-	if (ret)
-		return ret;
-	return take_certs(t->certs, sk, path, true, err);
+	return add_file(t->certs, path, true, err);
 }
 
 int eseal_trust_add_ca(struct eseal_trust *t, const char *path,
 		       struct eseal_error *err)
 {
-	STACK_OF(X509) *sk;
-	int ret;
-
-	ret = eseal_certs_from_file(path, &sk, err);
-	if (ret)
-		return ret;
-	return take_certs(t->cas, sk, path, false, err);
+	return add_file(t->cas, path, false, err);
 }
 
 /* ---- verification ----------------------------------------------------- */

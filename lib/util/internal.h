@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "erofs-seal.h"
 
@@ -103,16 +104,24 @@ int eseal_hex_decode(const char *hex, size_t n, void *out);
 #define ESEAL_ESC_EQUAL		(1u << 1)
 #define ESEAL_ESC_MAX		4	/* longest form of one byte */
 
+/* The C escapes: byte ESEAL_ESC_BYTES[i] is written "\\" ESEAL_ESC_CHARS[i] */
+#define ESEAL_ESC_BYTES "\\\n\r\t"
+#define ESEAL_ESC_CHARS "\\nrt"
+
 /* The form of byte c (1 to ESEAL_ESC_MAX chars, no NUL); its length. */
 static inline size_t eseal_escape_byte(uint8_t c, unsigned int flags,
 				       char out[ESEAL_ESC_MAX])
 {
-	char e = c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r' :
-		 c == '\t' ? 't' : 0;
+	const char *e;
 
+	if (c > 0x20 && c < 0x7f && c != '\\' && c != '=') {
+		out[0] = (char)c;	/* the usual case, first */
+		return 1;
+	}
+	e = c ? memchr(ESEAL_ESC_BYTES, c, 4) : NULL;
 	if (e) {
 		out[0] = '\\';
-		out[1] = e;
+		out[1] = ESEAL_ESC_CHARS[e - ESEAL_ESC_BYTES];
 		return 2;
 	}
 	if (c < 0x20 || c > 0x7e || (c == ' ' && (flags & ESEAL_ESC_SPACE)) ||
@@ -125,6 +134,14 @@ static inline size_t eseal_escape_byte(uint8_t c, unsigned int flags,
 	}
 	out[0] = (char)c;
 	return 1;
+}
+
+/* The byte a C escape "\\e" stands for, or -1 when e is none of them */
+static inline int eseal_unescape_char(char e)
+{
+	const char *p = e ? memchr(ESEAL_ESC_CHARS, e, 4) : NULL;
+
+	return p ? (uint8_t)ESEAL_ESC_BYTES[p - ESEAL_ESC_CHARS] : -1;
 }
 
 /*
