@@ -45,17 +45,14 @@ static int xattr_key_cmp(const void *a, const void *b)
 }
 
 /*
- * The xattrs of inode ino as written: the tree's, with trusted.overlay.X
- * escaped as trusted.overlay.overlay.X, plus the metacopy and redirect of
- * stubs, the markers of escaped whiteouts and their directories, and the
- * root's opaque flag; sorted by name.
+ * Check the node's xattrs against composefs' limits and make room in xl
+ * for them and what the overlay rules add (escaped names, metacopy and
+ * redirect values).
  */
-int ew_xattrs_build(struct ew_ctx *c, uint32_t ino, struct ew_xlist *xl)
+static int xl_reserve(struct ew_ctx *c, const struct eseal_node *node,
+		      bool stub, struct ew_xlist *xl)
 {
-	const struct ew_inode *in = &c->inodes[ino];
-	const struct eseal_node *node = in->node;
-	bool stub = ew_is_stub(c, node);
-	size_t need = 0, used = 0;
+	size_t need = 0;
 	uint32_t i, cap;
 
 	for (i = 0; i < node->n_xattrs; i++) {
@@ -101,7 +98,27 @@ int ew_xattrs_build(struct ew_ctx *c, uint32_t ino, struct ew_xlist *xl)
 		xl->buf = buf;
 		xl->buf_cap = need;
 	}
+	return 0;
+}
 
+/*
+ * The xattrs of inode ino as written: the tree's, with trusted.overlay.X
+ * escaped as trusted.overlay.overlay.X, plus the metacopy and redirect of
+ * stubs, the markers of escaped whiteouts and their directories, and the
+ * root's opaque flag; sorted by name.
+ */
+int ew_xattrs_build(struct ew_ctx *c, uint32_t ino, struct ew_xlist *xl)
+{
+	const struct ew_inode *in = &c->inodes[ino];
+	const struct eseal_node *node = in->node;
+	bool stub = ew_is_stub(c, node);
+	size_t used = 0;
+	uint32_t i;
+	int ret;
+
+	ret = xl_reserve(c, node, stub, xl);
+	if (ret)
+		return ret;
 	xl->n = 0;
 	for (i = 0; i < node->n_xattrs; i++) {
 		const struct eseal_xattr *x = &node->xattrs[i];
@@ -132,7 +149,6 @@ int ew_xattrs_build(struct ew_ctx *c, uint32_t ino, struct ew_xlist *xl)
 			size_t len;
 
 			len = eseal_ovl_redirect_encode(node->payload, r);
-
 			used += len + 1;
 			xl_set(xl, OVL_XATTR_REDIRECT, (const uint8_t *)r, len);
 		}

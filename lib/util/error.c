@@ -70,8 +70,3 @@ int eseal_error_prefix(struct eseal_error *err, const char *fmt, ...)
 	eseal_escape_message(err->msg, sizeof(err->msg));
 	return -(err->code ? err->code : EIO);
 }
-
-const char *eseal_version(void)
-{
-	return ESEAL_VERSION;
-}
