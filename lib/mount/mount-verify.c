@@ -17,6 +17,8 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "files.h"
+#include "io.h"
 #include "mount.h"
 #include "pkcs7.h"
 
@@ -108,8 +110,8 @@ static int check_private_fs(struct mstate *s, struct eseal_error *err)
  */
 static int make_private_copy(struct mstate *s, struct eseal_error *err)
 {
-	char path[PATH_MAX], proc[64];
-	int wfd, rfd, r, e;
+	struct eseal_tmpfile t;
+	int dfd, rfd, r, e;
 	ssize_t n;
 	off_t off = 0;
 	char buf[65536];
@@ -119,18 +121,21 @@ static int make_private_copy(struct mstate *s, struct eseal_error *err)
 		r = check_private_fs(s, err);
 	if (r)
 		return r;
-	wfd = open(s->privdir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0400);
-	if (wfd < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
-		snprintf(path, sizeof(path), "%s/copy.XXXXXX", s->privdir);
-		wfd = mkostemp(path, O_CLOEXEC);
-		if (wfd >= 0)
-			unlink(path);
-	}
-	if (wfd < 0)
+	dfd = open(s->privdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
 		return eseal_syserrorf(err, errno, "private copy in %s",
 				       s->privdir);
+	/* O_EXCL: an O_TMPFILE that can never be linked; a named one goes */
+	r = eseal_tmpfile_create(&t, dfd, "copy.", O_RDWR | O_EXCL, 0400,
+				 false);
+	if (!r)
+		eseal_tmpfile_unlink(&t);
+	close(dfd);
+	if (r)
+		return eseal_syserrorf(err, -r, "private copy in %s",
+				       s->privdir);
 	for (;;) {
-		n = copy_file_range(s->fd, &off, wfd, NULL, 1 << 30, 0);
+		n = copy_file_range(s->fd, &off, t.fd, NULL, 1 << 30, 0);
 		if (n > 0)
 			continue;
 		if (n == 0)
@@ -141,9 +146,11 @@ static int make_private_copy(struct mstate *s, struct eseal_error *err)
 			goto fail;
 		}
 		/* no in-kernel copy here: read and write */
-		while ((n = pread(s->fd, buf, sizeof(buf), off)) > 0) {
-			if (write(wfd, buf, (size_t)n) != n) {
-				e = errno ? errno : EIO;
+		while ((n = eseal_pread_full(s->fd, buf, sizeof(buf),
+					     (uint64_t)off)) > 0) {
+			if (eseal_pwrite_full(t.fd, buf, (size_t)n,
+					      (uint64_t)off) < 0) {
+				e = errno;
 				goto fail;
 			}
 			off += n;
@@ -154,18 +161,17 @@ static int make_private_copy(struct mstate *s, struct eseal_error *err)
 		}
 		break;
 	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", wfd);
-	rfd = open(proc, O_RDONLY | O_CLOEXEC);
+	rfd = eseal_tmpfile_reopen(&t, O_RDONLY);
 	if (rfd < 0) {
-		e = errno;
+		e = -rfd;
 		goto fail;
 	}
-	close(wfd);
+	eseal_tmpfile_discard(&t);
 	close(s->fd);
 	s->fd = rfd;
 	return 0;
 fail:
-	close(wfd);
+	eseal_tmpfile_discard(&t);
 	return eseal_syserrorf(err, e, "private copy of %s in %s", s->image,
 			       s->privdir);
 }

@@ -3,7 +3,8 @@
  * Files below a directory fd: opening a relative path of any length
  * (lib/util/open-below.c), and temporary files that get their name only
  * when they are complete (lib/util/tmpfile.c), the one mechanism behind
- * the object store's objects and the atomic output files (output.c).
+ * the object store's objects, the atomic output files (output.c) and the
+ * private copies of images the mount checks.
  */
 #ifndef ESEAL_FILES_H
 #define ESEAL_FILES_H
@@ -57,6 +58,8 @@ int eseal_tmpfile_link(const struct eseal_tmpfile *t, int to_dirfd,
  */
 int eseal_tmpfile_replace(struct eseal_tmpfile *t, const char *name,
 			  const char *prefix);
+/* Remove its temporary name now: it stays unnamed, as an O_TMPFILE */
+void eseal_tmpfile_unlink(struct eseal_tmpfile *t);
 /* Another fd of the file, opened with flags: the fd, or -errno */
 int eseal_tmpfile_reopen(const struct eseal_tmpfile *t, int flags);
 /* Close it and remove its temporary name, if any */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
  * Temporary files that get their name only when complete (files.h): the
- * one mechanism behind the object store's objects and the atomic output
- * files of lib/util/output.c.
+ * one mechanism behind the object store's objects, the atomic output files
+ * of lib/util/output.c and the mount's private copies of images.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -129,12 +129,17 @@ int eseal_tmpfile_reopen(const struct eseal_tmpfile *t, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+void eseal_tmpfile_unlink(struct eseal_tmpfile *t)
+{
+	if (t->name[0])
+		unlinkat(t->dirfd, t->name, 0);
+	t->name[0] = '\0';
+}
+
 void eseal_tmpfile_discard(struct eseal_tmpfile *t)
 {
 	if (t->fd >= 0)
 		close(t->fd);
 	t->fd = -1;
-	if (t->name[0])
-		unlinkat(t->dirfd, t->name, 0);
-	t->name[0] = '\0';
+	eseal_tmpfile_unlink(t);
 }
