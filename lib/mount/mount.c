@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/fsverity.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +32,7 @@
 #include <unistd.h>
 
 #include "erofs_fs.h"
+#include "fsverity.h"
 #include "mount.h"
 
 #define REQUIRE_SIG_SYSCTL "/proc/sys/fs/erofs/require_signatures"
@@ -138,7 +138,7 @@ static bool store_has_verity(const char *dir)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	r = eseal_mount_measure(fd, &d);
+	r = eseal_verity_measure(fd, &d);
 	close(fd);
 	return r != -EOPNOTSUPP && r != -ENOTTY && r != -EINVAL;
 }

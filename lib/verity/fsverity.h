@@ -77,6 +77,18 @@ int eseal_hash_copy_fd(struct eseal_fsverity_ctx *c, int fd, const char *name,
 		       struct eseal_digest *out, uint64_t *size_out,
 		       struct eseal_error *err);
 
+/* verity-ioctl.c */
+/*
+ * FS_IOC_MEASURE_VERITY of fd: 0 and *d, or -errno (-ENODATA: no
+ * fs-verity on the file; -EOPNOTSUPP or -ENOTTY: none on its filesystem)
+ */
+int eseal_verity_measure(int fd, struct eseal_digest *d);
+/*
+ * FS_IOC_ENABLE_VERITY on fd (opened read-only, no writer open), 4 KiB
+ * blocks, no salt, hash alg: 0 or -errno
+ */
+int eseal_verity_enable(int fd, int alg);
+
 /* Digest size of alg in bytes, 0 when unknown. */
 size_t eseal_hash_size(int alg);
 
