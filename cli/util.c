@@ -86,6 +86,19 @@ int finish_stdout(int status)
 	return status;
 }
 
+void human_size(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	unsigned int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+}
+
 /* ---- inputs ------------------------------------------------------------ */
 
 int read_input(const char *path, unsigned int flags, size_t max,
@@ -212,4 +225,9 @@ void json_uint(struct json *j, const char *name, unsigned long long v)
 void json_end(struct json *j)
 {
 	fputs("}\n", j->f);
+}
+
+void json_close(struct json *j)
+{
+	fputc('}', j->f);
 }

@@ -280,6 +280,9 @@ struct eseal_progress {
 };
 typedef void (*eseal_progress_fn)(const struct eseal_progress *p, void *arg);
 
+/* An object store open for writing, under its writers' lock (below). */
+struct eseal_store_writer;
+
 struct eseal_store_opts {
 	size_t size;			/* ESEAL_STORE_OPTS_INIT */
 	const char *store_dir;		/* object store, or NULL to only hash */
@@ -289,6 +292,13 @@ struct eseal_store_opts {
 					   0 = 64, as mkcomposefs */
 	eseal_progress_fn progress;	/* may be NULL */
 	void *progress_arg;
+	/*
+	 * The store, opened by eseal_store_writer_open(): objects go there
+	 * and store_dir is ignored.  Its writers' lock then covers the
+	 * caller's publication of the image too (docs/object-store.md);
+	 * with store_dir alone the lock is held during this call only.
+	 */
+	struct eseal_store_writer *writer;
 };
 #define ESEAL_STORE_OPTS_INIT { .size = sizeof(struct eseal_store_opts) }
 
@@ -347,6 +357,72 @@ ESEAL_API int eseal_tree_store_objects(struct eseal_tree *tree,
 ESEAL_API int eseal_store_lookup(int store_fd, const char *store_name,
 				 const char *payload,
 				 struct eseal_error *err);
+
+/* ---- the store's lifecycle (lib/store; store/ commands) ----------------- */
+
+/*
+ * What a store holds besides objects (docs/object-store.md).  DIR/xx/
+ * holds objects, "<object>.merkle" Merkle tree files (FUSE mounts) and
+ * temporary files; DIR itself the fan-out directories, temporary files,
+ * ESEAL_STORE_META (store metadata: the lock file, caches of tools; gc
+ * and fsck never touch it) and ESEAL_STORE_QUARANTINE (what fsck --repair
+ * moved aside).  A temporary file ("<prefix>" + 6 characters) older than
+ * ESEAL_STORE_TMP_GRACE seconds is a leftover of a crash.
+ */
+#define ESEAL_STORE_META	".erofs-seal"
+#define ESEAL_STORE_LOCK	".erofs-seal/lock"
+#define ESEAL_STORE_QUARANTINE	".quarantine"
+#define ESEAL_STORE_TMP_PREFIX	".tmp-"
+#define ESEAL_STORE_TREE_SUFFIX	".merkle"
+#define ESEAL_STORE_TMP_GRACE	3600
+
+/*
+ * The lock protocol: every writer holds a shared flock(2) of
+ * DIR/.erofs-seal/lock from before it looks up or adds its first object
+ * until the image that needs them is published where a gc will find it;
+ * gc holds it exclusively while it reads its roots and removes objects,
+ * and fsck --repair while it moves objects.  eseal_store_writer_open()
+ * takes the writers' lock; every function of this library that adds
+ * objects takes it too, for as long as it runs.
+ */
+
+/* Flags of eseal_store_writer_open() */
+#define ESEAL_STORE_NO_WAIT (1u << 0)	/* -EWOULDBLOCK instead of waiting */
+
+/**
+ * eseal_store_writer_open() - Open an object store to add objects to
+ * @dir: the store, created with its parents when missing
+ * @flags: ESEAL_STORE_NO_WAIT, or 0 to wait while a gc runs
+ * @out: the store; pass it as eseal_store_opts.writer, and close it with
+ *	 eseal_store_writer_close() once the images that need its objects
+ *	 are published
+ * @err: a message naming the store and the reason
+ *
+ * Takes the writers' (shared) lock of the store, creating DIR/.erofs-seal
+ * and its lock file when missing.  A writer that may not create or open
+ * the lock file (a read-only store, or one it may not write) goes on
+ * without it: it cannot add objects either.
+ *
+ * Returns: 0; -EWOULDBLOCK with ESEAL_STORE_NO_WAIT while a gc holds the
+ * lock; -ELOOP or -ENOTDIR when .erofs-seal or its lock file is a symlink
+ * or not what it should be; another -errno of a failed system call;
+ * -ENOMEM.
+ */
+ESEAL_API int eseal_store_writer_open(const char *dir, unsigned int flags,
+				      struct eseal_store_writer **out,
+				      struct eseal_error *err);
+
+/**
+ * eseal_store_writer_close() - Release a store opened for writing
+ * @w: the store, or NULL
+ *
+ * Publishes nothing more (every object added is published by the call
+ * that added it) and releases the writers' lock: call it after the images
+ * that need the objects are published.
+ *
+ * Returns: nothing.
+ */
+ESEAL_API void eseal_store_writer_close(struct eseal_store_writer *w);
 
 /* ---- writers (lib/image, lib/dump) --------------------------------------- */
 

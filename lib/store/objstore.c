@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <pthread.h>
-#include <linux/fsverity.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,8 @@
 #include "files.h"
 #include "internal.h"
 #include "objstore.h"
+#include "store-lock.h"
+#include "store-walk.h"
 #include "tree.h"
 
 /*
@@ -42,6 +43,8 @@ struct pending_obj {
 struct eseal_objstore {
 	char *dir;
 	int fd;
+	int lock_fd;			/* the writers' lock, or -1 */
+	atomic_uint refs;		/* eseal_objstore_ref() + 1 */
 	atomic_bool no_tmpfile;		/* O_TMPFILE unsupported here */
 	atomic_bool no_cfr;		/* copy_file_range unusable */
 	atomic_bool no_clone;		/* FICLONE unsupported */
@@ -63,21 +66,6 @@ void eseal_object_path(const struct eseal_digest *d, char *buf)
 	eseal_hex_encode(d->bytes, 1, buf);
 	buf[2] = '/';
 	eseal_hex_encode(d->bytes + 1, d->size - 1, buf + 3);
-}
-
-/* "<store>/<the first len bytes of rel> is <type>, not <want>" */
-static int entry_error(struct eseal_error *err, const char *store,
-		       const char *rel, size_t len, mode_t mode,
-		       const char *want)
-{
-	char esc[ESEAL_ESC_SIZE(256)];
-
-	return eseal_errorf(err, S_ISLNK(mode) ? ELOOP : ENOTDIR,
-			    "%s/%s is %s, not %s%s", store,
-			    eseal_escape_name(esc, sizeof(esc), rel,
-					      MIN(len, (size_t)256)),
-			    eseal_file_type_name(mode), want,
-			    S_ISLNK(mode) ? " (symlinks in an object store are not followed)" : "");
 }
 
 int eseal_store_lookup(int store_fd, const char *store_name,
@@ -118,7 +106,7 @@ int eseal_store_lookup(int store_fd, const char *store_name,
 			goto out;
 		}
 		if (!S_ISDIR(st.st_mode)) {
-			r = entry_error(err, store_name, payload,
+			r = store_entry_error(err, store_name, payload,
 					(size_t)(slash - payload), st.st_mode,
 					"a directory");
 			goto out;
@@ -129,7 +117,7 @@ int eseal_store_lookup(int store_fd, const char *store_name,
 		r = errno == ENOENT ? 0 :
 		    eseal_syserrorf(err, errno, "%s/%s", store_name, payload);
 	else if (!S_ISREG(st.st_mode))
-		r = entry_error(err, store_name, payload, strlen(payload),
+		r = store_entry_error(err, store_name, payload, strlen(payload),
 				st.st_mode, "a regular file");
 	else
 		r = 1;
@@ -165,7 +153,7 @@ static int open_fanout(struct eseal_objstore *st, const char *sub,
 	if ((errno == ELOOP || errno == ENOTDIR) &&
 	    fstatat(st->fd, sub, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    !S_ISDIR(sb.st_mode))
-		return entry_error(err, st->dir, sub, strlen(sub), sb.st_mode,
+		return store_entry_error(err, st->dir, sub, strlen(sub), sb.st_mode,
 				   "a directory");
 	return eseal_syserrorf(err, errno, "%s/%s", st->dir, sub);
 }
@@ -199,8 +187,9 @@ static int make_dirs(const char *dir, struct eseal_error *err)
 	return r;
 }
 
-int eseal_objstore_open(const char *dir, struct eseal_objstore **out,
-			struct eseal_error *err)
+int eseal_objstore_open_flags(const char *dir, unsigned int flags,
+			      struct eseal_objstore **out,
+			      struct eseal_error *err)
 {
 	struct eseal_objstore *st;
 	int r;
@@ -216,6 +205,8 @@ int eseal_objstore_open(const char *dir, struct eseal_objstore **out,
 		return eseal_errorf(err, ENOMEM, "out of memory");
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_mutex_init(&st->flush_lock, NULL);
+	atomic_init(&st->refs, 1);
+	st->lock_fd = -1;
 	st->dir = strdup(dir);
 	st->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (!st->dir || st->fd < 0) {
@@ -224,8 +215,30 @@ int eseal_objstore_open(const char *dir, struct eseal_objstore **out,
 		eseal_objstore_close(st);
 		return r;
 	}
+	/* the writers' lock, before the first object is looked up */
+	r = eseal_store_lock(st->fd, st->dir,
+			     STORE_LOCK_OPTIONAL |
+			     ((flags & ESEAL_STORE_NO_WAIT) ?
+				      STORE_LOCK_NO_WAIT : 0),
+			     "a gc or fsck --repair", &st->lock_fd, err);
+	if (r) {
+		eseal_objstore_close(st);
+		return r;
+	}
 	*out = st;
 	return 0;
+}
+
+int eseal_objstore_open(const char *dir, struct eseal_objstore **out,
+			struct eseal_error *err)
+{
+	return eseal_objstore_open_flags(dir, 0, out, err);
+}
+
+struct eseal_objstore *eseal_objstore_ref(struct eseal_objstore *st)
+{
+	atomic_fetch_add(&st->refs, 1);
+	return st;
 }
 
 void eseal_objstore_disable(struct eseal_objstore *st, unsigned int what)
@@ -263,8 +276,7 @@ static int tmp_create(struct eseal_objstore *st, struct eseal_tmpfile *t,
  */
 static int8_t tmp_enable_verity(struct eseal_objstore *st, struct eseal_tmpfile *t)
 {
-	struct fsverity_enable_arg arg;
-	int rfd;
+	int rfd, r;
 
 	if (atomic_load(&st->no_verity))
 		return -1;
@@ -273,13 +285,10 @@ static int8_t tmp_enable_verity(struct eseal_objstore *st, struct eseal_tmpfile 
 		return -1;
 	close(t->fd);
 	t->fd = rfd;
-	memset(&arg, 0, sizeof(arg));
-	arg.version = 1;
-	arg.hash_algorithm = FS_VERITY_HASH_ALG_SHA256;
-	arg.block_size = ESEAL_VERITY_BLOCK;
-	if (ioctl(rfd, FS_IOC_ENABLE_VERITY, &arg) == 0)
+	r = eseal_verity_enable(rfd, ESEAL_HASH_SHA256);
+	if (!r)
 		return 1;
-	if (errno == EOPNOTSUPP || errno == ENOTTY)
+	if (r == -EOPNOTSUPP || r == -ENOTTY)
 		atomic_store(&st->no_verity, true);
 	return -1;
 }
@@ -311,7 +320,7 @@ static int tmp_publish(struct eseal_objstore *st, struct eseal_tmpfile *t,
 	} else if (fstatat(dfd, rest, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
 		r = eseal_syserrorf(err, errno, "%s/%s", st->dir, path);
 	} else if (!S_ISREG(sb.st_mode)) {
-		r = entry_error(err, st->dir, path, strlen(path), sb.st_mode,
+		r = store_entry_error(err, st->dir, path, strlen(path), sb.st_mode,
 				"a regular file");
 	} else {
 		r = 1;
@@ -539,7 +548,7 @@ void eseal_objstore_close(struct eseal_objstore *st)
 {
 	size_t i;
 
-	if (!st)
+	if (!st || atomic_fetch_sub(&st->refs, 1) > 1)
 		return;
 	/* never synced or linked: leave no temporary file behind */
 	for (i = 0; i < st->n_pend; i++)
@@ -549,6 +558,9 @@ void eseal_objstore_close(struct eseal_objstore *st)
 	pthread_mutex_destroy(&st->flush_lock);
 	if (st->fd >= 0)
 		close(st->fd);
+	/* last: the writers' lock, once nothing more can be published */
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
 	free(st->dir);
 	free(st);
 }

@@ -353,6 +353,7 @@ static int store_objects(struct eseal_tree *tree,
 			 struct eseal_store_stats *stats,
 			 struct eseal_error *err)
 {
+	uint64_t raced0 = 0, v_ok0 = 0, v_failed0 = 0;
 	struct collect c = { 0 };
 	struct store s = { 0 };
 	int r;
@@ -390,11 +391,12 @@ static int store_objects(struct eseal_tree *tree,
 			goto out;
 		}
 	}
-	if (opts->store_dir) {
-		r = eseal_objstore_open(opts->store_dir, &s.st, err);
-		if (r)
-			goto out;
-	}
+	/* the store, under its writers' lock (the caller's, if it holds one) */
+	r = eseal_objstore_from_opts(opts, &s.st, err);
+	if (r)
+		goto out;
+	if (s.st)
+		eseal_objstore_counts(s.st, &raced0, &v_ok0, &v_failed0);
 	r = run_pool(&s, &c, opts, stats, err);
 	if (s.st) {
 		struct eseal_error serr;
@@ -403,7 +405,11 @@ static int store_objects(struct eseal_tree *tree,
 		/* queued objects are valid even when r != 0: publish them */
 		if (eseal_objstore_sync(s.st, &serr) < 0 && !r)
 			r = eseal_errorf(err, serr.code, "%s", serr.msg);
+		/* this call's share of a store the caller may use again */
 		eseal_objstore_counts(s.st, &raced, &v_ok, &v_failed);
+		raced -= raced0;
+		v_ok -= v_ok0;
+		v_failed -= v_failed0;
 		raced = MIN(raced, stats->objects_new);
 		stats->objects_new -= raced;
 		stats->objects_existing += raced;
