@@ -121,3 +121,38 @@ int store_entry_error(struct eseal_error *err, const char *store,
 			    eseal_file_type_name(mode), want,
 			    S_ISLNK(mode) ? " (symlinks in an object store are not followed)" : "");
 }
+
+const char *eseal_store_problem_name(int problem)
+{
+	static const char *const names[] = {
+		[ESEAL_PROBLEM_CONTENT] = "content",
+		[ESEAL_PROBLEM_TYPE] = "type",
+		[ESEAL_PROBLEM_NAME] = "name",
+		[ESEAL_PROBLEM_NO_VERITY] = "no-verity",
+		[ESEAL_PROBLEM_BAD_VERITY] = "bad-verity",
+		[ESEAL_PROBLEM_WRITABLE] = "writable",
+		[ESEAL_PROBLEM_STRAY_TMP] = "stray-temporary",
+		[ESEAL_PROBLEM_ORPHAN_TREE] = "orphan-tree",
+		[ESEAL_PROBLEM_UNREADABLE] = "unreadable",
+	};
+
+	if (problem < 0 || (size_t)problem >= ARRAY_SIZE(names))
+		return NULL;
+	return names[problem];
+}
+
+const char *eseal_store_action_name(int action)
+{
+	static const char *const names[] = {
+		[ESEAL_ACTION_NONE] = "none",
+		[ESEAL_ACTION_QUARANTINED] = "quarantined",
+		[ESEAL_ACTION_RESTORED] = "restored",
+		[ESEAL_ACTION_FIXED] = "fixed",
+		[ESEAL_ACTION_REMOVED] = "removed",
+		[ESEAL_ACTION_FAILED] = "failed",
+	};
+
+	if (action < 0 || (size_t)action >= ARRAY_SIZE(names))
+		return NULL;
+	return names[action];
+}

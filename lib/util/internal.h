@@ -55,6 +55,11 @@ int eseal_error_prefix(struct eseal_error *err, const char *fmt, ...)
 #define ESEAL_V0_MOUNT_OPTS	offsetofend(struct eseal_mount_opts, privdir)
 #define ESEAL_V0_MOUNT_RESULT	offsetofend(struct eseal_mount_result, mountpoint)
 #define ESEAL_V0_MOUNT_FEATURES	offsetofend(struct eseal_mount_features, overlay_verity)
+#define ESEAL_V0_GC_OPTS	offsetofend(struct eseal_gc_opts, issue_arg)
+#define ESEAL_V0_GC_RESULT	offsetofend(struct eseal_gc_result, left_alone)
+#define ESEAL_V0_FSCK_OPTS	offsetofend(struct eseal_fsck_opts, issue_arg)
+#define ESEAL_V0_FSCK_RESULT	offsetofend(struct eseal_fsck_result, failed)
+#define ESEAL_V0_STORE_USAGE	offsetofend(struct eseal_store_usage, largest)
 
 /* Check the size of the caller's struct at p */
 int eseal_abi_check(const void *p, size_t full, size_t v0, const char *type,
