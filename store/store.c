@@ -194,8 +194,12 @@ static int gc(const struct args *a)
 	} else {
 		printf("kept ");
 		count_size(r.objects_kept, "object", r.bytes_kept);
-		printf(" that %llu image%s\n", (unsigned long long)r.images,
-		       r.images == 1 ? " needs" : "s need");
+		if (a->all)
+			printf(": no image is kept (--all)\n");
+		else
+			printf(" that %llu image%s\n",
+			       (unsigned long long)r.images,
+			       r.images == 1 ? " needs" : "s need");
 		printf("%s ", verb);
 		count_size(r.objects_removed, "object", r.bytes_removed);
 		putchar('\n');
