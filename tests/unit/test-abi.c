@@ -131,9 +131,55 @@ static void test_public(void)
 	eseal_tree_free(tree);
 }
 
+/* The store's lifecycle structs, and a caller built before .writer */
+static void test_store_life(void)
+{
+	struct eseal_error err = { 0 };
+	struct eseal_gc_opts go = { 0 };
+	struct eseal_gc_result gr = { 0 };
+	struct eseal_fsck_opts fo = { 0 };
+	struct eseal_fsck_result fr = { 0 };
+	struct eseal_store_usage u = { 0 };
+	struct eseal_store_opts so = ESEAL_STORE_OPTS_INIT;
+	struct eseal_tree *tree = NULL;
+	FILE *f = fmemopen((char *)"/ 0 40755 2 0 0 0 0.0 - - -\n", 28, "r");
+	int r;
+
+	r = eseal_store_gc("nowhere", &go, NULL, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_GC_OPTS_INIT"),
+	      "eseal_store_gc: %s", err.msg);
+	go.size = sizeof(go);
+	r = eseal_store_gc("nowhere", &go, &gr, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_GC_RESULT_INIT"),
+	      "eseal_store_gc, result: %s", err.msg);
+	r = eseal_store_fsck("nowhere", &fo, NULL, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_FSCK_OPTS_INIT"),
+	      "eseal_store_fsck: %s", err.msg);
+	fo.size = sizeof(fo);
+	r = eseal_store_fsck("nowhere", &fo, &fr, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_FSCK_RESULT_INIT"),
+	      "eseal_store_fsck, result: %s", err.msg);
+	r = eseal_store_usage("nowhere", &u, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_STORE_USAGE_INIT"),
+	      "eseal_store_usage: %s", err.msg);
+
+	/* eseal_store_opts as it was before it had .writer */
+	so.size = offsetof(struct eseal_store_opts, writer);
+	if (!f || eseal_tree_from_dump(f, "dump", 0, &tree, &err)) {
+		CHECK(0, "set up: %s", err.msg);
+		return;
+	}
+	fclose(f);
+	r = eseal_tree_store_objects(tree, &so, NULL, &err);
+	CHECK(r == 0, "eseal_store_opts of the size before .writer works (%s)",
+	      err.msg);
+	eseal_tree_free(tree);
+}
+
 int main(void)
 {
 	test_helpers();
 	test_public();
+	test_store_life();
 	return test_done();
 }
