@@ -39,6 +39,7 @@ struct fsck {
 	time_t stale_before;
 	struct repair rp;
 	struct eseal_workers *w;
+	struct job *cur;		/* being filled */
 	struct eseal_error *err;
 };
 
@@ -47,7 +48,8 @@ struct tls {
 	uint8_t *buf;
 };
 
-struct job {
+/* One object to check */
+struct item {
 	unsigned int fan;
 	char name[256];
 	char rel[STORE_REL_MAX];
@@ -61,6 +63,16 @@ struct job {
 	int verity;			/* 1 measured, 0 off, -1 unsupported */
 	struct eseal_digest measured;
 	struct eseal_error err;
+};
+
+/*
+ * A few objects of one fan-out directory: one hand-over to a worker and
+ * back for several objects, since most are small
+ */
+#define JOB_ITEMS 16
+struct job {
+	unsigned int n;
+	struct item it[JOB_ITEMS];
 };
 
 /* ---- the workers ---------------------------------------------------------- */
@@ -89,12 +101,9 @@ static void tls_fini(void *arg, void *p)
 	free(t);
 }
 
-static void run_job(void *arg, void *tlsp, void *jobp)
+static void check_item(struct fsck *f, struct tls *t, struct item *j)
 {
 	const int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
-	struct fsck *f = arg;
-	struct tls *t = tlsp;
-	struct job *j = jobp;
 	int fd, alg = j->want.alg;
 	struct stat st;
 
@@ -136,6 +145,15 @@ static void run_job(void *arg, void *tlsp, void *jobp)
 				    &j->size, &j->err);
 out:
 	close(fd);
+}
+
+static void run_job(void *arg, void *tls, void *jobp)
+{
+	struct job *j = jobp;
+	unsigned int i;
+
+	for (i = 0; i < j->n; i++)
+		check_item(arg, tls, &j->it[i]);
 }
 
 /* ---- reporting and repairing (the calling thread) -------------------------- */
@@ -228,7 +246,7 @@ static void fixable(struct fsck *f, const char *rel, int problem,
 	}
 }
 
-static int fix_object(struct fsck *f, const struct job *j, bool verity)
+static int fix_object(struct fsck *f, const struct item *j, bool verity)
 {
 	int fd = openat(f->dirs[j->fan], j->name,
 			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -253,7 +271,7 @@ static bool same_digest(const struct eseal_digest *a,
 	return a->size == b->size && !memcmp(a->bytes, b->bytes, a->size);
 }
 
-static void job_done(struct fsck *f, struct job *j)
+static void item_done(struct fsck *f, struct item *j)
 {
 	char msg[ESEAL_ERR_MSG_MAX + 32], hex[2 * ESEAL_DIGEST_MAX + 1];
 	int dfd = f->dirs[j->fan];
@@ -326,9 +344,11 @@ static void job_done(struct fsck *f, struct job *j)
 static void reap(struct fsck *f, bool wait)
 {
 	struct job *j;
+	unsigned int i;
 
 	while ((j = eseal_workers_wait_done(f->w, wait ? -1 : 0))) {
-		job_done(f, j);
+		for (i = 0; i < j->n; i++)
+			item_done(f, &j->it[i]);
 		eseal_workers_put_free(f->w, j);
 		wait = false;
 	}
@@ -336,17 +356,34 @@ static void reap(struct fsck *f, bool wait)
 
 /* ---- the walk --------------------------------------------------------------- */
 
-static void submit(struct fsck *f, const struct store_entry *e)
+/* Hand the job being filled to the workers */
+static void submit(struct fsck *f)
 {
-	struct job *j;
+	if (f->cur && f->cur->n)
+		eseal_workers_submit(f->w, f->cur);
+	else if (f->cur)
+		eseal_workers_put_free(f->w, f->cur);
+	f->cur = NULL;
+}
 
-	while (!(j = eseal_workers_get_free(f->w)))
-		reap(f, true);
-	j->fan = (unsigned int)e->fanout;
-	snprintf(j->name, sizeof(j->name), "%s", e->name);
-	snprintf(j->rel, sizeof(j->rel), "%s", e->rel);
-	j->want = e->digest;
-	eseal_workers_submit(f->w, j);
+/* Add an object to the job being filled (of its fan-out directory) */
+static void add_object(struct fsck *f, const struct store_entry *e)
+{
+	struct item *it;
+
+	if (f->cur && (f->cur->n == JOB_ITEMS ||
+		       f->cur->it[0].fan != (unsigned int)e->fanout))
+		submit(f);
+	if (!f->cur) {
+		while (!(f->cur = eseal_workers_get_free(f->w)))
+			reap(f, true);
+		f->cur->n = 0;
+	}
+	it = &f->cur->it[f->cur->n++];
+	it->fan = (unsigned int)e->fanout;
+	snprintf(it->name, sizeof(it->name), "%s", e->name);
+	snprintf(it->rel, sizeof(it->rel), "%s", e->rel);
+	it->want = e->digest;
 }
 
 /* A regular temporary file: stray once older than the grace period */
@@ -429,7 +466,7 @@ static int on_entry(const struct store_entry *e, void *arg)
 	switch (e->kind) {
 	case STORE_NAME_OBJECT:
 		if (e->type == DT_REG) {
-			submit(f, e);
+			add_object(f, e);
 			return 0;
 		}
 		snprintf(msg, sizeof(msg), "%s, not a regular file%s",
@@ -521,6 +558,7 @@ static int fsck(const char *store, struct fsck *f)
 	if (!r)
 		r = store_walk(f->store_fd, store, on_entry, f, f->err);
 	if (f->w) {
+		submit(f);
 		while (eseal_workers_busy(f->w))
 			reap(f, true);
 		eseal_workers_free(f->w);
