@@ -8,40 +8,13 @@
 # --repair: but the planted bad ones), no bad content was lost; then a
 # complete run leaves exactly what it must.
 . "$TOP/tests/lib.sh"
+. "$TOP/tests/store-lib.sh"
 
 if ! command -v strace >/dev/null; then
 	skip "strace (Debian package) not installed: no kill points"
 	done_testing
 	exit
 fi
-
-rnd() { head -c "$2" /dev/urandom >"$1"; }
-
-# objects (regular files named xx/<hex>) of a store, sorted
-objects_of() {
-	(cd "$1" && find . -path ./.erofs-seal -prune -o -path ./.quarantine -prune \
-		-o -type f -regex '\./[0-9a-f][0-9a-f]/[0-9a-f]*' -print) |
-		sed 's|^\./||' | sort
-}
-
-# the objects of IMAGE not in STORE as regular files (a symlink is none)
-missing_of() {
-	local o
-	for o in $("$ESEAL" info objects "$2"); do
-		[ -f "$1/$o" ] && [ ! -L "$1/$o" ] || echo "$o"
-	done
-}
-
-# every object matches its name, but those listed in file $2 (may be
-# bad): prints the first that does not
-names_match() {
-	local o got
-	for o in $(objects_of "$1"); do
-		[ -n "${2:-}" ] && grep -qx "$o" "$2" && continue
-		got=$("$ESEAL" digest "$1/$o" | cut -d' ' -f1)
-		[ "$got" = "sha256:${o%%/*}${o#*/}" ] || { echo "$1/$o: $got"; return 1; }
-	done
-}
 
 # kill_at STORE SYSCALL N CMD...: run CMD with SIGKILL at the Nth SYSCALL;
 # 0 when it was killed there, 1 when it finished first
@@ -86,12 +59,12 @@ for s in unlinkat:$n getdents64:3 read:3 flock:1; do
 		kill_at C "${s%:*}" "$k" "$ESEAL" store gc --keep-dir=keep C &&
 			killed=$((killed + 1))
 		m=$(missing_of C keep/a.img; missing_of C keep/b.img)
-		if [ -n "$m" ] || ! names_match C >match.out; then
+		if [ -n "$m" ] || ! objects_match C >match.out; then
 			echo "# killed at ${s%:*} #$k: missing '$m' $(cat match.out)"
 			bad=$((bad + 1))
 		fi
 		if ! "$ESEAL" store gc --keep-dir=keep C >/dev/null 2>&1 ||
-			! objects_of C | cmp -s - want; then
+			! store_objects C | cmp -s - want; then
 			echo "# killed at ${s%:*} #$k: a second gc did not end as it must"
 			bad=$((bad + 1))
 		fi
@@ -139,7 +112,7 @@ for s in renameat linkat mkdirat; do
 		kill_at C $s "$k" "$ESEAL" store fsck --repair --from=good C &&
 			killed=$((killed + 1))
 		m=$(missing_of C keep/a.img | grep -vxFf planted)
-		if [ -n "$m" ] || ! names_match C planted >match.out ||
+		if [ -n "$m" ] || ! objects_match C planted >match.out ||
 			! evidence_kept C >>match.out; then
 			echo "# killed at $s #$k: missing '$m' $(cat match.out)"
 			bad=$((bad + 1))

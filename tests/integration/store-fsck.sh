@@ -7,25 +7,7 @@
 # verified copies; exit 0 clean, 1 problems, 4 cannot read; fsverity-utils
 # is the independent oracle of every object left.
 . "$TOP/tests/lib.sh"
-
-rnd() { head -c "$2" /dev/urandom >"$1"; }
-
-# every object of a store matches its name (fsverity digest, or ours)
-objects_match() {
-	local f rel got bad=0
-	for f in "$1"/[0-9a-f][0-9a-f]/*; do
-		[ -f "$f" ] && [ ! -L "$f" ] || continue
-		case $f in *.merkle | */.tmp-*) continue ;; esac
-		rel=${f#"$1"/}
-		if command -v fsverity >/dev/null; then
-			got=$(fsverity digest "$f" | cut -d' ' -f1)
-		else
-			got=$("$ESEAL" digest "$f" | cut -d' ' -f1)
-		fi
-		[ "$got" = "sha256:${rel%%/*}${rel#*/}" ] || { echo "bad: $f"; bad=1; }
-	done
-	return $bad
-}
+. "$TOP/tests/store-lib.sh"
 
 mkdir -p src keep
 for f in 1 2 3 4 5 6 7 8; do rnd src/f$f $((1500 * f)); done

@@ -6,16 +6,7 @@
 # garbage, and nothing that is not an object of ours is removed or
 # followed; bad arguments are refused before anything is removed.
 . "$TOP/tests/lib.sh"
-
-# rnd FILE SIZE: random content
-rnd() { head -c "$2" /dev/urandom >"$1"; }
-
-# the objects a store holds, sorted: "xx/<hex>" of regular files
-objects_of() {
-	(cd "$1" && find . -path ./.erofs-seal -prune -o -path ./.quarantine -prune \
-		-o -type f -regex '\./[0-9a-f][0-9a-f]/[0-9a-f]*' -print) |
-		sed 's|^\./||' | sort
-}
+. "$TOP/tests/store-lib.sh"
 
 # a snapshot of everything below a store (names, inodes, sizes)
 snapshot() { (cd "$1" && find . -printf '%p %y %i %s\n' | sort); }
@@ -35,7 +26,7 @@ echo tiny >src/c/inline                # inlined: no object
 	not_ok "make three images"
 "$ESEAL" info objects keep/a.img keep/b.img | sort -u >want
 "$ESEAL" info objects other/c.img | sort -u >c.objs
-objects_of S >all
+store_objects S >all
 check "three images: 8 distinct objects in the store" test "$(wc -l <all)" -eq 8
 check "... of which the two kept images need 7" test "$(wc -l <want)" -eq 7
 
@@ -78,7 +69,7 @@ check "gc keeping two of the three images" "$ESEAL" store gc --keep-dir=keep S
 check_has "... reports what it kept" "kept 7 objects"
 check_has "... and what it removed" "removed 1 object"
 check_has "... and names what it left alone" "S/ab: a symbolic link, not a directory: left alone"
-objects_of S >left
+store_objects S >left
 check "exactly the objects the kept images need remain" cmp want left
 check "the third image's own object is gone, with its tree file" \
 	test ! -e "S/$only_c" -a ! -e "S/$only_c.merkle"
@@ -125,7 +116,7 @@ mkfifo kd/fifo
 cp -a S S2
 check "gc --keep-dir: subdirectories, symlinks to images, other files skipped" \
 	timeout 30 "$ESEAL" store gc --keep-dir=kd S2
-objects_of S2 >left2
+store_objects S2 >left2
 check "... keeps the same objects" cmp want left2
 
 # ---- bad arguments: refused, nothing removed ----------------------------
@@ -158,7 +149,7 @@ snapshot S >after
 check "after all the refusals the store is unchanged" cmp before after
 
 check "--all removes every object" "$ESEAL" store gc --all S
-check "... none is left" test -z "$(objects_of S)"
+check "... none is left" test -z "$(store_objects S)"
 check "... and the things that are not ours stay" \
 	test -L S/ab -a -f S/cd/README -a -f S/.tmp-new789
 done_testing

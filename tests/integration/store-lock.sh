@@ -8,6 +8,7 @@
 # publishes images into a kept directory (and garbage keeps coming back)
 # never leaves a kept image without an object.
 . "$TOP/tests/lib.sh"
+. "$TOP/tests/store-lib.sh"
 
 if ! command -v flock >/dev/null; then
 	skip "flock(1) (util-linux) not installed"
@@ -15,7 +16,6 @@ if ! command -v flock >/dev/null; then
 	exit
 fi
 
-rnd() { head -c "$2" /dev/urandom >"$1"; }
 missing() { "$ESEAL" info missing-objects --basedir=S "$@"; }
 
 mkdir -p pool keep
