@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # erofs-seal: one Makefile for build, check, demo, bench and install.
-# Sources are picked up by wildcard so that adding a file needs no edit here.
+# Sources are picked up by wildcard (lib/ and one level of folders below it)
+# so that adding a file needs no edit here.
 
 VERSION    := 0.1.0
 SOVERSION  := 0
@@ -23,12 +24,14 @@ LDFLAGS    ?=
 SANITIZE_CC ?= clang
 COMPAT_DIR ?= $(abspath ../shared/compat/composefs-1.0.8)
 
+FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
 BASE_CFLAGS := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
-	-fvisibility=hidden -Ilib/include -Ilib -DESEAL_VERSION='"$(VERSION)"'
-LIBS       := -lcrypto -lxxhash -lkeyutils -lpthread
+	-fvisibility=hidden -Ilib/include -Ilib $(FUSE_CFLAGS) \
+	-DESEAL_VERSION='"$(VERSION)"'
+LIBS       := -lcrypto -lxxhash -lkeyutils -lfuse3 -lpthread
 ALL_CFLAGS  = $(BASE_CFLAGS) $(CFLAGS)
 
-LIB_SRCS   := $(sort $(wildcard lib/*.c))
+LIB_SRCS   := $(sort $(wildcard lib/*.c lib/*/*.c))
 CMD_SRCS   := $(sort $(wildcard cli/*.c mkimage/*.c sign/*.c mount/*.c))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test-*.c))
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz-*.c))
@@ -136,7 +139,7 @@ install: all
 		install -m 0644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
 
 format:
-	clang-format -i $(LIB_SRCS) $(CMD_SRCS) $(wildcard lib/*.h lib/include/*.h cli/*.h)
+	clang-format -i $(LIB_SRCS) $(CMD_SRCS) $(wildcard lib/*.h lib/*/*.h cli/*.h)
 
 clean:
 	rm -rf $(BUILD)
