@@ -143,7 +143,7 @@ static bool sysctl_is_one(const char *path)
 	return n > 0 && buf[0] == '1';
 }
 
-static int check_opts(struct mstate *s, struct eseal_error *err)
+int eseal_mount_check_opts(struct mstate *s, struct eseal_error *err)
 {
 	const struct eseal_mount_opts *o = s->o;
 	size_t i;
@@ -429,7 +429,7 @@ static void undo(struct mstate *s)
 		rmdir(s->res->layer);
 }
 
-static unsigned int missing(const struct mstate *s)
+unsigned int eseal_mount_missing(const struct mstate *s)
 {
 	const struct eseal_mount_result *res = s->res;
 	unsigned int m = 0;
@@ -469,7 +469,7 @@ int eseal_mount(const char *image, const char *mountpoint,
 	    (int)sizeof(s.target))
 		return eseal_errorf(err, ENAMETOOLONG, "mount point %s",
 				    mountpoint);
-	r = check_opts(&s, err);
+	r = eseal_mount_check_opts(&s, err);
 	if (!r)
 		r = eseal_mount_probe(&s.feat, err);
 	if (!r)
@@ -487,7 +487,7 @@ int eseal_mount(const char *image, const char *mountpoint,
 	if (r) {
 		undo(&s);
 	} else {
-		res->missing = missing(&s);
+		res->missing = eseal_mount_missing(&s);
 		snprintf(res->mountpoint, sizeof(res->mountpoint), "%s",
 			 s.target);
 	}

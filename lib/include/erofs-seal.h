@@ -377,6 +377,8 @@ ESEAL_API int eseal_keyring_restrict(int32_t keyring, const char *restriction,
 #define ESEAL_MOUNT_MODE_KERNEL   1 /* the kernel checked signature/pin */
 #define ESEAL_MOUNT_MODE_FSVERITY 2 /* fs-verity digest checked here */
 #define ESEAL_MOUNT_MODE_COPY     3 /* a private copy checked here */
+#define ESEAL_MOUNT_MODE_FUSE     4 /* an in-memory copy checked here and
+				       served by eseal_fuse_serve() */
 
 /* eseal_mount_opts.flags */
 #define ESEAL_MOUNT_REQUIRE_SIGNATURE (1u << 0) /* refuse without one */
@@ -456,13 +458,78 @@ ESEAL_API const char *eseal_mount_missing_text(unsigned int bit);
  * Take down an overlay made by eseal_mount() and its EROFS layer (only the
  * layer's directory when the layer was unmounted already), or (when
  * mountpoint is a layer under rundir) a layer whose overlay is gone:
- * -EBUSY, naming the overlay, while an overlay still stacks on it.  rundir
+ * -EBUSY, naming the overlay, while an overlay still stacks on it; or a
+ * FUSE mount made by eseal_fuse_mount() (by its owner: as root with
+ * umount2(), else through fusermount3 -u).  rundir
  * NULL means ESEAL_MOUNT_RUNDIR.  When layer is non-NULL, the path of the
  * EROFS layer that was removed is copied there (ESEAL_PATH_MAX bytes).
  */
 ESEAL_API int eseal_umount(const char *mountpoint, const char *rundir,
 			   unsigned int flags, char *layer,
 			   struct eseal_error *err);
+
+/* ---- verified FUSE mounts (lib/mount/fuse*.c) ------------------------- */
+
+/*
+ * Serve an image through FUSE (libfuse 3), verifying every read: the image
+ * is read into memory and checked as eseal_mount() checks a private copy
+ * (signature against certificates, a CA or a keyring; digest pin), then
+ * parsed with the hostile-safe reader.  Inline files come from that copy;
+ * every other regular file is read from its object in the stores (the
+ * first store that has it) and each 4 KiB block is checked against the
+ * fs-verity digest in the image before it is returned, through a Merkle
+ * tree kept next to the object ("<object>.merkle", the format of
+ * `fsverity digest --out-merkle-tree`; made when missing or wrong, kept
+ * in memory where the store is not writable) that is trusted only as far
+ * as it hashes up to that digest.  A block that does not verify fails
+ * its read with EIO and is logged, naming the object; the other blocks
+ * still read.  The mount is read-only, nodev, default_permissions,
+ * allow_other as root (for others when /etc/fuse.conf allows it), of
+ * type "fuse.erofs-seal" with the image as its source; unprivileged
+ * callers mount through fusermount3.
+ *
+ * eseal_mount_opts: basedirs, signature, cert, ca, keyring, digest and
+ * ESEAL_MOUNT_REQUIRE_SIGNATURE apply; an upper directory is refused; the
+ * rest means nothing here.
+ */
+struct eseal_fuse;
+
+/* eseal_fuse_opts.flags */
+#define ESEAL_FUSE_DEBUG (1u << 0)	/* libfuse's request trace on stderr */
+
+/* priority: as syslog's LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG */
+typedef void (*eseal_log_fn)(void *arg, int priority, const char *msg);
+
+struct eseal_fuse_opts {
+	size_t cache_bytes;		/* verified tree blocks kept in
+					   memory; 0: 32 MiB */
+	unsigned int threads;		/* requests served at once; 0: 16 */
+	unsigned int flags;		/* ESEAL_FUSE_* */
+	eseal_log_fn log;		/* what goes wrong after mounting (a
+					   bad block, ...); may be NULL */
+	void *log_arg;
+};
+
+/*
+ * Check the image, mount it on mountpoint and return the server, not yet
+ * serving (the kernel queues requests meanwhile).  No thread runs before
+ * eseal_fuse_serve(), so the caller may fork() in between to detach.
+ * Refusals start with the step that failed, and leave nothing mounted.
+ */
+ESEAL_API int eseal_fuse_mount(const char *image, const char *mountpoint,
+			       const struct eseal_mount_opts *mopts,
+			       const struct eseal_fuse_opts *fopts,
+			       struct eseal_fuse **out,
+			       struct eseal_mount_result *res,
+			       struct eseal_error *err);
+/*
+ * Serve until the file system is unmounted (eseal_umount(), umount(8),
+ * fusermount3 -u) or SIGTERM, SIGINT or SIGHUP arrives (handlers are
+ * installed for the duration), then unmount.
+ */
+ESEAL_API int eseal_fuse_serve(struct eseal_fuse *f, struct eseal_error *err);
+/* Unmount if still mounted, and free. */
+ESEAL_API void eseal_fuse_free(struct eseal_fuse *f);
 
 /* ---- input files (lib/input.c) ---------------------------------------- */
 
