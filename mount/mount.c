@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "builtin.h"
+#include "mount-cmd.h"
 
 #define MAX_BASEDIRS 64
 
@@ -22,6 +23,7 @@ struct mount_args {
 	const char *upperdir, *workdir, *rundir, *privdir;
 	unsigned int flags;
 	bool json, quiet;
+	bool fuse, foreground;
 };
 
 static const char *mode_name(int mode)
@@ -33,6 +35,8 @@ static const char *mode_name(int mode)
 		return "fs-verity";
 	case ESEAL_MOUNT_MODE_COPY:
 		return "copy";
+	case ESEAL_MOUNT_MODE_FUSE:
+		return "fuse";
 	}
 	return "?";
 }
@@ -46,6 +50,8 @@ static const char *mode_words(int mode)
 		return "checked here from its fs-verity digest";
 	case ESEAL_MOUNT_MODE_COPY:
 		return "checked here from a private copy";
+	case ESEAL_MOUNT_MODE_FUSE:
+		return "checked here from a private copy in memory, served by a FUSE server that checks every read";
 	}
 	return "?";
 }
@@ -95,9 +101,9 @@ static int read_signature(const char *path, void **buf, size_t *len)
 	return 0;
 }
 
-static void print_result(const char *image, const char *target,
-			 const struct eseal_mount_result *res, bool json,
-			 bool quiet)
+void mount_print_result(const char *image, const char *target,
+			const struct eseal_mount_result *res, long pid,
+			bool json, bool quiet)
 {
 	char hex[2 * ESEAL_DIGEST_MAX + 1] = "";
 	const char *alg = eseal_hash_name(res->digest.alg);
@@ -112,7 +118,12 @@ static void print_result(const char *image, const char *target,
 		printf(",\"mountpoint\":");
 		json_str(res->mountpoint);
 		printf(",\"layer\":");
-		json_str(res->layer);
+		if (res->layer[0])
+			json_str(res->layer);
+		else
+			printf("null");
+		if (pid)
+			printf(",\"pid\":%ld", pid);
 		printf(",\"mode\":\"%s\",\"digest\":", mode_name(res->mode));
 		if (res->have_digest)
 			printf("\"%s:%s\"", alg ? alg : "?", hex);
@@ -187,11 +198,17 @@ static int do_mount(struct mount_args *a, const char *image, const char *target)
 			return 1;
 		o.signature = sig;
 	}
+	if (a->fuse) {
+		r = mount_fuse(image, target, &o, a->foreground, a->json,
+			       a->quiet);
+		free(sig);
+		return r;
+	}
 	r = eseal_mount(image, target, &o, &res, &err);
 	free(sig);
 	if (r)
 		return report("mount", &err);
-	print_result(image, target, &res, a->json, a->quiet);
+	mount_print_result(image, target, &res, 0, a->json, a->quiet);
 	return 0;
 }
 
@@ -215,6 +232,9 @@ static void usage(FILE *f)
 		"  --no-fsverity          always check a private copy\n"
 		"  --legacy-overlay       pass overlayfs the lowerdir=A::B string\n"
 		"                         (what kernels before 6.7 get)\n"
+		"  --fuse                 serve the image through FUSE, checking\n"
+		"                         every read (the default when not root)\n"
+		"  --foreground           with --fuse: serve in this process\n"
 		"  --rundir DIR           where EROFS layers are mounted\n"
 		"                         (default " ESEAL_MOUNT_RUNDIR ")\n"
 		"  --private-dir DIR      where private copies live\n"
@@ -241,6 +261,8 @@ enum {
 	OPT_RUNDIR,
 	OPT_PRIVDIR,
 	OPT_JSON,
+	OPT_FUSE,
+	OPT_FOREGROUND,
 };
 
 int cmd_mount(int argc, char **argv)
@@ -263,11 +285,14 @@ int cmd_mount(int argc, char **argv)
 		{ "rundir", required_argument, NULL, OPT_RUNDIR },
 		{ "private-dir", required_argument, NULL, OPT_PRIVDIR },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "fuse", no_argument, NULL, OPT_FUSE },
+		{ "foreground", no_argument, NULL, OPT_FOREGROUND },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct mount_args a = { 0 };
+	/* only root can mount the kernel's way */
+	struct mount_args a = { .fuse = geteuid() != 0 };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
@@ -324,6 +349,12 @@ int cmd_mount(int argc, char **argv)
 		case OPT_JSON:
 			a.json = true;
 			break;
+		case OPT_FUSE:
+			a.fuse = true;
+			break;
+		case OPT_FOREGROUND:
+			a.foreground = true;
+			break;
 		case 'q':
 			a.quiet = true;
 			break;
@@ -337,6 +368,10 @@ int cmd_mount(int argc, char **argv)
 	}
 	if (argc - optind != 2) {
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (a.foreground && !a.fuse) {
+		error_msg("--foreground goes with --fuse");
 		return EXIT_USAGE;
 	}
 	return do_mount(&a, argv[optind], argv[optind + 1]);
@@ -395,6 +430,8 @@ static int helper_option(struct mount_args *a, char *o, bool sloppy)
 	} else if (!v && (!strcmp(o, "insecure-no-data-verity") ||
 			  !strcmp(o, "insecure_no_data_verity"))) {
 		a->flags |= ESEAL_MOUNT_INSECURE_NO_DATA_VERITY;
+	} else if (!v && !strcmp(o, "fuse")) {
+		a->fuse = true;
 	} else if (!v && !strcmp(o, "ro")) {
 		a->flags |= ESEAL_MOUNT_READ_ONLY;
 	} else if (!v && ignored_option(o)) {
@@ -415,7 +452,7 @@ static int helper_option(struct mount_args *a, char *o, bool sloppy)
  */
 int cmd_mount_helper(int argc, char **argv)
 {
-	struct mount_args a = { .quiet = true };
+	struct mount_args a = { .quiet = true, .fuse = geteuid() != 0 };
 	bool fake = false, sloppy = false;
 	char *opts = NULL, *o, *save;
 	int c;

@@ -13,7 +13,8 @@ static void usage(FILE *f)
 		"Usage: erofs-seal umount [OPTIONS] MOUNTPOINT\n"
 		"Unmount an erofs-seal overlay and its EROFS layer (or a layer\n"
 		"under the run directory that a plain umount left behind;\n"
-		"not one an overlay still stacks on).\n\n"
+		"not one an overlay still stacks on), or a FUSE mount of\n"
+		"erofs-seal mount --fuse.\n\n"
 		"  -l, --lazy         detach even if busy (MNT_DETACH)\n"
 		"  --rundir DIR       where EROFS layers are mounted\n"
 		"                     (default " ESEAL_MOUNT_RUNDIR ")\n"
@@ -61,7 +62,9 @@ int cmd_umount(int argc, char **argv)
 	}
 	if (eseal_umount(argv[optind], rundir, flags, layer, &err))
 		return report("umount", &err);
-	if (verbose)
+	if (verbose && layer[0])
 		printf("%s: unmounted (EROFS layer %s)\n", argv[optind], layer);
+	else if (verbose)
+		printf("%s: unmounted (FUSE)\n", argv[optind]);
 	return 0;
 }
