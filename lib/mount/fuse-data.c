@@ -13,7 +13,10 @@
  *
  * An object in use is set up once (opened, size checked, tree opened and
  * its root checked, or made) by the first open; opens of the same digest
- * meanwhile wait for it.  Objects nobody has open stay set up, up to
+ * meanwhile wait for it.  Making a tree reads the whole object and checks
+ * it against the digest: those bytes, kept (within a memory budget), are
+ * handed to the kernel's cache of the file being opened, so that the
+ * first read of a file without a tree costs one pass over it, not two.  Objects nobody has open stay set up, up to
  * MAX_IDLE of them, least recently used first out.  When a tree block
  * turns out not to hash to its parent, the tree is made again once from
  * the object (which, if the object is what changed, fails and says so).
@@ -24,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -33,6 +37,7 @@
 #define BUCKETS 1024
 #define MAX_IDLE 256
 #define BLOCK ESEAL_VERITY_BLOCK
+#define PREFILL_CHUNK ((size_t)1 << 20)
 
 struct efuse_obj {
 	struct eseal_digest digest;	/* the key */
@@ -212,14 +217,14 @@ static int find_object(struct eseal_fuse *f, struct efuse_obj *o,
 
 /* Make the tree from the object; into *fd, or an error naming why not */
 static int make_tree(struct eseal_fuse *f, struct efuse_obj *o, int *fd,
-		     struct eseal_error *err)
+		     uint8_t *keep, size_t keep_len, struct eseal_error *err)
 {
 	struct efuse_store *s = &f->stores[o->store];
 	bool published;
 	int r;
 
 	r = eseal_merkle_make(s->fd, s->name, o->payload, o->fd, &o->mf.geo,
-			      &o->digest, 0, &published, err);
+			      &o->digest, 0, keep, keep_len, &published, err);
 	if (r < 0)
 		return r;
 	*fd = r;
@@ -229,8 +234,73 @@ static int make_tree(struct eseal_fuse *f, struct efuse_obj *o, int *fd,
 	return 0;
 }
 
+/* Up to want bytes of the prefill budget */
+static size_t prefill_take(struct eseal_fuse *f, size_t want)
+{
+	size_t left = atomic_load(&f->prefill_left), take;
+
+	do
+		take = MIN(want, left);
+	while (take && !atomic_compare_exchange_weak(&f->prefill_left, &left,
+						     left - take));
+	return take;
+}
+
+/*
+ * Hand the kernel's cache of inode ino the first len bytes of its data,
+ * read and checked against the digest while making its tree.
+ */
+static void prefill(struct eseal_fuse *f, fuse_ino_t ino, uint8_t *data,
+		    size_t len)
+{
+	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(0);
+	size_t off, n;
+
+	for (off = 0; off < len; off += n) {
+		n = MIN(len - off, PREFILL_CHUNK);
+		bv.buf[0].mem = data + off;
+		bv.buf[0].size = n;
+		bv.off = 0;
+		bv.idx = 0;
+		if (fuse_lowlevel_notify_store(f->se, ino, (off_t)off, &bv, 0))
+			break;	/* only a head start: reads check anyway */
+	}
+}
+
+/* Make the tree of a file being opened, and prefill its cache */
+static int first_tree(struct eseal_fuse *f, struct efuse_obj *o,
+		      const struct eseal_node *n, struct eseal_error *err)
+{
+	size_t run = eseal_merkle_run(&o->mf.geo), got, len;
+	uint8_t *keep = NULL;
+	int r;
+
+	got = prefill_take(f, (size_t)MIN(ALIGN_UP(o->size, (uint64_t)run),
+					  (uint64_t)SIZE_MAX / 2));
+	len = got / run * run;
+	if (len) {
+		/* few page faults for a big buffer: huge pages where allowed */
+		keep = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (keep == MAP_FAILED)
+			keep = NULL;
+		else
+			madvise(keep, len, MADV_HUGEPAGE);
+	}
+	if (!keep)
+		len = 0;
+	atomic_fetch_add(&f->prefill_left, got - len);
+	r = make_tree(f, o, &o->mf.tree_fd, keep, len, err);
+	if (!r && keep)
+		prefill(f, n->ino, keep, (size_t)MIN((uint64_t)len, o->size));
+	if (keep)
+		munmap(keep, len);
+	atomic_fetch_add(&f->prefill_left, len);
+	return r;
+}
+
 static int obj_setup(struct eseal_fuse *f, struct efuse_obj *o,
-		     struct eseal_error *err)
+		     const struct eseal_node *n, struct eseal_error *err)
 {
 	struct eseal_fsverity_ctx *h;
 	struct eseal_error e2 = { 0 };
@@ -270,7 +340,7 @@ static int obj_setup(struct eseal_fuse *f, struct efuse_obj *o,
 	if (fd != -ENOENT)
 		efuse_log(f, LOG_WARNING, "object %s: %s; making the tree again",
 			  o->name, e2.msg);
-	return make_tree(f, o, &o->mf.tree_fd, err);
+	return first_tree(f, o, n, err);
 }
 
 /* The set-up object of a digest, shared with every open of it */
@@ -317,7 +387,7 @@ static int obj_get(struct eseal_fuse *f, const struct eseal_node *n,
 	f->buckets[bucket_of(&o->digest)] = o;
 	pthread_mutex_unlock(&f->objs_lock);
 
-	r = obj_setup(f, o, err);
+	r = obj_setup(f, o, n, err);
 
 	pthread_mutex_lock(&f->objs_lock);
 	o->building = false;
@@ -425,7 +495,7 @@ static int remake_tree(struct eseal_fuse *f, struct efuse_obj *o,
 	}
 	efuse_log(f, LOG_WARNING, "object %s: %s; making the tree again",
 		  o->name, why);
-	r = make_tree(f, o, &fd, &err);
+	r = make_tree(f, o, &fd, NULL, 0, &err);
 	if (r) {
 		efuse_log(f, LOG_ERR, "%s", err.msg);
 	} else {

@@ -74,15 +74,21 @@ static void fill_entry(const struct eseal_node *node,
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
+	struct eseal_fuse *f = userdata;
+
 	unsigned int want = FUSE_CAP_ASYNC_READ | FUSE_CAP_CACHE_SYMLINKS |
-			    FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO |
+			    FUSE_CAP_READDIRPLUS |
 			    FUSE_CAP_PARALLEL_DIROPS | FUSE_CAP_POSIX_ACL |
 			    FUSE_CAP_SPLICE_WRITE;
 
-	(void)userdata;
 	conn->want |= want & conn->capable;
-	/* the data never changes behind the kernel's back */
-	conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+	/* directories need no open: see op_opendir() */
+	f->no_opendir = conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT;
+	/*
+	 * The data never changes behind the kernel's back; and a listing
+	 * always comes with the attributes (libfuse asks for "auto").
+	 */
+	conn->want &= ~(FUSE_CAP_AUTO_INVAL_DATA | FUSE_CAP_READDIRPLUS_AUTO);
 	/* readahead of big files in parallel */
 	conn->max_background = 64;
 	conn->congestion_threshold = 48;
@@ -165,6 +171,15 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 	}
 	if (!S_ISDIR(n->mode)) {
 		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	/*
+	 * ENOSYS tells a kernel that can do without to stop sending opendir
+	 * and releasedir (two requests less per directory of a walk), and to
+	 * keep and cache listings, as asked for here otherwise.
+	 */
+	if (req_fuse(req)->no_opendir) {
+		fuse_reply_err(req, ENOSYS);
 		return;
 	}
 	fi->cache_readdir = 1;

@@ -28,8 +28,8 @@
 
 #define IMAGE_MAX ((size_t)1 << 32)
 #define CACHE_DEFAULT ((size_t)32 << 20)
+#define PREFILL_DEFAULT ((size_t)256 << 20)
 #define THREADS_DEFAULT 16
-#define READ_MAX ((size_t)1 << 20)	/* libfuse's largest read */
 #define FUSE_CONF "/etc/fuse.conf"
 
 void efuse_log(struct eseal_fuse *f, int priority, const char *fmt, ...)
@@ -320,6 +320,7 @@ int eseal_fuse_mount(const char *image, const char *mountpoint,
 	f->log = fopts->log;
 	f->log_arg = fopts->log_arg;
 	f->threads = fopts->threads ? fopts->threads : THREADS_DEFAULT;
+	atomic_init(&f->prefill_left, PREFILL_DEFAULT);
 	f->image = strdup(image);
 	r = f->image ? efuse_data_init(f) : -ENOMEM;
 	if (!r && pthread_key_create(&f->tls, tls_free))

@@ -12,6 +12,7 @@
 #define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,6 +44,9 @@ struct eseal_fuse {
 	void *log_arg;
 	pthread_key_t tls;		/* struct efuse_tls of a thread */
 	bool tls_made;
+	/* memory left for data read while making trees, to prefill the
+	 * kernel's cache with (fuse-data.c) */
+	atomic_size_t prefill_left;
 
 	/* objects in use or kept idle (fuse-data.c) */
 	pthread_mutex_t objs_lock;
@@ -53,6 +57,7 @@ struct eseal_fuse {
 	size_t n_idle;
 
 	struct fuse_session *se;
+	bool no_opendir;		/* the kernel can do without opendir */
 	char *mountpoint;
 	char *image;			/* as given */
 	bool mounted;

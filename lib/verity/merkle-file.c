@@ -77,7 +77,8 @@ static bool publish(int fd, int dir, const char *name)
 int eseal_merkle_make(int dir_fd, const char *store_name, const char *object,
 		      int obj_fd, const struct eseal_merkle_geo *g,
 		      const struct eseal_digest *want, unsigned int threads,
-		      bool *published, struct eseal_error *err)
+		      uint8_t *keep, size_t keep_len, bool *published,
+		      struct eseal_error *err)
 {
 	char name[PATH_MAX + 80], leaf[NAME_MAX + 1];
 	char have_hex[2 * ESEAL_DIGEST_MAX + 1], want_hex[2 * ESEAL_DIGEST_MAX + 1];
@@ -114,7 +115,8 @@ int eseal_merkle_make(int dir_fd, const char *store_name, const char *object,
 				    name);
 		goto out;
 	}
-	r = eseal_merkle_build(obj_fd, name, g, fd, threads, &d, err);
+	r = eseal_merkle_build(obj_fd, name, g, fd, threads, keep, keep_len,
+			       &d, err);
 	if (!r && (d.alg != want->alg || d.size != want->size ||
 		   memcmp(d.bytes, want->bytes, d.size))) {
 		eseal_digest_hex(&d, have_hex);

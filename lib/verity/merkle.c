@@ -89,6 +89,8 @@ static int write_full(int fd, const uint8_t *buf, size_t len, uint64_t off)
 
 struct build {
 	int fd, out_fd;
+	uint8_t *keep;			/* runs that fit are read here */
+	size_t keep_len;
 	const char *name;
 	const struct eseal_merkle_geo *g;
 	atomic_uint_fast64_t next;	/* next level-0 block to make */
@@ -138,7 +140,7 @@ static void *level0(void *arg)
 	const struct eseal_merkle_geo *g = b->g;
 	size_t run = (size_t)g->per_block * ESEAL_VERITY_BLOCK;
 	struct eseal_fsverity_ctx *h = eseal_fsverity_new(g->alg);
-	uint8_t *buf = malloc(run), *tb = malloc(ESEAL_VERITY_BLOCK);
+	uint8_t *buf = malloc(run), *tb = malloc(ESEAL_VERITY_BLOCK), *dst;
 	uint64_t i, off;
 	size_t len, nb;
 	ssize_t n;
@@ -156,7 +158,8 @@ static void *level0(void *arg)
 			break;
 		off = i * run;
 		len = (size_t)MIN((uint64_t)run, g->data_size - off);
-		n = read_full(b->fd, buf, len, off);
+		dst = b->keep && off + run <= b->keep_len ? b->keep + off : buf;
+		n = read_full(b->fd, dst, len, off);
 		if (n < 0) {
 			build_fail(b, io_error(b, "read error", errno));
 			break;
@@ -166,9 +169,9 @@ static void *level0(void *arg)
 			break;
 		}
 		nb = DIV_ROUND_UP(len, ESEAL_VERITY_BLOCK);
-		memset(buf + len, 0, nb * ESEAL_VERITY_BLOCK - len);
+		memset(dst + len, 0, nb * ESEAL_VERITY_BLOCK - len);
 		memset(tb, 0, ESEAL_VERITY_BLOCK);
-		if (eseal_fsverity_hash_blocks(h, buf, nb, tb)) {
+		if (eseal_fsverity_hash_blocks(h, dst, nb, tb)) {
 			build_fail(b, io_error(b, "hashing failed", EIO));
 			break;
 		}
@@ -258,12 +261,14 @@ static int single_block(struct build *b, struct eseal_fsverity_ctx *h,
 
 int eseal_merkle_build(int fd, const char *name,
 		       const struct eseal_merkle_geo *g, int out_fd,
-		       unsigned int threads, struct eseal_digest *digest,
-		       struct eseal_error *err)
+		       unsigned int threads, uint8_t *keep, size_t keep_len,
+		       struct eseal_digest *digest, struct eseal_error *err)
 {
 	struct build b = {
 		.fd = fd,
 		.out_fd = out_fd,
+		.keep = keep,
+		.keep_len = keep_len,
 		.name = name,
 		.g = g,
 		.err = err,

@@ -50,17 +50,28 @@ static inline uint64_t eseal_merkle_tree_size(const struct eseal_merkle_geo *g)
 	return g->tree_blocks * ESEAL_VERITY_BLOCK;
 }
 
+/* Bytes of data one level-0 tree block covers (512 KiB with sha256) */
+static inline size_t eseal_merkle_run(const struct eseal_merkle_geo *g)
+{
+	return (size_t)g->per_block * ESEAL_VERITY_BLOCK;
+}
+
 /*
  * Build the tree of the data in fd, which must hold exactly g->data_size
  * bytes, into out_fd (read and written from offset 0, truncated to the
  * tree's size) with up to 'threads' threads (0: one per online CPU), and
  * store the file's digest in *digest.  A file of another size is
  * -EBADMSG, "<name>: N bytes, the image says M".
+ *
+ * With keep, the data is read into it where it fits (keep_len bytes; the
+ * runs of eseal_merkle_run() bytes that fit whole), so that on success
+ * keep holds the first MIN(keep_len rounded down to runs, data_size)
+ * bytes exactly as they were hashed, i.e. checked against the digest.
  */
 int eseal_merkle_build(int fd, const char *name,
 		       const struct eseal_merkle_geo *g, int out_fd,
-		       unsigned int threads, struct eseal_digest *digest,
-		       struct eseal_error *err);
+		       unsigned int threads, uint8_t *keep, size_t keep_len,
+		       struct eseal_digest *digest, struct eseal_error *err);
 
 /* ---- verification (merkle-verify.c) ------------------------------------- */
 
@@ -130,11 +141,13 @@ int eseal_merkle_open(int dir_fd, const char *object,
  * published next to the object when the store takes it (an unnamed file
  * linked under its name once complete, replacing a bad one), else kept
  * in an unnamed file in memory.  Returns an fd of the tree; *published
- * says which.  g must have at least one level.
+ * says which.  g must have at least one level.  keep, keep_len: as for
+ * eseal_merkle_build().
  */
 int eseal_merkle_make(int dir_fd, const char *store_name, const char *object,
 		      int obj_fd, const struct eseal_merkle_geo *g,
 		      const struct eseal_digest *want, unsigned int threads,
-		      bool *published, struct eseal_error *err);
+		      uint8_t *keep, size_t keep_len, bool *published,
+		      struct eseal_error *err);
 
 #endif /* ESEAL_MERKLE_H */
