@@ -484,9 +484,10 @@ ESEAL_API int eseal_umount(const char *mountpoint, const char *rundir,
  * as it hashes up to that digest.  A block that does not verify fails
  * its read with EIO and is logged, naming the object; the other blocks
  * still read.  The mount is read-only, nodev, default_permissions,
- * allow_other as root (for others when /etc/fuse.conf allows it), of
- * type "fuse.erofs-seal" with the image as its source; unprivileged
- * callers mount through fusermount3.
+ * allow_other as root (for others when /etc/fuse.conf allows it), nosuid
+ * unless root mounts a signed or pinned image, of type "fuse.erofs-seal"
+ * with the image as its source; unprivileged callers mount through
+ * fusermount3.
  *
  * eseal_mount_opts: basedirs, signature, cert, ca, keyring, digest and
  * ESEAL_MOUNT_REQUIRE_SIGNATURE apply; an upper directory is refused; the

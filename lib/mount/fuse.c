@@ -242,7 +242,8 @@ static int mount_session(struct eseal_fuse *f, const char *target,
 	    fuse_opt_add_opt_escaped(&opts, fsname) ||
 	    ((root || users_allow_other()) &&
 	     fuse_opt_add_opt(&opts, "allow_other")) ||
-	    (!verified && fuse_opt_add_opt(&opts, "nosuid")) ||
+	    /* set-uid programs of an image nobody vouches for are not */
+	    fuse_opt_add_opt(&opts, root && verified ? "suid" : "nosuid") ||
 	    /*
 	     * Users mount through fusermount3 (set-uid root), and libfuse
 	     * goes there without trying /dev/fuse only for auto_unmount,
