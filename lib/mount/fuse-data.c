@@ -33,6 +33,7 @@
 
 #include "fuse.h"
 #include "store/store-open.h"
+#include "util/io.h"
 
 #define BUCKETS 1024
 #define MAX_IDLE 256
@@ -454,24 +455,6 @@ void efuse_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_open(req, fi);
 }
 
-static ssize_t read_full(int fd, uint8_t *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = pread(fd, buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
-}
-
 /*
  * The tree seen as generation gen did not hash up to the digest: make it
  * again from the object, once in the object's life (a tree that goes bad
@@ -529,7 +512,7 @@ static void read_object(fuse_req_t req, struct eseal_fuse *f,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	got = read_full(o->fd, t->buf, len, first * BLOCK);
+	got = eseal_pread_full(o->fd, t->buf, len, first * BLOCK);
 	if (got < 0) {
 		efuse_log(f, LOG_ERR, "object %s: read error: %s (%s in the image)",
 			  o->name, strerror(errno),

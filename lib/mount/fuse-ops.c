@@ -45,7 +45,7 @@ static void fill_stat(const struct eseal_node *n, struct stat *st)
 		st->st_size = (off_t)n->size;
 		break;
 	case S_IFLNK:
-		st->st_size = (off_t)strlen(n->payload);
+		st->st_size = n->payload ? (off_t)strlen(n->payload) : 0;
 		break;
 	case S_IFCHR:
 	case S_IFBLK:

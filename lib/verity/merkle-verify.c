@@ -15,9 +15,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "merkle.h"
+#include "util/io.h"
 
 #define NONE UINT32_MAX
 #define MIN_SLOTS 16
@@ -182,27 +182,21 @@ static int tree_block(struct eseal_merkle_cache *c,
 	uint64_t blk = g->start[level] + idx;
 	uint8_t parent[ESEAL_VERITY_BLOCK], hash[ESEAL_DIGEST_MAX];
 	struct eseal_digest d;
-	size_t done = 0;
 	ssize_t n;
 	int r;
 
 	if (cache_get(c, f->id, blk, out))
 		return 0;
-	while (done < ESEAL_VERITY_BLOCK) {
-		n = pread(f->tree_fd, out + done, ESEAL_VERITY_BLOCK - done,
-			  (off_t)(blk * ESEAL_VERITY_BLOCK + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return eseal_syserrorf(err, errno,
-					       "Merkle tree block %llu: read error",
-					       (unsigned long long)blk);
-		if (n == 0)
-			return eseal_errorf(err, EUCLEAN,
-					    "Merkle tree block %llu is missing (the tree file is truncated)",
-					    (unsigned long long)blk);
-		done += (size_t)n;
-	}
+	n = eseal_pread_full(f->tree_fd, out, ESEAL_VERITY_BLOCK,
+			     blk * ESEAL_VERITY_BLOCK);
+	if (n < 0)
+		return eseal_syserrorf(err, errno,
+				       "Merkle tree block %llu: read error",
+				       (unsigned long long)blk);
+	if (n < ESEAL_VERITY_BLOCK)
+		return eseal_errorf(err, EUCLEAN,
+				    "Merkle tree block %llu is missing (the tree file is truncated)",
+				    (unsigned long long)blk);
 	if (eseal_fsverity_hash_blocks(h, out, 1, hash))
 		return eseal_errorf(err, EIO, "hashing failed");
 	if (level + 1 == g->levels) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "merkle.h"
+#include "util/io.h"
 #include "workers.h"
 
 /* threads only pay off for this many level-0 blocks (2 MiB) each */
@@ -49,41 +50,6 @@ int eseal_merkle_geometry(int alg, uint64_t data_size,
 		off += g->count[i];
 	}
 	g->tree_blocks = off;
-	return 0;
-}
-
-static ssize_t read_full(int fd, uint8_t *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		n = pread(fd, buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
-}
-
-static int write_full(int fd, const uint8_t *buf, size_t len, uint64_t off)
-{
-	ssize_t n;
-
-	while (len) {
-		n = pwrite(fd, buf, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
 	return 0;
 }
 
@@ -159,7 +125,7 @@ static void *level0(void *arg)
 		off = i * run;
 		len = (size_t)MIN((uint64_t)run, g->data_size - off);
 		dst = b->keep && off + run <= b->keep_len ? b->keep + off : buf;
-		n = read_full(b->fd, dst, len, off);
+		n = eseal_pread_full(b->fd, dst, len, off);
 		if (n < 0) {
 			build_fail(b, io_error(b, "read error", errno));
 			break;
@@ -175,7 +141,7 @@ static void *level0(void *arg)
 			build_fail(b, io_error(b, "hashing failed", EIO));
 			break;
 		}
-		if (write_full(b->out_fd, tb, ESEAL_VERITY_BLOCK,
+		if (eseal_pwrite_full(b->out_fd, tb, ESEAL_VERITY_BLOCK,
 			       (g->start[0] + i) * ESEAL_VERITY_BLOCK)) {
 			build_fail(b, io_error(b, "writing its Merkle tree",
 					       errno));
@@ -206,7 +172,7 @@ static int upper_levels(struct build *b, struct eseal_fsverity_ctx *h,
 		for (i = 0; i < g->count[l]; i++) {
 			nb = MIN((uint64_t)g->per_block,
 				 g->count[l - 1] - i * g->per_block);
-			if (read_full(b->out_fd, buf, nb * ESEAL_VERITY_BLOCK,
+			if (eseal_pread_full(b->out_fd, buf, nb * ESEAL_VERITY_BLOCK,
 				      (g->start[l - 1] + i * g->per_block) *
 					      ESEAL_VERITY_BLOCK) !=
 			    (ssize_t)(nb * ESEAL_VERITY_BLOCK)) {
@@ -219,7 +185,7 @@ static int upper_levels(struct build *b, struct eseal_fsverity_ctx *h,
 				r = io_error(b, "hashing failed", EIO);
 				break;
 			}
-			if (write_full(b->out_fd, tb, sizeof(tb),
+			if (eseal_pwrite_full(b->out_fd, tb, sizeof(tb),
 				       (g->start[l] + i) * ESEAL_VERITY_BLOCK)) {
 				r = io_error(b, "writing its Merkle tree",
 					     errno);
@@ -228,7 +194,7 @@ static int upper_levels(struct build *b, struct eseal_fsverity_ctx *h,
 		}
 	}
 	/* the root hash: of the top block */
-	if (!r && read_full(b->out_fd, buf, ESEAL_VERITY_BLOCK,
+	if (!r && eseal_pread_full(b->out_fd, buf, ESEAL_VERITY_BLOCK,
 			    g->start[g->levels - 1] * ESEAL_VERITY_BLOCK) !=
 			  ESEAL_VERITY_BLOCK)
 		r = io_error(b, "reading its Merkle tree back",
@@ -246,7 +212,7 @@ static int single_block(struct build *b, struct eseal_fsverity_ctx *h,
 	uint8_t blk[ESEAL_VERITY_BLOCK + 1];
 	ssize_t n;
 
-	n = read_full(b->fd, blk, sizeof(blk), 0);
+	n = eseal_pread_full(b->fd, blk, sizeof(blk), 0);
 	if (n < 0)
 		return io_error(b, "read error", errno);
 	if ((uint64_t)n != b->g->data_size)
@@ -308,7 +274,7 @@ int eseal_merkle_build(int fd, const char *name,
 	if (r)
 		goto out;
 	/* nothing after the size the image gives */
-	if (read_full(fd, &extra, 1, g->data_size) == 1) {
+	if (eseal_pread_full(fd, &extra, 1, g->data_size) == 1) {
 		r = size_error(&b, g->data_size + 1);
 		goto out;
 	}
