@@ -233,6 +233,15 @@ suite() {
 	grep -q "object $obj: 40000 bytes, the image says 65536 (/size-65536 in the image)" "$log"
 	check "$t: ... saying so" test $? -eq 0
 	cp "$WORK/saved" "$obj"
+	# truncated while open: caught on read, not only at open
+	obj=$(object_of "$U/src/hard-a")
+	cp "$obj" "$WORK/saved"
+	check_fails "$t: an object truncated while open fails on read" \
+		as_user sh -c "exec 3<'$MNT/hard-a' && truncate -s 4096 '$obj' &&
+			dd of=/dev/null bs=4096 skip=1 count=1 status=none <&3"
+	cp "$WORK/saved" "$obj"
+	check "$t: ... and reads once restored" as_user cmp "$MNT/hard-a" \
+		"$U/src/hard-a"
 	# swapped: another object's bytes, with and without a tree
 	obj=$(object_of "$U/src/swap-a")
 	cp "$obj" "$WORK/saved"
