@@ -321,7 +321,8 @@ suite() {
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
-	if ! kill -0 "$pid" 2>/dev/null && ! mounted "$MNT"; then
+	if ! kill -0 "$pid" 2>/dev/null && ! mounted "$MNT" &&
+		sanitizers_quiet "$WORK/.err"; then
 		ok "$t: SIGTERM unmounts and ends the server"
 	else
 		not_ok "$t: SIGTERM unmounts and ends the server"
