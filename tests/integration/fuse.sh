@@ -58,12 +58,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# alive PID: running (a detached server that exited may stay a zombie
+# until whoever inherited it reaps it)
+alive() {
+	[ -r "/proc/$1/stat" ] &&
+		[ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
 # wait_mounted PATH PID: until PATH is mounted, or the server gave up
 wait_mounted() {
 	local i
 	for i in $(seq 200); do
 		mounted "$1" && return 0
-		kill -0 "$2" 2>/dev/null || return 1
+		alive "$2" || return 1
 		sleep 0.05
 	done
 	return 1
@@ -317,11 +323,11 @@ suite() {
 	SERVERS+=("$pid")
 	check "$t: it serves" as_user cmp "$MNT/hello" "$U/src/hello"
 	[ -n "$pid" ] && kill -TERM "$pid"
-	for i in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
+	for i in $(seq 400); do
+		alive "$pid" || break
 		sleep 0.05
 	done
-	if ! kill -0 "$pid" 2>/dev/null && ! mounted "$MNT" &&
+	if ! alive "$pid" && ! mounted "$MNT" &&
 		sanitizers_quiet "$WORK/.err"; then
 		ok "$t: SIGTERM unmounts and ends the server"
 	else
