@@ -17,7 +17,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "builtin.h"
+#include "cli.h"
 #include "mount-cmd.h"
 
 struct log_to {
@@ -103,8 +103,9 @@ int mount_fuse(const char *image, const char *target,
 	if (getenv("ESEAL_FUSE_DEBUG"))
 		fo.flags |= ESEAL_FUSE_DEBUG;
 	raise_nofile();
-	if (eseal_fuse_mount(image, target, o, &fo, &f, &res, &err))
-		return report("mount", &err);
+	r = eseal_fuse_mount(image, target, o, &fo, &f, &res, &err);
+	if (r)
+		return fail(r, &err);
 	if (foreground) {
 		mount_print_result(image, target, &res, (long)getpid(), json,
 				   quiet);
@@ -124,6 +125,6 @@ int mount_fuse(const char *image, const char *target,
 	if (l.syslog)
 		closelog();
 	if (r)
-		return report("mount", &err);
+		return fail(r, &err);
 	return 0;
 }

@@ -31,7 +31,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "fuse.h"
+#include "fuse-server.h"
 #include "store/store-open.h"
 #include "util/io.h"
 

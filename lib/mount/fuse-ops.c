@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-#include "fuse.h"
+#include "fuse-server.h"
 
 #define XATTR_TRUSTED "trusted."
 

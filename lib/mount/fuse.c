@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "erofs_fs.h"
-#include "fuse.h"
+#include "fuse-server.h"
 #include "mount.h"
 
 #define IMAGE_MAX ((size_t)1 << 32)

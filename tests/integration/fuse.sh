@@ -131,7 +131,7 @@ as_user bash -c "
 	head -c 20000 /dev/urandom >swap-b
 	head -c 3000000 /dev/urandom >three-mb
 " || not_ok "add programs and same-size files"
-check "mkimage as the user" as_user "$ESEAL" mkimage --digest-store="$STORE" \
+check "mkimage as the user" as_user "$ESEAL" mkimage --basedir="$STORE" \
 	"$U/src" "$U/img"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 	-days 3650 -subj "/CN=fuse test signer/" -keyout "$WORK/signer.key" \
@@ -354,7 +354,7 @@ E=$ESEAL
 R=$WORK/root
 mkdir -p "$R/mnt"
 make_tree "$R/src" small
-check "mkimage as root" "$ESEAL" mkimage --digest-store="$R/objects" \
+check "mkimage as root" "$ESEAL" mkimage --basedir="$R/objects" \
 	"$R/src" "$R/img"
 chmod 755 "$R" && chmod 644 "$R/img"
 MNT=$U/mnt
@@ -408,7 +408,7 @@ check "the server exited cleanly" test $? -eq 0
 
 # the demo image, signed, with --fuse
 mkdir -p "$R/demo-mnt"
-"$E" mkimage --digest-store="$R/demo-objects" "$TOP/examples/demo" \
+"$E" mkimage --basedir="$R/demo-objects" "$TOP/examples/demo" \
 	"$R/demo.img" >/dev/null
 "$E" sign --key "$WORK/signer.key" --cert "$U/signer.pem" "$R/demo.img" \
 	"$R/demo.sig"

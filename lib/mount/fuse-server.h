@@ -6,8 +6,8 @@
  *                readdir, readlink, xattrs, statfs)
  *   fuse-data.c  regular files: objects, their Merkle trees, verified reads
  */
-#ifndef ESEAL_FUSE_H
-#define ESEAL_FUSE_H
+#ifndef ESEAL_FUSE_SERVER_H
+#define ESEAL_FUSE_SERVER_H
 
 #define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
@@ -94,4 +94,4 @@ void efuse_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 void efuse_release(fuse_req_t req, fuse_ino_t ino,
 		   struct fuse_file_info *fi);
 
-#endif /* ESEAL_FUSE_H */
+#endif /* ESEAL_FUSE_SERVER_H */
