@@ -97,8 +97,8 @@ static const struct command commands[] = {
 		.usage = "erofs-seal umount [OPTIONS] MOUNTPOINT",
 		.help = "Unmount an erofs-seal overlay and its EROFS layer (or a layer\n"
 			"under the run directory that a plain umount left behind;\n"
-			"not one an overlay still stacks on), or a FUSE mount of\n"
-			"erofs-seal mount --fuse.",
+			"not one an overlay still stacks on), or a FUSE mount that\n"
+			"mount made.",
 	},
 };
 
