@@ -51,8 +51,10 @@ cleanup() {
 	for m in $(fuse_mounts); do
 		umount -l "$m" 2>/dev/null || fusermount3 -u -z "$m" 2>/dev/null
 	done
+	# servers this test started that still run (not a reused pid)
 	for p in "${SERVERS[@]}"; do
-		kill "$p" 2>/dev/null
+		alive "$p" && grep -qa erofs-seal "/proc/$p/cmdline" 2>/dev/null &&
+			kill "$p" 2>/dev/null
 	done
 	[ -n "$fuse_mode" ] && chmod "$fuse_mode" /dev/fuse
 }
