@@ -75,9 +75,9 @@ static int load_tree(const char *src, bool from_file, unsigned int dump_flags,
 
 int cmd_mkimage(int argc, char **argv)
 {
-	struct eseal_image_opts iopts = { .min_version = 0, .max_version = 1 };
-	struct eseal_store_opts sopts = { 0 };
-	struct eseal_store_stats stats = { 0 };
+	struct eseal_image_opts iopts = ESEAL_IMAGE_OPTS_INIT;
+	struct eseal_store_opts sopts = ESEAL_STORE_OPTS_INIT;
+	struct eseal_store_stats stats = ESEAL_STORE_STATS_INIT;
 	struct progress_state ps = { 0 };
 	struct eseal_error err = { 0 };
 	struct eseal_tree *tree = NULL;

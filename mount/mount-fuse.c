@@ -92,10 +92,11 @@ int mount_fuse(const char *image, const char *target,
 {
 	struct log_to l = { false };
 	struct eseal_fuse_opts fo = {
+		.size = sizeof(fo),
 		.log = log_line,
 		.log_arg = &l,
 	};
-	struct eseal_mount_result res;
+	struct eseal_mount_result res = ESEAL_MOUNT_RESULT_INIT;
 	struct eseal_error err = { 0 };
 	struct eseal_fuse *f;
 	int r;
@@ -114,12 +115,14 @@ int mount_fuse(const char *image, const char *target,
 		r = detach(image, target, &res, json, quiet, &l);
 		if (r) {
 			/* the child could not settle: take the mount down */
+			eseal_mount_result_release(&res);
 			eseal_fuse_free(f);
 			errno = -r;
 			error_msg("%s: cannot detach the server: %m", target);
 			return 1;
 		}
 	}
+	eseal_mount_result_release(&res);
 	r = eseal_fuse_serve(f, &err);
 	eseal_fuse_free(f);
 	if (l.syslog)

@@ -51,7 +51,7 @@ static void print_json(const char *image,
 	json_begin(&j, stdout);
 	json_str(&j, "image", image);
 	json_str(&j, "mountpoint", res->mountpoint);
-	json_str(&j, "layer", res->layer[0] ? res->layer : NULL);
+	json_str(&j, "layer", res->layer);
 	if (pid)
 		json_uint(&j, "pid", (unsigned long long)pid);
 	json_str(&j, "mode", mode_text(res->mode, false));
@@ -105,6 +105,7 @@ void mount_print_result(const char *image, const char *target,
 static int do_mount(struct mount_args *a, const char *image, const char *target)
 {
 	struct eseal_mount_opts o = {
+		.size = sizeof(o),
 		.basedirs = a->basedirs.v,
 		.n_basedirs = a->basedirs.n,
 		.cert = a->cert,
@@ -116,7 +117,7 @@ static int do_mount(struct mount_args *a, const char *image, const char *target)
 		.rundir = a->rundir,
 		.privdir = a->privdir,
 	};
-	struct eseal_mount_result res;
+	struct eseal_mount_result res = ESEAL_MOUNT_RESULT_INIT;
 	struct eseal_error err = { 0 };
 	struct eseal_digest pin;
 	uint8_t *sig = NULL;
@@ -154,6 +155,7 @@ static int do_mount(struct mount_args *a, const char *image, const char *target)
 	if (r)
 		return fail(r, &err);
 	mount_print_result(image, target, &res, 0, a->json, a->quiet);
+	eseal_mount_result_release(&res);
 	return finish_stdout(0);
 }
 

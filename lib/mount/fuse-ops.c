@@ -18,13 +18,6 @@
 
 #define XATTR_TRUSTED "trusted."
 
-struct eseal_node *efuse_node(struct eseal_fuse *f, fuse_ino_t ino)
-{
-	if (ino < 1 || ino > f->n_nodes)
-		return NULL;
-	return f->nodes[ino];
-}
-
 static struct eseal_fuse *req_fuse(fuse_req_t req)
 {
 	return fuse_req_userdata(req);

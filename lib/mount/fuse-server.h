@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
 /*
- * The verifying FUSE server, shared by lib/mount/fuse*.c:
- *   fuse.c       checking the image, mounting, serving, unmounting
- *   fuse-ops.c   the low-level operations on the tree (lookup, stat,
- *                readdir, readlink, xattrs, statfs)
- *   fuse-data.c  regular files: objects, their Merkle trees, verified reads
+ * The verifying FUSE server, shared by lib/mount/fuse*.c, each file
+ * calling only those listed above it:
+ *   fuse-common.c the log, node paths and numbers, per-thread scratch
+ *   fuse-data.c   regular files: objects, their Merkle trees, verified reads
+ *   fuse-ops.c    the low-level operations on the tree (lookup, stat,
+ *                 readdir, readlink, xattrs, statfs; data: fuse-data.c)
+ *   fuse.c        checking the image, mounting, serving, unmounting
  */
 #ifndef ESEAL_FUSE_SERVER_H
 #define ESEAL_FUSE_SERVER_H
@@ -70,6 +72,7 @@ struct efuse_tls {
 	size_t cap;
 };
 
+/* fuse-common.c */
 /* A log line (syslog priority), when the caller asked for them */
 void efuse_log(struct eseal_fuse *f, int priority, const char *fmt, ...)
 	__printf(3, 4);
@@ -79,11 +82,13 @@ const char *efuse_path(const struct eseal_node *node, char *buf, size_t size);
 struct efuse_tls *efuse_tls(struct eseal_fuse *f, size_t cap);
 /* Its hashing context for alg (made on first use), or NULL */
 struct eseal_fsverity_ctx *efuse_hasher(struct efuse_tls *t, int alg);
+/* Free a thread's scratch (the destructor of f->tls) */
+void efuse_tls_free(void *p);
+/* The node of an inode number the kernel gave us, or NULL */
+struct eseal_node *efuse_node(struct eseal_fuse *f, fuse_ino_t ino);
 
 /* fuse-ops.c */
 extern const struct fuse_lowlevel_ops efuse_ops;
-/* The node of an inode number the kernel gave us, or NULL */
-struct eseal_node *efuse_node(struct eseal_fuse *f, fuse_ino_t ino);
 
 /* fuse-data.c: open, read and release regular files */
 int efuse_data_init(struct eseal_fuse *f);

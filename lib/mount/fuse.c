@@ -7,7 +7,7 @@
  *    checks them (an upper directory is refused: the mount is read-only).
  * 2. The image is read into memory, and that private copy is checked as
  *    eseal_mount() checks a copy: signature, certificate or keyring,
- *    digest pin (lib/mount-verify.c).  Nobody can change it afterwards.
+ *    digest pin (mount-verify.c).  Nobody can change it afterwards.
  * 3. The copy is parsed with the hostile-safe reader into a tree, whose
  *    nodes get inode numbers in walk order (stable for an image; the
  *    names of a hardlinked file share one).
@@ -31,69 +31,6 @@
 #define PREFILL_DEFAULT ((size_t)256 << 20)
 #define THREADS_DEFAULT 16
 #define FUSE_CONF "/etc/fuse.conf"
-
-void efuse_log(struct eseal_fuse *f, int priority, const char *fmt, ...)
-{
-	char msg[ESEAL_ERR_MSG_MAX + 512];
-	va_list ap;
-
-	if (!f->log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	f->log(f->log_arg, priority, msg);
-}
-
-const char *efuse_path(const struct eseal_node *node, char *buf, size_t size)
-{
-	eseal_node_path(node, buf, size);
-	return buf;
-}
-
-static void tls_free(void *p)
-{
-	struct efuse_tls *t = p;
-
-	eseal_fsverity_free(t->h256);
-	eseal_fsverity_free(t->h512);
-	free(t->buf);
-	free(t);
-}
-
-struct efuse_tls *efuse_tls(struct eseal_fuse *f, size_t cap)
-{
-	struct efuse_tls *t = pthread_getspecific(f->tls);
-	uint8_t *b;
-
-	if (!t) {
-		t = calloc(1, sizeof(*t));
-		if (!t)
-			return NULL;
-		if (pthread_setspecific(f->tls, t)) {
-			free(t);
-			return NULL;
-		}
-	}
-	if (t->cap < cap) {
-		b = realloc(t->buf, cap);
-		if (!b)
-			return NULL;
-		t->buf = b;
-		t->cap = cap;
-	}
-	return t;
-}
-
-struct eseal_fsverity_ctx *efuse_hasher(struct efuse_tls *t, int alg)
-{
-	struct eseal_fsverity_ctx **h = alg == ESEAL_HASH_SHA512 ? &t->h512 :
-								  &t->h256;
-
-	if (!*h)
-		*h = eseal_fsverity_new(alg);
-	return *h;
-}
 
 /* ---- the image ---------------------------------------------------------- */
 
@@ -284,13 +221,13 @@ out:
 	return r;
 }
 
-int eseal_fuse_mount(const char *image, const char *mountpoint,
-		     const struct eseal_mount_opts *mopts,
-		     const struct eseal_fuse_opts *fopts,
-		     struct eseal_fuse **out, struct eseal_mount_result *res,
-		     struct eseal_error *err)
+/* The work, on structs of this library's size */
+static int fuse_mount(const char *image, const char *mountpoint,
+		      const struct eseal_mount_opts *mopts,
+		      const struct eseal_fuse_opts *fopts,
+		      struct eseal_fuse **out, struct eseal_mount_result *res,
+		      struct eseal_error *err)
 {
-	static const struct eseal_fuse_opts no_opts;
 	struct mstate s = {
 		.o = mopts,
 		.res = res,
@@ -299,13 +236,9 @@ int eseal_fuse_mount(const char *image, const char *mountpoint,
 	};
 	struct eseal_fuse *f;
 	uint8_t *buf = NULL;
-	size_t len = 0, i;
+	size_t len = 0;
 	int r;
 
-	*out = NULL;
-	memset(res, 0, sizeof(*res));
-	if (!fopts)
-		fopts = &no_opts;
 	if (mopts->upperdir || mopts->workdir)
 		return eseal_errorf(
 			err, EINVAL,
@@ -324,7 +257,7 @@ int eseal_fuse_mount(const char *image, const char *mountpoint,
 	atomic_init(&f->prefill_left, PREFILL_DEFAULT);
 	f->image = strdup(image);
 	r = f->image ? efuse_data_init(f) : -ENOMEM;
-	if (!r && pthread_key_create(&f->tls, tls_free))
+	if (!r && pthread_key_create(&f->tls, efuse_tls_free))
 		r = -EAGAIN;
 	if (r) {
 		free(f->image);
@@ -347,7 +280,10 @@ int eseal_fuse_mount(const char *image, const char *mountpoint,
 		f->cache = eseal_merkle_cache_new(fopts->cache_bytes ?
 							  fopts->cache_bytes :
 							  CACHE_DEFAULT);
-		if (!f->cache)
+		f->mountpoint = strdup(s.target);
+		/* before mounting: afterwards nothing may fail */
+		res->mountpoint = strdup(s.target);
+		if (!f->cache || !f->mountpoint || !res->mountpoint)
 			r = eseal_errorf(err, ENOMEM, "out of memory");
 	}
 	if (!r) {
@@ -357,19 +293,39 @@ int eseal_fuse_mount(const char *image, const char *mountpoint,
 				  err);
 	}
 	if (!r) {
-		f->mountpoint = strdup(s.target);
 		res->missing = eseal_mount_missing(&s);
-		snprintf(res->mountpoint, sizeof(res->mountpoint), "%s",
-			 s.target);
 		*out = f;
 	} else {
+		eseal_mount_result_release(res);
 		eseal_fuse_free(f);
 	}
 	free(buf);
-	eseal_trust_free(s.trust);
-	for (i = 0; i < s.n_basedirs; i++)
-		free(s.basedirs[i]);
-	free(s.basedirs);
+	eseal_mount_state_release(&s);
+	return r;
+}
+
+int eseal_fuse_mount(const char *image, const char *mountpoint,
+		     const struct eseal_mount_opts *mopts,
+		     const struct eseal_fuse_opts *fopts,
+		     struct eseal_fuse **out, struct eseal_mount_result *res,
+		     struct eseal_error *err)
+{
+	struct eseal_mount_result full;
+	struct eseal_mount_opts mo;
+	struct eseal_fuse_opts fo = { 0 };
+	int r;
+
+	if (!out)
+		return eseal_errorf(err, EINVAL, "FUSE mount: missing argument");
+	*out = NULL;
+	r = eseal_mount_args_in("FUSE mount", mopts, &mo, res, &full, err);
+	if (!r && fopts)
+		r = eseal_abi_in(&fo, sizeof(fo), fopts, ESEAL_V0_FUSE_OPTS,
+				 "eseal_fuse_opts", err);
+	if (r)
+		return r;
+	r = fuse_mount(image, mountpoint, &mo, &fo, out, &full, err);
+	eseal_abi_out(res, &full, sizeof(full));
 	return r;
 }
 
