@@ -197,16 +197,13 @@ static int find_object(struct eseal_fuse *f, struct efuse_obj *o,
 			continue;
 		snprintf(o->name, sizeof(o->name), "%s/%s", f->stores[i].name,
 			 o->payload);
-		if (fd == -ELOOP || fd == -EXDEV)
-			return eseal_errorf(err, EPERM,
-					    "object %s: a symlink on the way, or a path out of the store (not followed)",
-					    o->name);
-		if (fd == -EINVAL)
-			return eseal_errorf(err, EINVAL,
-					    "object %s: not a regular file",
-					    o->name);
-		if (fd < 0)
-			return eseal_syserrorf(err, -fd, "object %s", o->name);
+		if (fd < 0) {
+			/* names the entry in the way: a symlink, not a file */
+			eseal_store_open_error(f->stores[i].fd,
+					       f->stores[i].name, o->payload,
+					       fd, err);
+			return eseal_error_prefix(err, "object");
+		}
 		o->fd = fd;
 		o->store = i;
 		return 0;

@@ -4,9 +4,10 @@
  *
  * Below the store directory nothing is followed if it is a symlink (a
  * planted DIR/ab -> /elsewhere must not get objects written or found
- * outside DIR): fan-out directories are opened with O_NOFOLLOW below the
- * store's fd, objects are linked and looked up below that, and an entry
- * that is not a plain directory or regular file is an error naming it.
+ * outside DIR): fan-out directories are opened below the store's fd
+ * without following (store-open.c), objects are linked and looked up
+ * below that, and an entry that is not a plain directory or regular file
+ * is an error naming it.
  * The store directory itself is the user's to name, symlink or not
  * (docs/object-store.md).
  */
@@ -25,7 +26,7 @@
 #include "files.h"
 #include "internal.h"
 #include "objstore.h"
-#include "tree.h"
+#include "store-open.h"
 
 /*
  * New objects are published in batches: one syncfs() makes a whole batch
@@ -65,80 +66,6 @@ void eseal_object_path(const struct eseal_digest *d, char *buf)
 	eseal_hex_encode(d->bytes + 1, d->size - 1, buf + 3);
 }
 
-/* "<store>/<the first len bytes of rel> is <type>, not <want>" */
-static int entry_error(struct eseal_error *err, const char *store,
-		       const char *rel, size_t len, mode_t mode,
-		       const char *want)
-{
-	char esc[ESEAL_ESC_SIZE(256)];
-
-	return eseal_errorf(err, S_ISLNK(mode) ? ELOOP : ENOTDIR,
-			    "%s/%s is %s, not %s%s", store,
-			    eseal_escape_name(esc, sizeof(esc), rel,
-					      MIN(len, (size_t)256)),
-			    eseal_file_type_name(mode), want,
-			    S_ISLNK(mode) ? " (symlinks in an object store are not followed)" : "");
-}
-
-int eseal_store_lookup(int store_fd, const char *store_name,
-		       const char *payload, struct eseal_error *err)
-{
-	const char *p = payload, *slash;
-	char comp[256], esc[ESEAL_ESC_SIZE(64)];
-	int dfd = store_fd, fd, r;
-	struct stat st;
-
-	if (!eseal_payload_valid(payload, strlen(payload)))
-		return eseal_errorf(err, EINVAL,
-				    "object path '%s' is not a path inside the object store",
-				    eseal_escape_str(esc, sizeof(esc), payload));
-	/* directories on the way: opened without following, checked */
-	while ((slash = strchr(p, '/'))) {
-		size_t len = (size_t)(slash - p);
-
-		if (len >= sizeof(comp)) {
-			r = 0;		/* no such name can exist */
-			goto out;
-		}
-		memcpy(comp, p, len);
-		comp[len] = '\0';
-		fd = openat(dfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			r = errno == ENOENT ? 0 :
-			    eseal_syserrorf(err, errno, "%s/%.*s", store_name,
-					    (int)(slash - payload), payload);
-			goto out;
-		}
-		if (dfd != store_fd)
-			close(dfd);
-		dfd = fd;
-		if (fstat(dfd, &st) < 0) {
-			r = eseal_syserrorf(err, errno, "%s/%.*s", store_name,
-					    (int)(slash - payload), payload);
-			goto out;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			r = entry_error(err, store_name, payload,
-					(size_t)(slash - payload), st.st_mode,
-					"a directory");
-			goto out;
-		}
-		p = slash + 1;
-	}
-	if (fstatat(dfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		r = errno == ENOENT ? 0 :
-		    eseal_syserrorf(err, errno, "%s/%s", store_name, payload);
-	else if (!S_ISREG(st.st_mode))
-		r = entry_error(err, store_name, payload, strlen(payload),
-				st.st_mode, "a regular file");
-	else
-		r = 1;
-out:
-	if (dfd != store_fd)
-		close(dfd);
-	return r;
-}
-
 /*
  * The fan-out directory "xx" of the store, opened without following a
  * symlink; created when create is set and it is missing.  -ENOENT (and no
@@ -147,27 +74,24 @@ out:
 static int open_fanout(struct eseal_objstore *st, const char *sub,
 		       bool create, struct eseal_error *err)
 {
-	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	const int flags = O_RDONLY | O_DIRECTORY;
 	struct stat sb;
 	int fd;
 
-	fd = openat(st->fd, sub, flags);
-	if (fd < 0 && errno == ENOENT && create) {
+	fd = eseal_store_open(st->fd, sub, flags, NULL);
+	if (fd == -ENOENT && create) {
 		if (mkdirat(st->fd, sub, 0755) < 0 && errno != EEXIST)
 			return eseal_syserrorf(err, errno, "%s/%s: cannot create",
 					       st->dir, sub);
-		fd = openat(st->fd, sub, flags);
+		fd = eseal_store_open(st->fd, sub, flags, NULL);
 	}
-	if (fd >= 0)
+	if (fd >= 0 || (fd == -ENOENT && !create))
 		return fd;
-	if (errno == ENOENT && !create)
-		return -ENOENT;
-	if ((errno == ELOOP || errno == ENOTDIR) &&
-	    fstatat(st->fd, sub, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	if (fstatat(st->fd, sub, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    !S_ISDIR(sb.st_mode))
-		return entry_error(err, st->dir, sub, strlen(sub), sb.st_mode,
-				   "a directory");
-	return eseal_syserrorf(err, errno, "%s/%s", st->dir, sub);
+		return eseal_store_entry_error(err, st->dir, sub, strlen(sub),
+					       sb.st_mode, "a directory");
+	return eseal_syserrorf(err, -fd, "%s/%s", st->dir, sub);
 }
 
 /* mkdir -p */
@@ -311,8 +235,8 @@ static int tmp_publish(struct eseal_objstore *st, struct eseal_tmpfile *t,
 	} else if (fstatat(dfd, rest, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
 		r = eseal_syserrorf(err, errno, "%s/%s", st->dir, path);
 	} else if (!S_ISREG(sb.st_mode)) {
-		r = entry_error(err, st->dir, path, strlen(path), sb.st_mode,
-				"a regular file");
+		r = eseal_store_entry_error(err, st->dir, path, strlen(path),
+					    sb.st_mode, "a regular file");
 	} else {
 		r = 1;
 	}

@@ -267,6 +267,26 @@ suite() {
 		as_user cat "$MNT/swap-a"
 	logged "$t: ... saying so" \
 		"object $obj: does not match the fs-verity digest in the image"
+	# symlinks in the store are not followed, even to the right bytes
+	local link
+	link=$(object_of "$U/src/size-8192")
+	mv "$link" "$U/outside"
+	ln -s "$U/outside" "$link"
+	check_fails "$t: an object that is a symlink (to the right bytes) fails" \
+		as_user cat "$MNT/size-8192"
+	logged "$t: ... naming it as a symlink" \
+		"object: $link is a symbolic link, not a regular file"
+	rm "$link"
+	mv "$U/outside" "$link"
+	link=$(dirname "$(object_of "$U/src/three-mb")")
+	mv "$link" "$U/outside"
+	ln -s "$U/outside" "$link"
+	check_fails "$t: an object under a symlinked fan-out directory fails" \
+		as_user cat "$MNT/three-mb"
+	logged "$t: ... naming the directory" \
+		"object: $link is a symbolic link, not a directory"
+	rm "$link"
+	mv "$U/outside" "$link"
 	stop "$t: unmounted" "$log"
 	cp "$WORK/saved" "$obj"
 	start "$t: mounted again" "$log" "${TRUST[@]}" "$U/img" "$MNT"
