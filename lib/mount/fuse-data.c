@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "fuse-server.h"
+#include "store/merkle-file.h"
 #include "store/store-open.h"
 #include "util/io.h"
 

@@ -4,8 +4,8 @@
  * without following a symlink (lib/util/open-below.c), and temporary
  * files that get their name only when they are complete
  * (lib/util/tmpfile.c), the one mechanism behind the object store's
- * objects, the atomic output files (output.c) and the private copies of
- * images the mount checks.
+ * objects and Merkle tree files, the atomic output files (output.c) and
+ * the private copies of images the mount checks.
  */
 #ifndef ESEAL_FILES_H
 #define ESEAL_FILES_H

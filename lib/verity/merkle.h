@@ -121,33 +121,4 @@ int eseal_merkle_check_root(struct eseal_merkle_cache *c,
 			    struct eseal_fsverity_ctx *h,
 			    struct eseal_error *err);
 
-/* ---- tree files beside objects (merkle-file.c) -------------------------- */
-
-/* A tree file is named "<object>.merkle", next to the object */
-#define ESEAL_MERKLE_SUFFIX ".merkle"
-
-/*
- * Open the tree of the object at 'object' (a path below dir_fd, the
- * object store) read-only, without following symlinks; -ENOENT when
- * there is none, -EBADMSG when it is not a regular file of g's tree size.
- */
-int eseal_merkle_open(int dir_fd, const char *object,
-		      const struct eseal_merkle_geo *g, struct eseal_error *err);
-
-/*
- * Build the tree of the object open at obj_fd and check that it hashes to
- * 'want' (-EBADMSG, "object <store_name>/<object>: does not match ...",
- * when it does not).  The tree is
- * published next to the object when the store takes it (an unnamed file
- * linked under its name once complete, replacing a bad one), else kept
- * in an unnamed file in memory.  Returns an fd of the tree; *published
- * says which.  g must have at least one level.  keep, keep_len: as for
- * eseal_merkle_build().
- */
-int eseal_merkle_make(int dir_fd, const char *store_name, const char *object,
-		      int obj_fd, const struct eseal_merkle_geo *g,
-		      const struct eseal_digest *want, unsigned int threads,
-		      uint8_t *keep, size_t keep_len, bool *published,
-		      struct eseal_error *err);
-
 #endif /* ESEAL_MERKLE_H */

@@ -8,6 +8,7 @@
  * to objects in a store.  The integration tests compare the files with
  * `fsverity digest --out-merkle-tree`.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 #include <openssl/evp.h>
 
 #include "test.h"
-#include "verity/merkle.h"
+#include "store/merkle-file.h"
 
 #define B ESEAL_VERITY_BLOCK
 
@@ -413,6 +414,21 @@ static void test_small_cache(void)
 	fixture_fini(&x);
 }
 
+/* Entries of dir (below dfd) but . and .. */
+static int count_entries(int dfd, const char *dir)
+{
+	DIR *d = fdopendir(openat(dfd, dir, O_RDONLY | O_DIRECTORY));
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
 static void test_files(void)
 {
 	char dir[] = "/tmp/test-merkle.XXXXXX", path[256];
@@ -466,6 +482,8 @@ static void test_files(void)
 		      st.st_size == B,
 	      "and made again in its place");
 	close(fd);
+	CHECK(count_entries(dfd, "ab") == 2,
+	      "... leaving no temporary file beside it");
 	unlink(path);
 	CHECK(symlink("/etc/passwd", path) == 0 &&
 		      eseal_merkle_open(dfd, "ab/cdef", &g, &err) == -EBADMSG,

@@ -17,8 +17,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "merkle.h"
-#include "store/store-open.h"
+#include "files.h"
+#include "merkle-file.h"
+#include "store-open.h"
+
+/* a tree being made, where the fan-out directory has no O_TMPFILE */
+#define TMP_PREFIX ".merkle-"
 
 int eseal_merkle_open(int dir_fd, const char *object,
 		      const struct eseal_merkle_geo *g, struct eseal_error *err)
@@ -49,31 +53,6 @@ int eseal_merkle_open(int dir_fd, const char *object,
 	return fd;
 }
 
-/* Link the finished unnamed file fd as name in dir; replaces a bad tree */
-static bool publish(int fd, int dir, const char *name)
-{
-	char proc[64];
-	int tries, r;
-
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	for (tries = 0; tries < 2; tries++) {
-		r = linkat(fd, "", dir, name, AT_EMPTY_PATH);
-		if (r < 0 && (errno == EPERM || errno == ENOENT))
-			/* no CAP_DAC_READ_SEARCH: through /proc */
-			r = linkat(AT_FDCWD, proc, dir, name,
-				   AT_SYMLINK_FOLLOW);
-		if (r == 0)
-			return true;
-		if (errno != EEXIST || tries)
-			return false;
-		/* the tree there was found wrong (else we would not be
-		 * here); another server may have just made a good one */
-		if (unlinkat(dir, name, 0) < 0 && errno != ENOENT)
-			return false;
-	}
-	return false;
-}
-
 int eseal_merkle_make(int dir_fd, const char *store_name, const char *object,
 		      int obj_fd, const struct eseal_merkle_geo *g,
 		      const struct eseal_digest *want, unsigned int threads,
@@ -83,9 +62,9 @@ int eseal_merkle_make(int dir_fd, const char *store_name, const char *object,
 	char name[PATH_MAX + 80], leaf[NAME_MAX + 1];
 	char have_hex[2 * ESEAL_DIGEST_MAX + 1], want_hex[2 * ESEAL_DIGEST_MAX + 1];
 	const char *slash = strrchr(object, '/');
+	struct eseal_tmpfile t = { .fd = -1 };
 	struct eseal_digest d;
 	int dir = dir_fd, fd = -1, r;
-	bool tmp = false;
 
 	*published = false;
 	if (!g->levels)
@@ -104,11 +83,11 @@ int eseal_merkle_make(int dir_fd, const char *store_name, const char *object,
 		dir = eseal_store_open(dir_fd, sub, O_RDONLY | O_DIRECTORY,
 				       NULL);
 	}
-	if (dir >= 0) {
-		fd = openat(dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
-		tmp = fd >= 0;
-	}
-	if (fd < 0)
+	/* in the store when it takes it (files.h), else in memory */
+	if (dir >= 0 && eseal_tmpfile_create(&t, dir, TMP_PREFIX, O_RDWR,
+					     0644, false) == 0)
+		fd = t.fd;
+	else
 		fd = memfd_create("erofs-seal-merkle", MFD_CLOEXEC);
 	if (fd < 0) {
 		r = eseal_syserrorf(err, errno, "%s: no room for its Merkle tree",
@@ -127,12 +106,17 @@ int eseal_merkle_make(int dir_fd, const char *store_name, const char *object,
 				 eseal_hash_name(want->alg), want_hex);
 	}
 	if (r) {
-		close(fd);
+		if (t.fd < 0)
+			close(fd);
 		goto out;
 	}
-	*published = tmp && publish(fd, dir, leaf);
+	/* linked under its name once complete, replacing a bad tree */
+	*published = t.fd >= 0 && eseal_tmpfile_replace(&t, leaf,
+							 TMP_PREFIX) == 0;
+	t.fd = -1;	/* the caller's now */
 	r = fd;
 out:
+	eseal_tmpfile_discard(&t);
 	if (dir >= 0 && dir != dir_fd)
 		close(dir);
 	return r;
