@@ -23,6 +23,18 @@ static struct eseal_fuse *req_fuse(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
+/* The directory of inode number ino, or NULL after replying ENOENT/ENOTDIR */
+static struct eseal_node *dir_node(fuse_req_t req, fuse_ino_t ino)
+{
+	struct eseal_node *d = efuse_node(req_fuse(req), ino);
+
+	if (!d || !S_ISDIR(d->mode)) {
+		fuse_reply_err(req, d ? ENOTDIR : ENOENT);
+		return NULL;
+	}
+	return d;
+}
+
 static void fill_stat(const struct eseal_node *n, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -89,17 +101,11 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct eseal_node *p = efuse_node(req_fuse(req), parent), *c;
+	struct eseal_node *p = dir_node(req, parent), *c;
 	struct fuse_entry_param e;
 
-	if (!p) {
-		fuse_reply_err(req, ENOENT);
+	if (!p)
 		return;
-	}
-	if (!S_ISDIR(p->mode)) {
-		fuse_reply_err(req, ENOTDIR);
-		return;
-	}
 	c = eseal_node_find_child(p, name, strlen(name));
 	if (!c) {
 		/* a name that cannot appear: the kernel may remember that */
@@ -156,16 +162,8 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	struct eseal_node *n = efuse_node(req_fuse(req), ino);
-
-	if (!n) {
-		fuse_reply_err(req, ENOENT);
+	if (!dir_node(req, ino))
 		return;
-	}
-	if (!S_ISDIR(n->mode)) {
-		fuse_reply_err(req, ENOTDIR);
-		return;
-	}
 	/*
 	 * ENOSYS tells a kernel that can do without to stop sending opendir
 	 * and releasedir (two requests less per directory of a walk), and to
@@ -184,17 +182,15 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino,
 static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size,
 			   off_t off, bool plus)
 {
-	struct eseal_node *d = efuse_node(req_fuse(req), ino), *c;
+	struct eseal_node *d = dir_node(req, ino), *c;
 	struct fuse_entry_param e;
 	const char *name;
 	size_t pos = 0, len;
 	uint64_t i;
 	char *buf;
 
-	if (!d || !S_ISDIR(d->mode)) {
-		fuse_reply_err(req, d ? ENOTDIR : ENOENT);
+	if (!d)
 		return;
-	}
 	buf = malloc(size);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
