@@ -951,8 +951,9 @@ struct eseal_fuse_opts {
  * -EINVAL for bad options (or a struct size this library does not know)
  * or an image that is not EROFS; -EBADMSG, -ENOPKG, -EKEYREJECTED,
  * -ENOKEY, -EKEYEXPIRED for a signature refused (as eseal_verify_digest()),
- * -EKEYREJECTED also for a digest that is not the pinned one; -EPERM when
- * the FUSE mount itself fails; or the -errno of a failed system call.
+ * -EKEYREJECTED also for a digest that is not the pinned one; -EFBIG for
+ * an image over 4 GiB or with 2^32 entries; -EPERM when the FUSE mount
+ * itself fails; or the -errno of a failed system call.
  */
 ESEAL_API int eseal_fuse_mount(const char *image, const char *mountpoint,
 			       const struct eseal_mount_opts *mopts,
