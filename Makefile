@@ -25,10 +25,11 @@ COMPAT_DIR ?= $(abspath ../shared/compat/composefs-1.0.8)
 
 BASE_CFLAGS := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-fvisibility=hidden -Ilib/include -Ilib -DESEAL_VERSION='"$(VERSION)"'
-LIBS       := -lcrypto -lxxhash -lkeyutils -lpthread
+LIBS       := -lcrypto -lxxhash -lkeyutils -larchive -ljansson -lpthread
 ALL_CFLAGS  = $(BASE_CFLAGS) $(CFLAGS)
 
-LIB_SRCS   := $(sort $(wildcard lib/*.c))
+# lib/ and its sub-folders (lib/oci/, ...)
+LIB_SRCS   := $(sort $(wildcard lib/*.c lib/*/*.c))
 CMD_SRCS   := $(sort $(wildcard cli/*.c mkimage/*.c sign/*.c mount/*.c))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test-*.c))
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz-*.c))
@@ -136,7 +137,7 @@ install: all
 		install -m 0644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
 
 format:
-	clang-format -i $(LIB_SRCS) $(CMD_SRCS) $(wildcard lib/*.h lib/include/*.h cli/*.h)
+	clang-format -i $(LIB_SRCS) $(CMD_SRCS) $(wildcard lib/*.h lib/*/*.h cli/*.h)
 
 clean:
 	rm -rf $(BUILD)
