@@ -33,6 +33,7 @@ struct tmpobj {
 struct pending_obj {
 	struct tmpobj t;
 	char path[ESEAL_OBJPATH_MAX];
+	uint8_t alg;			/* ESEAL_HASH_* of its digest */
 };
 
 struct eseal_objstore {
@@ -270,7 +271,8 @@ static void tmp_discard(struct eseal_objstore *st, struct tmpobj *t)
  * Try FS_IOC_ENABLE_VERITY.  It needs a read-only fd and no writers, so
  * the temporary file is reopened read-only and the writable fd closed.
  */
-static int8_t tmp_enable_verity(struct eseal_objstore *st, struct tmpobj *t)
+static int8_t tmp_enable_verity(struct eseal_objstore *st, struct tmpobj *t,
+				uint8_t alg)
 {
 	struct fsverity_enable_arg arg;
 	char proc[64];
@@ -290,7 +292,10 @@ static int8_t tmp_enable_verity(struct eseal_objstore *st, struct tmpobj *t)
 	t->fd = rfd;
 	memset(&arg, 0, sizeof(arg));
 	arg.version = 1;
-	arg.hash_algorithm = FS_VERITY_HASH_ALG_SHA256;
+	/* the object's name is its digest with this algorithm */
+	arg.hash_algorithm = alg == ESEAL_HASH_SHA512 ?
+				     FS_VERITY_HASH_ALG_SHA512 :
+				     FS_VERITY_HASH_ALG_SHA256;
 	arg.block_size = ESEAL_VERITY_BLOCK;
 	if (ioctl(rfd, FS_IOC_ENABLE_VERITY, &arg) == 0)
 		return 1;
@@ -402,6 +407,7 @@ static int queue(struct eseal_objstore *st, struct tmpobj *t, const char *path,
 	p = &st->pend[st->n_pend++];
 	p->t = *t;
 	strcpy(p->path, path);
+	p->alg = res->digest.alg;
 	full = st->n_pend >= BATCH;
 	pthread_mutex_unlock(&st->lock);
 	res->published = true;
@@ -432,7 +438,7 @@ static int flush(struct eseal_objstore *st, struct eseal_error *err)
 	}
 	for (i = 0; i < n; i++) {
 		if (!r) {
-			int8_t v = tmp_enable_verity(st, &p[i].t);
+			int8_t v = tmp_enable_verity(st, &p[i].t, p[i].alg);
 
 			atomic_fetch_add(v > 0 ? &st->verity_ok :
 						 &st->verity_failed, 1);
@@ -538,6 +544,83 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 fail:
 	tmp_discard(st, &t);
 	return r;
+}
+
+/* ---- streamed objects ------------------------------------------------------ */
+
+_Static_assert(sizeof(((struct eseal_objtmp *)0)->name) ==
+		       sizeof(((struct tmpobj *)0)->name),
+	       "eseal_objtmp mirrors tmpobj");
+
+int eseal_objstore_tmp_new(struct eseal_objstore *st, struct eseal_objtmp *o,
+			   struct eseal_error *err)
+{
+	struct tmpobj t = { .fd = -1 };
+	int r;
+
+	o->fd = -1;
+	o->name[0] = '\0';
+	r = tmp_create(st, &t, err);
+	if (r)
+		return r;
+	o->fd = t.fd;
+	memcpy(o->name, t.name, sizeof(o->name));
+	return 0;
+}
+
+void eseal_objstore_tmp_discard(struct eseal_objstore *st,
+				struct eseal_objtmp *o)
+{
+	struct tmpobj t = { .fd = o->fd };
+
+	memcpy(t.name, o->name, sizeof(t.name));
+	tmp_discard(st, &t);
+	o->fd = -1;
+	o->name[0] = '\0';
+}
+
+int eseal_objstore_has(struct eseal_objstore *st, const struct eseal_digest *d,
+		       struct eseal_error *err)
+{
+	char path[ESEAL_OBJPATH_MAX];
+
+	(void)err;
+	eseal_object_path(d, path);
+	return faccessat(st->fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int eseal_objstore_tmp_commit(struct eseal_objstore *st,
+			      struct eseal_objtmp *o,
+			      const struct eseal_digest *d,
+			      struct eseal_obj_result *res,
+			      struct eseal_error *err)
+{
+	char path[ESEAL_OBJPATH_MAX];
+	struct tmpobj t = { .fd = o->fd };
+	int r;
+
+	memcpy(t.name, o->name, sizeof(t.name));
+	o->fd = -1;
+	o->name[0] = '\0';
+	memset(res, 0, sizeof(*res));
+	res->digest = *d;
+	res->how = ESEAL_OBJ_COPIED;
+	r = eseal_objstore_has(st, d, err);
+	if (r) {
+		res->existing = r > 0;
+		tmp_discard(st, &t);
+		return r < 0 ? r : 0;
+	}
+	if (fchmod(t.fd, ESEAL_OBJ_MODE) < 0) {
+		r = eseal_syserrorf(err, errno, "%s: temporary object", st->dir);
+		tmp_discard(st, &t);
+		return r;
+	}
+	eseal_object_path(d, path);
+	r = queue(st, &t, path, res);
+	if (r < 0)
+		return eseal_errorf(err, -r, "out of memory");
+	return r == 1 ? flush(st, err) : 0;
 }
 
 void eseal_objstore_counts(struct eseal_objstore *st, uint64_t *raced,
