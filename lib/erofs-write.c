@@ -476,7 +476,8 @@ int eseal_image_write(struct eseal_tree *tree,
 	c->tree = tree;
 	c->err = err;
 	if (digest) {
-		o.verity = eseal_fsverity_new(ESEAL_HASH_SHA256);
+		o.verity = eseal_fsverity_new(opts->hash_alg ? opts->hash_alg :
+							       ESEAL_HASH_SHA256);
 		if (!o.verity) {
 			ret = eseal_errorf(err, ENOMEM, "out of memory");
 			goto out;

@@ -178,12 +178,14 @@ ESEAL_API int eseal_tree_store_objects(struct eseal_tree *tree,
 struct eseal_image_opts {
 	unsigned int min_version;	/* composefs format version, 0 or 1 */
 	unsigned int max_version;
+	int hash_alg;			/* of the image digest; 0 = sha256 */
 };
 
 /*
  * Write the EROFS image of the tree to fd (which may be a pipe).  When
- * digest is non-NULL, the fs-verity sha256 digest of the image bytes is
- * stored there.  fd may be -1 to compute the digest only.
+ * digest is non-NULL, the fs-verity digest of the image bytes (sha256,
+ * or opts->hash_alg) is stored there.  fd may be -1 to compute the digest
+ * only.
  */
 ESEAL_API int eseal_image_write(struct eseal_tree *tree,
 				const struct eseal_image_opts *opts, int fd,

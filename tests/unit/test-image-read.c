@@ -304,7 +304,8 @@ static void test_hostile(const char *label, const struct image *seed,
 static int write_image(struct eseal_tree *tree, unsigned int version,
 		       struct image *out, struct eseal_error *err)
 {
-	struct eseal_image_opts opts = { version, version };
+	struct eseal_image_opts opts = { .min_version = version,
+					 .max_version = version };
 	int fd = memfd_create("image", MFD_CLOEXEC);
 	off_t size;
 	int ret;
