@@ -25,7 +25,7 @@ COMPAT_DIR ?= $(abspath ../shared/compat/composefs-1.0.8)
 
 BASE_CFLAGS := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
 	-fvisibility=hidden -Ilib/include -Ilib -DESEAL_VERSION='"$(VERSION)"'
-LIBS       := -lcrypto -lxxhash -lkeyutils -larchive -ljansson -lpthread
+LIBS       := -lcrypto -lxxhash -lkeyutils -larchive -ljansson -lz -lpthread
 ALL_CFLAGS  = $(BASE_CFLAGS) $(CFLAGS)
 
 # lib/ and its sub-folders (lib/oci/, ...)

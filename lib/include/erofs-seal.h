@@ -202,6 +202,87 @@ ESEAL_API int eseal_dump_write(struct eseal_tree *tree, FILE *f,
 ESEAL_API int eseal_list_write(struct eseal_tree *tree, FILE *f,
 			       struct eseal_error *err);
 
+/* ---- OCI images and tar layers (lib/oci/; docs/oci.md) ----------------- */
+
+/*
+ * Sources in skopeo's transport syntax:
+ *   oci:LAYOUT[:REF]        an OCI image layout directory
+ *   oci-archive:FILE[:REF]  the same layout as a tar file
+ *   tar:FILE, tar:-         one layer tarball (uncompressed, gzip, zstd or
+ *                           xz, detected from the bytes)
+ * REF is a tag (the org.opencontainers.image.ref.name annotation) or
+ * "@sha256:<hex>" (a manifest or index digest); without it the layout must
+ * hold exactly one image.  Anything else names a directory.
+ */
+#define ESEAL_SOURCE_DIR	 0
+#define ESEAL_SOURCE_OCI	 1
+#define ESEAL_SOURCE_OCI_ARCHIVE 2
+#define ESEAL_SOURCE_TAR	 3
+
+struct eseal_source {
+	int kind;			/* ESEAL_SOURCE_* */
+	char *path;			/* directory, layout, archive, tar file;
+					   "-" for a tar on the fd below */
+	char *ref;			/* REF, or NULL */
+	int fd;				/* path "-": the stream to read (the
+					   caller's stdin); -1 after parsing */
+};
+
+ESEAL_API int eseal_source_parse(const char *spec, struct eseal_source *src,
+				 struct eseal_error *err);
+ESEAL_API void eseal_source_free(struct eseal_source *src);
+
+/* eseal_oci_opts.flags */
+#define ESEAL_OCI_RULES       (1u << 0) /* the canonical OCI rules; always
+					   for oci: and oci-archive: */
+#define ESEAL_OCI_USER_XATTRS (1u << 1) /* the rules keep user.* xattrs */
+
+/* Limits for hostile input (a gzip bomb, a flood of entries) */
+#define ESEAL_OCI_MAX_SIZE_DEFAULT    (32ull << 30) /* uncompressed bytes */
+#define ESEAL_OCI_MAX_ENTRIES_DEFAULT (4ull << 20)  /* tar entries */
+/* The composefs format version of images of canonical trees */
+#define ESEAL_OCI_FORMAT_VERSION 1
+
+struct eseal_oci_opts {
+	struct eseal_store_opts store;	/* objects (threads is unused) */
+	const char *platform;		/* "os/arch[/variant]" to pick from an
+					   image index; NULL: this machine's */
+	uint64_t max_size;		/* uncompressed bytes of all layers;
+					   0 = ESEAL_OCI_MAX_SIZE_DEFAULT */
+	uint64_t max_entries;		/* tar entries of all layers;
+					   0 = ESEAL_OCI_MAX_ENTRIES_DEFAULT */
+	unsigned int flags;		/* ESEAL_OCI_* */
+};
+
+/*
+ * The tree of an OCI image (its layers applied in order, with the OCI
+ * whiteout rules) or of one tar layer, read as a stream: every regular
+ * file's bytes go from the (decompressed) stream into the object store
+ * (opts->store.store_dir; NULL only hashes), hashed as they are written;
+ * files up to the inline limit get their content in the tree.  Nothing
+ * is extracted.  Blob digests (and the config's diff_ids) are checked as
+ * the bytes stream past.  On error nothing is returned; objects already
+ * published stay valid.  progress (in opts->store) counts compressed
+ * bytes and entries.  src->kind must not be ESEAL_SOURCE_DIR.
+ */
+ESEAL_API int eseal_tree_from_source(const struct eseal_source *src,
+				     const struct eseal_oci_opts *opts,
+				     struct eseal_tree **out,
+				     struct eseal_store_stats *stats,
+				     struct eseal_error *err);
+
+/*
+ * The canonical OCI rules on any tree (what oci: sources get always, and
+ * mkimage --oci-rules gives a directory): hardlinks as shared inodes
+ * named first in sorted depth-first order, the root's metadata copied
+ * from /usr, /run emptied (its mtime that of /usr), only the
+ * security.capability xattr kept (and user.* with ESEAL_OCI_USER_XATTRS).
+ * Images of such trees are written with format version
+ * ESEAL_OCI_FORMAT_VERSION.
+ */
+ESEAL_API int eseal_tree_oci_rules(struct eseal_tree *tree, unsigned int flags,
+				   struct eseal_error *err);
+
 /* ---- signatures (lib/pkcs7.c; sign/ commands) --------------------------- */
 
 /*
