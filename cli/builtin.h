@@ -7,6 +7,7 @@
 #define ESEAL_BUILTIN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "erofs-seal.h"
@@ -50,6 +51,8 @@ void __attribute__((format(printf, 1, 2))) error_msg(const char *fmt, ...);
 int report(const char *cmd, const struct eseal_error *err);
 /* parse a decimal unsigned integer option; false on garbage/overflow */
 bool parse_uint(const char *s, unsigned long max, unsigned long *out);
+/* a byte count: decimal, optionally K, M, G or T (powers of 1024) */
+bool parse_size(const char *s, uint64_t *out);
 
 /*
  * cli/output.c: an output file that appears complete or not at all (an

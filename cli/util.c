@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "builtin.h"
 
@@ -40,5 +41,31 @@ bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 	if (errno || *end || v > max)
 		return false;
 	*out = v;
+	return true;
+}
+
+bool parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v;
+	const char *u;
+	char *end;
+	int shift = 0;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	if (*end) {
+		u = strchr(units, *end);
+		if (!u || end[1])
+			return false;
+		shift = 10 * (int)(u - units + 1);
+		if (v > (~0ull >> shift))
+			return false;
+	}
+	*out = (uint64_t)v << shift;
 	return true;
 }
