@@ -4,6 +4,9 @@
 
     mktar.py OUT SPEC...      a PAX tar (OUT.gz: gzip-compressed)
     mktar.py --bomb OUT SIZE  gzip tar of one file of SIZE zero bytes
+    mktar.py --layout DIR SPEC...
+                              an OCI image layout of one gzip layer made of
+                              SPEC, tagged "t"
 
 SPEC is TYPE:NAME[:ARG], in archive order:
     f  a file, ARG its content      d  a directory (mode ARG, octal)
@@ -12,7 +15,10 @@ SPEC is TYPE:NAME[:ARG], in archive order:
     n  ARG empty files NAME0, NAME1, ...
 """
 import gzip
+import hashlib
 import io
+import json
+import os
 import sys
 import tarfile
 
@@ -60,7 +66,42 @@ def entries(t, specs):
             t.addfile(ti)
 
 
+def blob(top, data):
+    digest = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(top, "blobs", "sha256", digest), "wb") as f:
+        f.write(data)
+    return {"digest": "sha256:" + digest, "size": len(data)}
+
+
+def layout(top, specs):
+    os.makedirs(os.path.join(top, "blobs", "sha256"), exist_ok=True)
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as t:
+        entries(t, specs)
+    layer = raw.getvalue()
+    ldesc = blob(top, gzip.compress(layer, mtime=0))
+    ldesc["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip"
+    config = {"architecture": "amd64", "os": "linux",
+              "rootfs": {"type": "layers", "diff_ids": [
+                  "sha256:" + hashlib.sha256(layer).hexdigest()]}}
+    cdesc = blob(top, json.dumps(config).encode())
+    cdesc["mediaType"] = "application/vnd.oci.image.config.v1+json"
+    manifest = {"schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": cdesc, "layers": [ldesc]}
+    mdesc = blob(top, json.dumps(manifest).encode())
+    mdesc["mediaType"] = "application/vnd.oci.image.manifest.v1+json"
+    mdesc["annotations"] = {"org.opencontainers.image.ref.name": "t"}
+    with open(os.path.join(top, "index.json"), "w") as f:
+        json.dump({"schemaVersion": 2, "manifests": [mdesc]}, f)
+    with open(os.path.join(top, "oci-layout"), "w") as f:
+        json.dump({"imageLayoutVersion": "1.0.0"}, f)
+
+
 def main():
+    if sys.argv[1] == "--layout":
+        layout(sys.argv[2], sys.argv[3:])
+        return
     if sys.argv[1] == "--bomb":
         out, size = sys.argv[2], int(sys.argv[3])
         with gzip.open(out, "wb", compresslevel=9) as g:

@@ -22,9 +22,10 @@
  *
  * Regular files stream from the tar into the object store: hashed as
  * they are written to a temporary file in the store, then linked as
- * xx/<digest> (or dropped when that object exists); files up to a
- * megabyte are hashed in memory first so that a known object is never
- * written again; files up to the inline limit are kept in the tree.
+ * xx/<digest> (or dropped when that object exists); files up to
+ * OCI_APPLY_BUF bytes are hashed in memory and handed to store.c, which
+ * writes their objects on a few threads, and only new ones; files up to
+ * the inline limit are kept in the tree.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -105,19 +106,28 @@ int oci_apply_init(struct oci_apply *a, const struct eseal_oci_opts *opts,
 	if (r)
 		return r;
 	root->nlink = 2;
-	if (opts->store.store_dir)
-		return eseal_objstore_open(opts->store.store_dir, &a->st, err);
-	return 0;
+	if (!opts->store.store_dir)
+		return 0;
+	r = eseal_objstore_open(opts->store.store_dir, &a->st, err);
+	if (!r)
+		r = oci_store_new(a->st, opts->store.threads, stats, &a->writer,
+				  err);
+	return r;
 }
 
 int oci_apply_sync(struct oci_apply *a, struct eseal_error *err)
 {
+	struct eseal_error e2;
 	uint64_t raced, v_ok, v_failed;
 	int r;
 
 	if (!a->st)
 		return 0;
-	r = eseal_objstore_sync(a->st, err);
+	r = oci_store_drain(a->writer, err);
+	oci_store_free(a->writer);
+	a->writer = NULL;
+	if (eseal_objstore_sync(a->st, r ? &e2 : err) < 0 && !r)
+		r = -err->code;
 	eseal_objstore_counts(a->st, &raced, &v_ok, &v_failed);
 	raced = MIN(raced, a->stats->objects_new);
 	a->stats->objects_new -= raced;
@@ -132,6 +142,7 @@ int oci_apply_sync(struct oci_apply *a, struct eseal_error *err)
 void oci_apply_fini(struct oci_apply *a)
 {
 	/* queued objects are not linked: nothing half-made stays */
+	oci_store_free(a->writer);
 	eseal_objstore_close(a->st);
 	eseal_fsverity_free(a->verity);
 	free(a->buf);
@@ -443,26 +454,16 @@ static int store_data(struct oci_apply *a, struct oci_tar *t,
 	a->stats->bytes += e->size;
 	if (!a->st || e->size <= a->inline_max)
 		goto done;
-	if (in_mem) {
-		r = eseal_objstore_has(a->st, d, err);
-		if (r > 0) {
-			a->stats->objects_existing++;
-			goto done;
-		}
-		if (!r)
-			r = eseal_objstore_tmp_new(a->st, &tmp, err);
-		if (!r && (r = write_at(tmp.fd, a->buf, (size_t)e->size, 0)))
-			eseal_syserrorf(err, -r, "%s: writing an object",
-					layer);
-		if (r)
-			goto fail;
-	}
+	if (in_mem)
+		return oci_store_put(a->writer, d, a->buf, (size_t)e->size,
+				     err);
 	r = eseal_objstore_tmp_commit(a->st, &tmp, d, &res, err);
 	if (r)
 		return r;
 	count_object(a, &res);
 done:
-	eseal_objstore_tmp_discard(a->st, &tmp);
+	if (a->st)
+		eseal_objstore_tmp_discard(a->st, &tmp);
 	return 0;
 fail:
 	if (a->st)

@@ -11,6 +11,7 @@
  *   unpack.c  decompression: gzip (zlib), zstd and xz (libarchive)
  *   tar.c     one layer as a stream of entries: decompression (with the
  *             uncompressed digest) on a thread, tar parsing on the caller's
+ *   store.c   objects of small files written on a few threads
  *   apply.c   entries into the tree: whiteouts, merges, hardlinks, file
  *             data streamed into the object store
  *   rules.c   the canonical OCI rules, also for any other tree
@@ -252,6 +253,20 @@ int oci_tar_finish(struct oci_tar *t, struct eseal_error *err);
 uint64_t oci_tar_size(struct oci_tar *t);
 void oci_tar_close(struct oci_tar *t);
 
+/* ---- store.c ------------------------------------------------------------- */
+
+/* Objects of files hashed in memory, written on a few threads */
+struct oci_store;
+int oci_store_new(struct eseal_objstore *st, unsigned int threads,
+		  struct eseal_store_stats *stats, struct oci_store **out,
+		  struct eseal_error *err);
+/* Queue data (copied) as the object of d; an earlier job's error */
+int oci_store_put(struct oci_store *s, const struct eseal_digest *d,
+		  const void *data, size_t len, struct eseal_error *err);
+/* Wait for all queued objects; the first error */
+int oci_store_drain(struct oci_store *s, struct eseal_error *err);
+void oci_store_free(struct oci_store *s);
+
 /* ---- apply.c ------------------------------------------------------------- */
 
 /*
@@ -273,6 +288,7 @@ void oci_graveyard_free(struct oci_graveyard *g);
 struct oci_apply {
 	struct eseal_tree *tree;
 	struct eseal_objstore *st;	/* NULL: only hash */
+	struct oci_store *writer;	/* small objects, with st */
 	int hash_alg;
 	size_t inline_max;
 	uint64_t max_entries, n_entries;
@@ -290,7 +306,7 @@ struct oci_apply {
 	size_t cap_comps;
 };
 
-#define OCI_APPLY_BUF (1u << 20)
+#define OCI_APPLY_BUF (512u << 10)
 
 int oci_apply_init(struct oci_apply *a, const struct eseal_oci_opts *opts,
 		   struct eseal_store_stats *stats, struct eseal_error *err);

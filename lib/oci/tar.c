@@ -26,7 +26,7 @@
 #include "oci.h"
 
 #define NBUF 4
-#define BUFSZ (256 * 1024)
+#define BUFSZ (128 * 1024)
 
 struct oci_tar {
 	/* the first stage (decompression thread) */

@@ -85,6 +85,50 @@ else
 	sed 's/^/#   /' good.dump
 fi
 
+# ---- an image index (multi-arch), without root -----------------------------
+python3 "$TOP/tests/mktar.py" --layout amd d:usr f:usr/arch:amd64
+python3 "$TOP/tests/mktar.py" --layout arm d:usr f:usr/arch:arm64
+mkdir -p multi/blobs/sha256
+cp amd/blobs/sha256/* arm/blobs/sha256/* multi/blobs/sha256/
+cp amd/oci-layout multi/
+ma=$(jq -c '.manifests[0] | del(.annotations) | .platform = {"os": "linux", "architecture": "amd64"}' amd/index.json)
+mr=$(jq -c '.manifests[0] | del(.annotations) | .platform = {"os": "linux", "architecture": "arm64", "variant": "v8"}' arm/index.json)
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[%s,%s]}' \
+	"$mr" "$ma" >index.blob
+ih=$(sha256sum index.blob | cut -d' ' -f1)
+mv index.blob "multi/blobs/sha256/$ih"
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"multi"}}]}' \
+	"$ih" "$(stat -c %s "multi/blobs/sha256/$ih")" >multi/index.json
+arch_of() {	# arch_of OPTIONS... : the content of /usr/arch
+	"$ESEAL" mkimage "$@" multi.img 2>"$WORK/err" &&
+		"$ESEAL" info dump multi.img | sed -n 's|^/usr/arch .* - \([a-z0-9]*\) -$|\1|p'
+}
+case "$(uname -m)" in
+x86_64) host=amd64 ;;
+aarch64) host=arm64 ;;
+*) host= ;;
+esac
+if [ -z "$host" ]; then
+	skip "an image index picks this machine's platform ($(uname -m) not in the test index)"
+elif [ "$(arch_of oci:multi:multi)" = "$host" ]; then
+	ok "an image index picks this machine's platform ($host)"
+else
+	not_ok "an image index picks this machine's platform: $(cat "$WORK/err")"
+fi
+if [ "$(arch_of --platform=linux/arm64 oci:multi:multi)" = arm64 ] &&
+	[ "$(arch_of --platform=linux/arm64/v8 oci:multi)" = arm64 ] &&
+	[ "$(arch_of --platform=linux/amd64 "oci:multi:@sha256:$ih")" = amd64 ]; then
+	ok "--platform picks from the index (by tag, alone, by index digest)"
+else
+	not_ok "--platform picks from the index: $(cat "$WORK/err")"
+fi
+if ! arch_of --platform=linux/s390x oci:multi:multi >/dev/null &&
+	grep -q 'no image for platform linux/s390x' "$WORK/err"; then
+	ok "a platform the index lacks: $(cat "$WORK/err")"
+else
+	not_ok "a platform the index lacks: $(cat "$WORK/err")"
+fi
+
 # ---- hostile layers --------------------------------------------------------
 mkdir store in
 "$ESEAL" mkimage --digest-store=store tar:layer.tar base.img >/dev/null
