@@ -12,6 +12,7 @@ LIBDIR     ?= $(PREFIX)/lib
 INCDIR     ?= $(PREFIX)/include
 PKGCONFDIR ?= $(LIBDIR)/pkgconfig
 MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 # mount(8) looks for mount.<type> helpers in /sbin only
 MOUNTHELPERDIR ?= /sbin
 DESTDIR    ?=
@@ -24,22 +25,31 @@ SANITIZE_CC ?= clang
 COMPAT_DIR ?= $(abspath ../shared/compat/composefs-1.0.8)
 
 BASE_CFLAGS := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
-	-fvisibility=hidden -Ilib/include -Ilib -DESEAL_VERSION='"$(VERSION)"'
+	-fvisibility=hidden -Ilib/include -DESEAL_VERSION='"$(VERSION)"'
 LIBS       := -lcrypto -lxxhash -lkeyutils -larchive -ljansson -lz -lpthread
 ALL_CFLAGS  = $(BASE_CFLAGS) $(CFLAGS)
 
-# lib/ and its sub-folders (lib/oci/, ...)
-LIB_SRCS   := $(sort $(wildcard lib/*.c lib/*/*.c))
-CMD_SRCS   := $(sort $(wildcard cli/*.c mkimage/*.c sign/*.c mount/*.c))
+# lib/ at any depth; every folder of it may hold private headers
+LIB_SRCS   := $(sort $(shell find lib -name '*.c'))
+LIB_HDRS   := $(sort $(shell find lib -name '*.h'))
+LIB_PRIV   := $(patsubst %/,-I%,$(sort $(dir $(LIB_SRCS) $(LIB_HDRS))))
+# the command groups: cli/ (the table and the helpers), then one folder each
+CMD_DIRS   := cli mkimage sign mount
+CMD_SRCS   := $(sort $(foreach d,$(CMD_DIRS),$(wildcard $(d)/*.c)))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test-*.c))
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+# man pages: docs/erofs-seal.md and docs/erofs-seal-<command>.md
+MAN_SRCS   := $(sort $(wildcard docs/erofs-seal*.md))
 
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 PIC_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
+FUZZ_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/fuzz-lib/%.o)
+FUZZ_HOOK_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzz-lib-hook/%.o)
 CMD_OBJS   := $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
+MAN_PAGES  := $(MAN_SRCS:docs/%.md=$(BUILD)/man/%.1)
 
 STATIC_LIB := $(BUILD)/liberofs-seal.a
 SHARED_LIB := $(BUILD)/liberofs-seal.so.$(VERSION)
@@ -47,10 +57,14 @@ SONAME     := liberofs-seal.so.$(SOVERSION)
 PROGRAM    := $(BUILD)/erofs-seal
 PCFILE     := $(BUILD)/erofs-seal.pc
 
-.PHONY: all deps check check-build check-asan unit fuzz demo bench install \
-	kernel-check clean format
+FUZZ_LIB   := $(BUILD)/fuzz-lib/liberofs-seal.a
+FUZZ_HOOK_LIB := $(BUILD)/fuzz-lib-hook/liberofs-seal.a
 
-all: $(STATIC_LIB) $(SHARED_LIB) $(PROGRAM) $(PCFILE) $(UNIT_BINS) $(HELPER_BINS)
+.PHONY: all deps demo-deps check fuzz man demo bench install kernel-check \
+	clean
+
+all: $(STATIC_LIB) $(SHARED_LIB) $(PROGRAM) $(PCFILE) $(UNIT_BINS) \
+	$(HELPER_BINS) $(MAN_PAGES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -60,7 +74,9 @@ $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fPIC -MMD -MP -c -o $@ $<
 
-# commands see the library's public header and cli/builtin.h only
+# the library and its tests see its private headers; commands see only the
+# public header and cli/
+$(LIB_OBJS) $(PIC_OBJS): ALL_CFLAGS += $(LIB_PRIV)
 $(CMD_OBJS): ALL_CFLAGS += -Icli
 
 $(STATIC_LIB): $(LIB_OBJS)
@@ -77,7 +93,7 @@ $(PROGRAM): $(CMD_OBJS) $(STATIC_LIB)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/test.h $(STATIC_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LIB_PRIV) -Itests/unit -MMD -MP -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LIBS)
 
 # stand-alone tools the shell tests use (tree comparison, fsopen mounts)
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
@@ -93,8 +109,11 @@ $(PCFILE): erofs-seal.pc.in Makefile
 	@mkdir -p $(dir $@)
 	$(call gen_pc) > $@
 
+# every package (build, tests, kernel VM); the demo needs only its own
 deps:
 	@scripts/install-deps
+demo-deps:
+	@scripts/install-deps demo
 
 # The whole suite: normal build, then the same unit/compat tests under
 # ASan+UBSan, then fuzzers for a bounded time; one runner counts them all.
@@ -106,14 +125,46 @@ check: deps
 	$(MAKE) fuzz
 	BUILD=$(abspath $(BUILD)) COMPAT_DIR=$(COMPAT_DIR) tests/run
 
-FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+# The fuzz targets link one sanitizer+coverage build of the library
+FUZZ_SAN   := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
 fuzz: $(FUZZ_SRCS:%.c=$(BUILD)/%)
 
-$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+# ... and, for fuzz-image-changing, a second build with a hook on every
+# read of image bytes (erofs-read.h), so that a double fetch shows
+$(BUILD)/fuzz-lib/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(BASE_CFLAGS) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LIBS)
+	clang $(BASE_CFLAGS) $(LIB_PRIV) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
-demo: deps all
+$(BUILD)/fuzz-lib-hook/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(BASE_CFLAGS) $(LIB_PRIV) $(FUZZ_SAN) -DESEAL_FETCH_HOOK -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_LIB): $(FUZZ_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_HOOK_LIB): $(FUZZ_HOOK_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	clang $(BASE_CFLAGS) $(LIB_PRIV) $(FUZZ_SAN) $(FUZZ_DEFS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(FUZZ_LIB) $(LIBS)
+
+$(BUILD)/tests/fuzz/fuzz-image-changing: private FUZZ_LIB := $(FUZZ_HOOK_LIB)
+$(BUILD)/tests/fuzz/fuzz-image-changing: private FUZZ_DEFS := -DESEAL_FETCH_HOOK
+$(BUILD)/tests/fuzz/fuzz-image-changing: $(FUZZ_HOOK_LIB)
+
+# man pages from the docs/ command pages (scripts/md2man: go-md2man)
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%.1: docs/%.md scripts/md2man
+	@mkdir -p $(dir $@)
+	scripts/md2man $(VERSION) $< $@
+
+# the demo runs the program alone: its packages only, then the program
+demo: demo-deps
+	$(MAKE) $(PROGRAM)
 	BUILD=$(abspath $(BUILD)) scripts/demo
 
 bench: deps all
@@ -133,11 +184,10 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/liberofs-seal.so
 	install -m 0644 lib/include/erofs-seal.h $(DESTDIR)$(INCDIR)/
 	$(call gen_pc) > $(DESTDIR)$(PKGCONFDIR)/erofs-seal.pc
-	if [ -d docs/man ]; then install -d $(DESTDIR)$(MANDIR)/man1 && \
-		install -m 0644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/; fi
-
-format:
-	clang-format -i $(LIB_SRCS) $(CMD_SRCS) $(wildcard lib/*.h lib/*/*.h cli/*.h)
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 cli/erofs-seal.bash-completion $(DESTDIR)$(BASHCOMPDIR)/erofs-seal
 
 clean:
 	rm -rf $(BUILD)

@@ -1,49 +1,132 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
- * erofs-seal: dispatch "erofs-seal <command> [args]" to cmd_<command>().
+ * erofs-seal: the command table, and "erofs-seal <command> [args]" to the
+ * command's function.  Each command's options and their help are in its
+ * own table (cli/options.c prints them for --help); this one holds what
+ * every command has: a name, a one-line summary, its usage and what --help
+ * says about it.  Every command here has a man page erofs-seal-<name>(1)
+ * made from docs/erofs-seal-<name>.md (tests/integration/man.sh checks).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "builtin.h"
-
-struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-};
-
-static int cmd_version(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	printf("erofs-seal %s\n", eseal_version());
-	return 0;
-}
+#include "cli.h"
 
 static const struct command commands[] = {
 	/* build side (mkimage/) */
-	{ "mkimage", cmd_mkimage, "build an image and object store from a tree" },
-	{ "info", cmd_info, "inspect images (ls, dump, objects, ...)" },
+	{
+		.name = "mkimage",
+		.fn = cmd_mkimage,
+		.summary = "build an image and object store from a tree",
+		.usage = "erofs-seal mkimage [OPTIONS] SOURCE IMAGE\n"
+			 "erofs-seal mkimage --print-digest-only [OPTIONS] SOURCE",
+		.help = "Build an EROFS metadata image (composefs format) of SOURCE:\n"
+			"  DIR                     a directory\n"
+			"  oci:LAYOUT[:REF]        an OCI image layout (REF: a tag or\n"
+			"                          @sha256:<manifest digest>)\n"
+			"  oci-archive:FILE[:REF]  the same as a tar file\n"
+			"  tar:FILE, tar:-         one tar layer (gzip, zstd, xz or plain;\n"
+			"                          '-' = stdin)\n"
+			"or, with --from-file, a composefs dump file ('-' = stdin).\n"
+			"OCI and tar sources are read as streams, nothing is extracted;\n"
+			"OCI images always get the canonical OCI rules (docs/oci.md).\n"
+			"IMAGE '-' writes to stdout.  IMAGE is replaced only when it is a\n"
+			"regular file, and appears complete or not at all.",
+	},
+	{
+		.name = "info",
+		.fn = cmd_info,
+		.summary = "inspect images (ls, dump, objects, ...)",
+		.usage = "erofs-seal info [--basedir=DIR] ls|dump|objects|missing-objects IMAGE...\n"
+			 "erofs-seal info measure-file FILE...",
+		.help = "Inspect composefs/EROFS images, like composefs-info:\n"
+			"  ls               list the entries, with symlink and object targets\n"
+			"  dump             print the images in the composefs dump format\n"
+			"  objects          print the object paths the images refer to\n"
+			"  missing-objects  ... only those missing from --basedir\n"
+			"  measure-file     print the fs-verity sha256 digest of each FILE",
+	},
 	/* trust side (sign/) */
-	{ "digest", cmd_digest, "print fs-verity digests of files" },
-	{ "sign", cmd_sign, "sign an image's fs-verity digest (PKCS#7)" },
-	{ "verify", cmd_verify, "verify an image's signature" },
-	{ "keyring", cmd_keyring, "add, list, restrict kernel keyring certificates" },
+	{
+		.name = "digest",
+		.fn = cmd_digest,
+		.summary = "print fs-verity digests of files",
+		.usage = "erofs-seal digest [--hash=sha256|sha512] FILE...",
+		.help = "Print the fs-verity digest of each FILE (4096-byte blocks, no\n"
+			"salt) as '<alg>:<hex> FILE', like 'fsverity digest'.",
+	},
+	{
+		.name = "sign",
+		.fn = cmd_sign,
+		.summary = "sign an image's fs-verity digest (PKCS#7)",
+		.usage = "erofs-seal sign --key=KEY --cert=CERT [OPTIONS] IMAGE SIG\n"
+			 "erofs-seal sign --key=KEY --cert=CERT --digest=ALG:HEX SIG",
+		.help = "Write SIG, a DER PKCS#7 signature over the fs-verity digest of IMAGE\n"
+			"in the form the kernel and 'fsverity sign' use.  SIG appears\n"
+			"complete or not at all.",
+	},
+	{
+		.name = "verify",
+		.fn = cmd_verify,
+		.summary = "verify an image's signature",
+		.usage = "erofs-seal verify (--cert=CERT | --ca=BUNDLE)... [OPTIONS] IMAGE SIG\n"
+			 "erofs-seal verify (--cert=CERT | --ca=BUNDLE)... --digest=ALG:HEX SIG",
+		.help = "Check SIG over the fs-verity digest of IMAGE with the kernel's rules.\n"
+			"Exit: 0 valid, 1 bad signature, 2 usage, 3 untrusted signer,\n"
+			"      4 cannot read an input.",
+	},
+	{
+		.name = "keyring",
+		.fn = cmd_keyring,
+		.summary = "add, list, restrict kernel keyring certificates",
+		.usage = "erofs-seal keyring add [--keyring=NAME] CERT...\n"
+			 "erofs-seal keyring list [--keyring=NAME]\n"
+			 "erofs-seal keyring restrict [--keyring=NAME] [--restriction=R]",
+		.help = "Certificates for the kernel's check of image signatures.  CERT is\n"
+			"a DER or PEM X.509 certificate; '-' reads stdin.  The patched\n"
+			"kernel's .erofs keyring only takes signing certificates issued by a\n"
+			"CA in its builtin or secondary trusted keyring, and is restricted\n"
+			"from boot.",
+	},
 	/* mounting (mount/) */
-	{ "mount", cmd_mount, "mount a signed image as a verified overlay" },
-	{ "umount", cmd_umount, "unmount an overlay made by mount" },
-	{ "version", cmd_version, "print the version" },
+	{
+		.name = "mount",
+		.fn = cmd_mount,
+		.summary = "mount a signed image as a verified overlay",
+		.usage = "erofs-seal mount [OPTIONS] IMAGE MOUNTPOINT",
+		.help = "Mount a (signed) erofs-seal image as a verified overlay.",
+	},
+	{
+		.name = "umount",
+		.fn = cmd_umount,
+		.summary = "unmount an overlay made by mount",
+		.usage = "erofs-seal umount [OPTIONS] MOUNTPOINT",
+		.help = "Unmount an erofs-seal overlay and its EROFS layer (or a layer\n"
+			"under the run directory that a plain umount left behind;\n"
+			"not one an overlay still stacks on).",
+	},
 };
+
+const struct command *cli_cmd;
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
 
 static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: erofs-seal <command> [options] [args]\n\n"
+	fprintf(f, "Usage: erofs-seal <command> [options] [args]\n"
+		   "       erofs-seal --help | --version\n\n"
 		   "Commands:\n");
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
 			commands[i].summary);
 	fprintf(f, "\n'erofs-seal <command> --help' shows a command's options.\n");
@@ -52,30 +135,39 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
-	size_t i;
+	char *help[] = { NULL, "--help", NULL };
 
 	/* mount(8) runs /sbin/mount.erofs-seal, a link to this program */
 	base = base ? base + 1 : argv[0];
-	if (base && !strcmp(base, "mount.erofs-seal"))
+	if (base && !strcmp(base, "mount.erofs-seal")) {
+		cli_cmd = find_command("mount");
 		return cmd_mount_helper(argc, argv);
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
+	    (!strcmp(argv[1], "help") && argc == 2)) {
 		usage(stdout);
-		return 0;
+		return finish_stdout(0);
 	}
-	if (!strcmp(argv[1], "--version"))
-		return cmd_version(argc - 1, argv + 1);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (!strcmp(argv[1], commands[i].name)) {
-			progname = commands[i].name;
-			return commands[i].fn(argc - 1, argv + 1);
-		}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))
+		cli_version();
+	/* "erofs-seal help CMD" is "erofs-seal CMD --help" */
+	if (!strcmp(argv[1], "help") && argc == 3) {
+		help[0] = argv[2];
+		argc = 2;
+		argv = help;
+	} else {
+		argc--;
+		argv++;
 	}
-	fprintf(stderr, "erofs-seal: '%s' is not a command\n", argv[1]);
-	usage(stderr);
-	return EXIT_USAGE;
+	cli_cmd = find_command(argv[0]);
+	if (!cli_cmd) {
+		fprintf(stderr, "erofs-seal: '%s' is not a command\n", argv[0]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return cli_cmd->fn(argc, argv);
 }

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "builtin.h"
+#include "cli.h"
 
 static const char *output_name(const struct output *o)
 {

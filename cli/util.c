@@ -1,71 +1,215 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
- * Small helpers shared by the commands: messages and option parsing.
+ * Helpers every command uses: messages and exit codes, inputs read through
+ * the library's input rule, and JSON output.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "builtin.h"
+#include "cli.h"
 
-const char *progname = "erofs-seal";
+/* Largest passphrase file read (its first line is the secret) */
+#define SECRET_MAX (64u << 10)
+
+/* ---- messages ---------------------------------------------------------- */
+
+static void verror(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "erofs-seal%s%s: ", cli_cmd ? " " : "",
+		cli_cmd ? cli_cmd->name : "");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
 
 void error_msg(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "erofs-seal %s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verror(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
-int report(const char *cmd, const struct eseal_error *err)
+const char *error_text(int ret, const struct eseal_error *err)
 {
-	fprintf(stderr, "erofs-seal %s: %s\n", cmd,
-		err->msg[0] ? err->msg : "unknown error");
-	return 1;
+	if (err->msg[0])
+		return err->msg;
+	return ret < 0 ? strerror(-ret) : "unknown error";
 }
 
-bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+int fail(int ret, const struct eseal_error *err)
 {
-	unsigned long v;
-	char *end;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return false;
-	*out = v;
-	return true;
+	error_msg("%s", error_text(ret, err));
+	return EXIT_FAILURE;
 }
 
-bool parse_size(const char *s, uint64_t *out)
+void cli_usage(FILE *f)
 {
-	static const char units[] = "KMGT";
-	unsigned long long v;
-	const char *u;
-	char *end;
-	int shift = 0;
+	const char *u = cli_cmd->usage, *nl;
+	const char *lead = "Usage: ";
 
-	if (!s || !*s || *s == '-' || *s == '+')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return false;
-	if (*end) {
-		u = strchr(units, *end);
-		if (!u || end[1])
-			return false;
-		shift = 10 * (int)(u - units + 1);
-		if (v > (~0ull >> shift))
-			return false;
+	/* one synopsis a line, aligned under the first */
+	do {
+		nl = strchr(u, '\n');
+		fprintf(f, "%s%.*s\n", lead, nl ? (int)(nl - u) : (int)strlen(u),
+			u);
+		lead = "       ";
+		u = nl + 1;
+	} while (nl && *u);
+}
+
+void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		verror(fmt, ap);
+		va_end(ap);
 	}
-	*out = (uint64_t)v << shift;
-	return true;
+	cli_usage(stderr);
+	fprintf(stderr, "Try 'erofs-seal %s --help' for the options.\n",
+		cli_cmd->name);
+	exit(EXIT_USAGE);
+}
+
+int finish_stdout(int status)
+{
+	if ((fflush(stdout) != 0 || ferror(stdout)) && status == 0) {
+		error_msg("writing to standard output: %s",
+			  strerror(errno ? errno : EIO));
+		return EXIT_FAILURE;
+	}
+	return status;
+}
+
+/* ---- inputs ------------------------------------------------------------ */
+
+int read_input(const char *path, unsigned int flags, size_t max,
+	       uint8_t **buf, size_t *len, struct eseal_error *err)
+{
+	if (!strcmp(path, "-"))
+		return eseal_input_read_fd(STDIN_FILENO, "<stdin>", max, buf,
+					   len, err);
+	return eseal_input_read(path, flags, max, buf, len, err);
+}
+
+int file_digest(const char *path, int alg, struct eseal_digest *d,
+		struct eseal_error *err)
+{
+	int fd, ret;
+
+	fd = eseal_input_open(path, 0, err);
+	if (fd < 0)
+		return fd;
+	ret = eseal_fsverity_digest_fd(fd, path, alg, d, err);
+	close(fd);
+	return ret;
+}
+
+int read_secret(const char *file, const char *env, char **out)
+{
+	struct eseal_error err = { 0 };
+	const char *v;
+	uint8_t *buf;
+	size_t n, k;
+	int ret;
+
+	*out = NULL;
+	if (file) {
+		/* a pipe is fine here: --pass-file <(pass show key) */
+		ret = eseal_input_read(file, ESEAL_INPUT_PIPE_OK, SECRET_MAX,
+				       &buf, &n, &err);
+		if (ret)
+			return fail(ret, &err);
+		for (k = 0; k < n && buf[k] != '\n' && buf[k] != '\r'; k++)
+			;
+		*out = strndup((const char *)buf, k);
+		explicit_bzero(buf, n);
+		free(buf);
+	} else if (env) {
+		v = getenv(env);
+		if (!v) {
+			error_msg("environment variable %s is not set", env);
+			return EXIT_FAILURE;
+		}
+		*out = strdup(v);
+	}
+	if ((file || env) && !*out) {
+		error_msg("out of memory");
+		return EXIT_FAILURE;
+	}
+	return 0;
+}
+
+void free_secret(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+void json_begin(struct json *j, FILE *f)
+{
+	j->f = f;
+	j->first = true;
+	fputc('{', f);
+}
+
+void json_key(struct json *j, const char *name)
+{
+	if (!j->first)
+		fputc(',', j->f);
+	j->first = false;
+	json_string(j->f, name);
+	fputc(':', j->f);
+}
+
+void json_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+void json_str(struct json *j, const char *name, const char *v)
+{
+	json_key(j, name);
+	json_string(j->f, v);
+}
+
+void json_bool(struct json *j, const char *name, bool v)
+{
+	json_key(j, name);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void json_uint(struct json *j, const char *name, unsigned long long v)
+{
+	json_key(j, name);
+	fprintf(j->f, "%llu", v);
+}
+
+void json_end(struct json *j)
+{
+	fputs("}\n", j->f);
 }

@@ -66,6 +66,7 @@ struct parser {
 	size_t key_cap;
 	struct link_fixup *links;
 	size_t n_links, cap_links;
+	char esc[768];			/* a name for a message */
 };
 
 struct field {
@@ -83,6 +84,12 @@ static int __printf(2, 3) perr(struct parser *ps, const char *fmt, ...)
 	va_end(ap);
 	return eseal_errorf(ps->err, EINVAL, "%s:%lu: %s", ps->name, ps->line,
 			    msg);
+}
+
+/* s, unescaped from the dump, as a message shows it (as `info ls` does) */
+static const char *esc(struct parser *ps, const char *s)
+{
+	return eseal_escape_str(ps->esc, sizeof(ps->esc), s);
 }
 
 static int oom(struct parser *ps)
@@ -256,7 +263,8 @@ static int parse_mtime(struct parser *ps, struct field f, int64_t *sec,
 	ret = parse_uint(ps, rest, 10, UINT32_MAX, "MTIME nanoseconds", &n);
 	if (ret)
 		return ret;
-	if (ps->strict && n >= 1000000000)
+	/* refused in lenient mode too: the image reader would refuse it */
+	if (!eseal_mtime_nsec_valid(n))
 		return perr(ps, "MTIME: nanoseconds out of range: %llu",
 			    (unsigned long long)n);
 	*sec = neg ? (int64_t)(0 - v) : (int64_t)v;
@@ -383,7 +391,7 @@ static int parse_xattr(struct parser *ps, struct eseal_node *node,
 	if (ret)
 		return ret;
 	if (vlen > COMPOSEFS_XATTR_VALUE_MAX)
-		return perr(ps, "xattr %s: value longer than %u bytes", key,
+		return perr(ps, "xattr %s: value longer than %u bytes", esc(ps, key),
 			    COMPOSEFS_XATTR_VALUE_MAX);
 	ret = xattr_budget(ps, node, key, klen, vlen, budget);
 	if (ret)
@@ -416,23 +424,23 @@ static int add_node(struct parser *ps, const char *path,
 	if (!ps->tree->root)
 		return perr(ps, "the first entry must be the root /");
 	if (ps->strict && path[0] != '/')
-		return perr(ps, "path is not absolute: %s", path);
+		return perr(ps, "path is not absolute: %s", esc(ps, path));
 	parent = lookup(ps->tree->root, path, true, &name, &len, &why);
 	if (!parent)
 		return perr(ps, "%s: %s", why ? why : "parent directory missing",
-			    path);
+			    esc(ps, path));
 	if (len == 0)
-		return perr(ps, "empty file name in path: %s", path);
+		return perr(ps, "empty file name in path: %s", esc(ps, path));
 	if ((len == 1 && name[0] == '.') ||
 	    (len == 2 && name[0] == '.' && name[1] == '.'))
-		return perr(ps, "invalid . or .. in path: %s", path);
+		return perr(ps, "invalid . or .. in path: %s", esc(ps, path));
 	if (len > COMPOSEFS_NAME_MAX)
 		return perr(ps, "file name longer than %u bytes: %s",
-			    COMPOSEFS_NAME_MAX, path);
+			    COMPOSEFS_NAME_MAX, esc(ps, path));
 	if (!S_ISDIR(parent->mode) || parent->link_to)
-		return perr(ps, "parent is not a directory: %s", path);
+		return perr(ps, "parent is not a directory: %s", esc(ps, path));
 	if (eseal_node_find_child(parent, name, len))
-		return perr(ps, "duplicate path %s", path);
+		return perr(ps, "duplicate path %s", esc(ps, path));
 	ret = eseal_node_add_child(ps->tree, parent, node, name, len, ps->err);
 	if (ret)
 		return eseal_error_prefix(ps->err, "%s:%lu", ps->name,
@@ -491,9 +499,16 @@ static int parse_attrs(struct parser *ps, struct eseal_node *node,
 		if (plen >= COMPOSEFS_PATH_MAX)
 			return perr(ps, "PAYLOAD longer than %u bytes",
 				    COMPOSEFS_PATH_MAX - 1);
-		payload = eseal_tree_strndup(ps->tree, ps->buf, plen);
-		if (!payload)
-			return oom(ps);
+		if (type == S_IFREG && plen &&
+		    !eseal_payload_valid(ps->buf, plen))
+			return perr(ps, "PAYLOAD '%s': not a path inside the object store (empty, . or .. component)",
+				    esc(ps, ps->buf));
+		/* an empty one (lenient short lines) is none, as for the writer */
+		if (plen || type != S_IFREG) {
+			payload = eseal_tree_strndup(ps->tree, ps->buf, plen);
+			if (!payload)
+				return oom(ps);
+		}
 	}
 	node->size = size;
 	if (!is_dash(f[F_CONTENT])) {
@@ -617,9 +632,9 @@ static int parse_line(struct parser *ps, const char *line, size_t len)
 
 		if (S_ISDIR(mode))
 			return perr(ps, "directories cannot be hardlinked: %s",
-				    path);
+				    esc(ps, path));
 		if (is_dash(f[F_PAYLOAD]))
-			return perr(ps, "hardlink %s has no target", path);
+			return perr(ps, "hardlink %s has no target", esc(ps, path));
 		ret = unescape_str(ps, f[F_PAYLOAD], "PAYLOAD", &tlen);
 		if (ret)
 			return ret;
@@ -662,10 +677,10 @@ static int resolve_links(struct parser *ps)
 		ps->line = l->line;
 		t = lookup(ps->tree->root, l->target, false, NULL, NULL, &why);
 		if (!t)
-			return perr(ps, "no target %s for hardlink", l->target);
+			return perr(ps, "no target %s for hardlink", esc(ps, l->target));
 		if (t == l->node)
 			return perr(ps, "self-referential hardlink %s",
-				    l->target);
+				    esc(ps, l->target));
 		l->node->link_to = t;
 	}
 	for (i = 0; i < ps->n_links; i++) {
@@ -678,13 +693,13 @@ static int resolve_links(struct parser *ps)
 			if (t == l->node || ++steps > ps->n_links) {
 				ps->line = l->line;
 				return perr(ps, "hardlink cycle at %s",
-					    l->target);
+					    esc(ps, l->target));
 			}
 		}
 		if (S_ISDIR(t->mode)) {
 			ps->line = l->line;
 			return perr(ps, "hardlink to a directory: %s",
-				    l->target);
+				    esc(ps, l->target));
 		}
 		/* flatten the chain */
 		for (n = l->node; n->link_to != t;) {

@@ -20,56 +20,31 @@
 
 #include "tree.h"
 
-#define ESC_STANDARD	0
-#define ESC_KEEP_SPACE	(1u << 0)	/* space is printed as is (ls) */
-#define ESC_EQUAL	(1u << 1)	/* '=' is escaped (xattrs) */
-#define ESC_LONE_DASH	(1u << 2)	/* a value of "-" is escaped */
+#define ESC_STANDARD	ESEAL_ESC_SPACE	/* dump fields */
+#define ESC_LS		ESEAL_ESC_LS	/* space is printed as is (ls) */
+#define ESC_EQUAL	(ESEAL_ESC_SPACE | ESEAL_ESC_EQUAL) /* xattrs */
+#define ESC_LONE_DASH	(1u << 8)	/* a value of "-" is escaped */
 
 static const char hex_digits[] = "0123456789abcdef";
 
-static void put_hex_escape(FILE *f, uint8_t c)
-{
-	putc_unlocked('\\', f);
-	putc_unlocked('x', f);
-	putc_unlocked(hex_digits[c >> 4], f);
-	putc_unlocked(hex_digits[c & 0xf], f);
-}
-
+/* The escaping of eseal_escape_byte(), the one shared with messages */
 static void put_escaped(FILE *f, const void *buf, size_t len,
 			unsigned int flags)
 {
 	const uint8_t *s = buf;
-	size_t i;
+	char form[ESEAL_ESC_MAX];
+	size_t i, n;
 
 	if ((flags & ESC_LONE_DASH) && len == 1 && s[0] == '-') {
-		put_hex_escape(f, '-');
+		fputs("\\x2d", f);
 		return;
 	}
 	for (i = 0; i < len; i++) {
-		uint8_t c = s[i];
-		uint8_t lo = (flags & ESC_KEEP_SPACE) ? 0x20 : 0x21;
-
-		switch (c) {
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if ((c == '=' && (flags & ESC_EQUAL)) || c < lo ||
-			    c > 0x7e)
-				put_hex_escape(f, c);
-			else
-				putc_unlocked(c, f);
-			break;
-		}
+		n = eseal_escape_byte(s[i], flags, form);
+		if (n == 1)
+			putc_unlocked(form[0], f);
+		else
+			fwrite_unlocked(form, 1, n, f);
 	}
 }
 
@@ -107,6 +82,16 @@ static int node_path_alloc(struct dump_state *st, const struct eseal_node *n)
 	}
 }
 
+static int write_error(struct dump_state *st, const char *what,
+		       const char *path)
+{
+	char esc[256];
+
+	return eseal_syserrorf(st->err, errno ? errno : EIO,
+			       "writing the %s failed at '%s'", what,
+			       eseal_escape_str(esc, sizeof(esc), path));
+}
+
 static int dump_one(struct eseal_node *node, const char *path, void *arg)
 {
 	struct dump_state *st = arg;
@@ -127,10 +112,11 @@ static int dump_one(struct eseal_node *node, const char *path, void *arg)
 		   " %" PRIu32 " %" PRIi64 ".%" PRIu32 " ",
 		t->size, node->link_to ? "@" : "", t->mode, t->nlink, t->uid,
 		t->gid, t->rdev, t->mtime_sec, t->mtime_nsec);
-	put_escaped_str(f, payload, ESC_LONE_DASH);
+	put_escaped_str(f, payload, ESC_STANDARD | ESC_LONE_DASH);
 	putc_unlocked(' ', f);
 	if (t->content && t->size)
-		put_escaped(f, t->content, t->size, ESC_LONE_DASH);
+		put_escaped(f, t->content, t->size,
+			    ESC_STANDARD | ESC_LONE_DASH);
 	else
 		putc_unlocked('-', f);
 	putc_unlocked(' ', f);
@@ -152,8 +138,7 @@ static int dump_one(struct eseal_node *node, const char *path, void *arg)
 	}
 	putc_unlocked('\n', f);
 	if (ferror(f))
-		return eseal_syserrorf(st->err, errno ? errno : EIO,
-				       "writing the dump failed at '%s'", path);
+		return write_error(st, "dump", path);
 	return 0;
 }
 
@@ -190,7 +175,7 @@ static int list_one(struct eseal_node *node, const char *path, void *arg)
 
 	if (!node->parent)
 		return 0;
-	put_escaped_str(f, path, ESC_KEEP_SPACE);
+	put_escaped_str(f, path, ESC_LS);
 	if (!node->link_to) {
 		switch (node->mode & S_IFMT) {
 		case S_IFDIR:
@@ -211,9 +196,7 @@ static int list_one(struct eseal_node *node, const char *path, void *arg)
 	}
 	putc_unlocked('\n', f);
 	if (ferror(f))
-		return eseal_syserrorf(st->err, errno ? errno : EIO,
-				       "writing the listing failed at '%s'",
-				       path);
+		return write_error(st, "listing", path);
 	return 0;
 }
 

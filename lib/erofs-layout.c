@@ -12,14 +12,16 @@
 
 #include "erofs-writer.h"
 
+/* The node's path for a message, escaped as `info ls` shows it */
 const char *ew_path(struct ew_ctx *c, const struct eseal_node *node)
 {
-	if (ew_is_fake(c, node)) {
-		snprintf(c->path, sizeof(c->path), "/%s", node->name);
-		return c->path;
-	}
-	eseal_node_path(node, c->path, sizeof(c->path));
-	return c->path;
+	char raw[sizeof(c->path)];
+
+	if (ew_is_fake(c, node))
+		snprintf(raw, sizeof(raw), "/%s", node->name);
+	else
+		eseal_node_path(node, raw, sizeof(raw));
+	return eseal_escape_str(c->path, sizeof(c->path), raw);
 }
 
 int ew_errorf(struct ew_ctx *c, const struct eseal_node *node, int code,
@@ -270,12 +272,17 @@ int ew_collect_inodes(struct ew_ctx *c, unsigned int min_version,
 					 strcmp(d->name, ".") &&
 					 strcmp(d->name, ".."))
 					why = "hardlink to a directory";
-				if (why)
+				if (why) {
+					char esc[ESEAL_ESC_SIZE(256)];
+
 					return eseal_errorf(c->err, EINVAL,
 							    "%s%s%s: %s",
 							    ew_path(c, n),
 							    n->parent ? "/" : "",
-							    d->name, why);
+							    eseal_escape_str(esc, sizeof(esc),
+									     d->name),
+							    why);
+				}
 				continue;
 			}
 			if (S_ISDIR(d->node->mode))

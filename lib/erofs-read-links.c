@@ -11,17 +11,18 @@
  * again would move that inode and change the bytes.
  *
  * Inode numbers (nids) grow along the breadth-first order of the names
- * that own an inode, so the owner is the name whose neighbours in that
- * order (names whose inode has no other name, and the whiteouts composefs
- * adds to the root) have smaller nids before it and larger ones after.
+ * that own an inode.  So, taking the inodes in nid order, each owner is a
+ * name of its inode that comes after the owner of the inode before: the
+ * earliest such name is chosen.  Where several names would do, the writer
+ * lays the inodes out the same way whichever owns them, but for a
+ * whiteout: the writer marks the directory of its owner as holding
+ * whiteouts, so its owner is a name in a marked directory.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "erofs-read.h"
-
-#define NONE UINT64_MAX
 
 struct seq {
 	uint64_t nid;
@@ -31,12 +32,6 @@ struct seq {
 static uint64_t entry_nid(const struct eseal_node *n)
 {
 	return n->link_to ? n->link_to->nid : n->nid;
-}
-
-static bool single(const struct seq *s)
-{
-	/* node->ino counts the names of an inode during this pass */
-	return !s->node || (!s->node->link_to && s->node->ino == 1);
 }
 
 /*
@@ -87,80 +82,75 @@ static struct seq *bfs(struct erofs_reader *r, size_t *n_out)
 	return s;
 }
 
-static uint32_t child_index(const struct eseal_node *parent,
-			    const struct eseal_node *child)
-{
-	uint32_t i = 0;
+/* A position in the breadth-first order, sorted by nid then position */
+struct pos {
+	uint64_t nid;
+	size_t at;
+};
 
-	while (parent->children[i] != child)
-		i++;
-	return i;
+static int cmp_pos(const void *a, const void *b)
+{
+	const struct pos *x = a, *y = b;
+
+	if (x->nid != y->nid)
+		return x->nid < y->nid ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
 }
 
-/* Exchange the places (parent, name) of two nodes. */
-static void swap_places(struct eseal_node *t, struct eseal_node *l)
+/* Can the name at s[p] own its inode, as the writer places owners? */
+static bool may_own(const struct erofs_reader *r, const struct seq *s,
+		    size_t p)
 {
-	struct eseal_node *tp = t->parent, *lp = l->parent;
-	uint32_t ti = child_index(tp, t), li = child_index(lp, l);
-	char *name = t->name;
+	const struct eseal_node *t;
 
-	tp->children[ti] = l;
-	lp->children[li] = t;
-	t->name = l->name;
-	l->name = name;
-	t->parent = lp;
-	l->parent = tp;
+	if (!s[p].node)
+		return true;
+	t = eseal_node_target(s[p].node);
+	if (r->composefs && S_ISCHR(t->mode) && t->rdev == 0)
+		return s[p].node->parent->flags & ESEAL_NODE_OVL_WHITEOUTS;
+	return true;
 }
 
 int erofs_fix_link_owners(struct erofs_reader *r)
 {
-	uint64_t *prev = NULL, *next = NULL;
+	size_t n, i, j, k, last = 0;
+	bool have_last = false;
+	struct pos *pos;
 	struct seq *s;
-	size_t n, i;
-	int ret = 0;
 
 	s = bfs(r, &n);
-	if (!s)
+	pos = s ? malloc(n * sizeof(*pos)) : NULL;
+	if (!pos) {
+		free(s);
 		return eseal_errorf(r->err, ENOMEM, "out of memory");
-	for (i = 0; i < n; i++)
-		if (s[i].node)
-			eseal_node_target(s[i].node)->ino = 0;
-	for (i = 0; i < n; i++)
-		if (s[i].node)
-			eseal_node_target(s[i].node)->ino++;
-	prev = malloc(n * sizeof(*prev));
-	next = malloc(n * sizeof(*next));
-	if (!prev || !next) {
-		ret = eseal_errorf(r->err, ENOMEM, "out of memory");
-		goto out;
 	}
-	/* nearest single-name nid before and after each position */
 	for (i = 0; i < n; i++)
-		prev[i] = i == 0 ? NONE : single(&s[i - 1]) ? s[i - 1].nid : prev[i - 1];
-	for (i = n; i-- > 0;)
-		next[i] = i == n - 1 ? NONE :
-			  single(&s[i + 1]) ? s[i + 1].nid : next[i + 1];
-	for (i = 0; i < n; i++) {
-		struct eseal_node *node = s[i].node, *t;
+		pos[i] = (struct pos){ s[i].nid, i };
+	qsort(pos, n, sizeof(*pos), cmp_pos);
+	for (i = 0; i < n; i = j) {
+		size_t chosen = pos[i].at;
 
-		if (!node || single(&s[i]))
-			continue;
-		t = eseal_node_target(node);
-		if (t->ino == 0)
-			continue;	/* group already settled */
-		if ((prev[i] == NONE || prev[i] < s[i].nid) &&
-		    (next[i] == NONE || s[i].nid < next[i])) {
-			if (node != t)
-				swap_places(t, node);
-			t->ino = 0;
+		/* the names of one inode: pos[i..j), in order */
+		for (j = i + 1; j < n && pos[j].nid == pos[i].nid; j++)
+			;
+		for (k = i; k < j; k++) {
+			if ((!have_last || pos[k].at > last) &&
+			    may_own(r, s, pos[k].at)) {
+				chosen = pos[k].at;
+				break;
+			}
 		}
+		if (k < j && s[chosen].node) {
+			struct eseal_node *t = eseal_node_target(s[chosen].node);
+
+			if (t != s[chosen].node)
+				eseal_node_swap_places(t, s[chosen].node);
+		}
+		/* an image we did not write may fit no rule: go on */
+		last = chosen;
+		have_last = true;
 	}
-out:
-	for (i = 0; i < n; i++)
-		if (s[i].node)
-			eseal_node_target(s[i].node)->ino = 0;
-	free(prev);
-	free(next);
+	free(pos);
 	free(s);
-	return ret;
+	return 0;
 }

@@ -5,6 +5,7 @@
  * rebuilt from their prefix index (short or long prefixes), and, for
  * composefs images, the overlayfs xattrs turned back into the tree's form.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -29,7 +30,8 @@ static bool has_prefix(const char *s, const char *prefix)
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
-/* Build the full name into key (XATTR_NAME_MAX_LEN + 1 bytes). */
+/* Build the full name into key (XATTR_NAME_MAX_LEN + 1 bytes); name is
+ * in the image and read once. */
 static int xattr_name(struct erofs_reader *r, uint8_t index,
 		      const uint8_t *name, size_t name_len, char *key)
 {
@@ -64,7 +66,7 @@ static int xattr_name(struct erofs_reader *r, uint8_t index,
 	if (ilen)
 		memcpy(key + plen, infix, ilen);
 	if (name_len)
-		memcpy(key + plen + ilen, name, name_len);
+		img_copy(key + plen + ilen, name, name_len);
 	key[plen + ilen + name_len] = '\0';
 	if (strlen(key) != plen + ilen + name_len)
 		return eseal_errorf(r->err, EINVAL,
@@ -84,15 +86,19 @@ static int overlay_xattr(struct erofs_reader *r, struct eseal_node *node,
 	int ret;
 
 	if (!strcmp(key, OVL_XATTR_REDIRECT)) {
+		char esc[ESEAL_ESC_SIZE(64)];
+
 		if (!S_ISREG(node->mode))
 			return 1;
-		if (vlen > 1 && value[0] == '/') {
-			value++;
-			vlen--;
-		}
-		if (!vlen || memchr(value, '\0', vlen))
+		/* "/" + a payload: the writer's form, and nothing else */
+		if (vlen < 2 || value[0] != '/' ||
+		    !eseal_payload_valid((const char *)value + 1, vlen - 1))
 			return eseal_errorf(r->err, EINVAL,
-					    "invalid overlay redirect");
+					    "invalid overlay redirect '%s' (not a path inside the object store)",
+					    eseal_escape_name(esc, sizeof(esc),
+							      value, vlen));
+		value++;
+		vlen--;
 		node->payload = eseal_tree_strndup(r->tree,
 						   (const char *)value, vlen);
 		if (!node->payload)
@@ -102,14 +108,17 @@ static int overlay_xattr(struct erofs_reader *r, struct eseal_node *node,
 	if (!strcmp(key, OVL_XATTR_METACOPY)) {
 		struct eseal_digest d = { 0 };
 
+		uint8_t alg;
+
 		if (!S_ISREG(node->mode) || vlen < OVL_METACOPY_HEADER_SIZE)
 			return 1;
+		alg = value[3];
 		if (vlen == OVL_METACOPY_HEADER_SIZE + 32 &&
-		    value[3] != ESEAL_HASH_SHA512) {
+		    alg != ESEAL_HASH_SHA512) {
 			d.alg = ESEAL_HASH_SHA256;
 			d.size = 32;
 		} else if (vlen == OVL_METACOPY_HEADER_SIZE + 64 &&
-			   value[3] == ESEAL_HASH_SHA512) {
+			   alg == ESEAL_HASH_SHA512) {
 			d.alg = ESEAL_HASH_SHA512;
 			d.size = 64;
 		} else {
@@ -129,6 +138,8 @@ static int overlay_xattr(struct erofs_reader *r, struct eseal_node *node,
 		node->digest = NULL;
 		return 1;
 	}
+	if (!strcmp(key, OVL_XATTR_ESCAPED_WHITEOUTS) && S_ISDIR(node->mode))
+		node->flags |= ESEAL_NODE_OVL_WHITEOUTS; /* erofs-read-links.c */
 	if (!strcmp(key, OVL_XATTR_ESCAPED_WHITEOUTS) ||
 	    !strcmp(key, OVL_XATTR_USER_WHITEOUT) ||
 	    !strcmp(key, OVL_XATTR_USER_WHITEOUTS))
@@ -143,36 +154,50 @@ static int overlay_xattr(struct erofs_reader *r, struct eseal_node *node,
 	return 0;
 }
 
+/*
+ * One xattr entry at entry (room bytes left for it); *used gets its size.
+ * The header, name and value are each read once, the value into
+ * r->xvalue, and used from there.
+ */
 static int one_xattr(struct erofs_reader *r, struct eseal_node *node,
-		     const uint8_t *entry, size_t room)
+		     const uint8_t *entry, size_t room, size_t *used)
 {
 	char key[XATTR_NAME_MAX_LEN + 1];
+	uint8_t hdr[sizeof(struct erofs_xattr_entry)];
 	uint8_t name_len, index;
 	uint16_t vlen;
-	const uint8_t *value;
 	int ret;
 
 	if (room < sizeof(struct erofs_xattr_entry))
 		return eseal_errorf(r->err, EINVAL, "truncated xattr");
-	name_len = entry[0];
-	index = entry[1];
-	vlen = get_le16(entry + 2);
+	img_copy(hdr, entry, sizeof(hdr));
+	name_len = hdr[0];
+	index = hdr[1];
+	vlen = get_le16(hdr + 2);
 	if (room - sizeof(struct erofs_xattr_entry) < (size_t)name_len + vlen)
 		return eseal_errorf(r->err, EINVAL, "truncated xattr");
+	*used = erofs_xattr_entry_size(name_len, vlen);
 	ret = xattr_name(r, index, entry + 4, name_len, key);
 	if (ret)
 		return ret;
-	value = entry + 4 + name_len;
 	ret = erofs_charge(r, sizeof(struct eseal_xattr) + strlen(key) +
 				  vlen + 32);
 	if (ret)
 		return ret;
+	if (!r->xvalue) {
+		r->xvalue = malloc(UINT16_MAX + 1);
+		if (!r->xvalue)
+			return eseal_errorf(r->err, ENOMEM, "out of memory");
+	}
+	img_copy(r->xvalue, entry + 4 + name_len, vlen);
+	r->xvalue[vlen] = '\0';
 	if (r->composefs) {
-		ret = overlay_xattr(r, node, key, value, vlen);
+		ret = overlay_xattr(r, node, key, r->xvalue, vlen);
 		if (ret)
 			return ret < 0 ? ret : 0;
 	}
-	return eseal_node_set_xattr(r->tree, node, key, value, vlen, r->err);
+	return eseal_node_set_xattr(r->tree, node, key, r->xvalue, vlen,
+				    r->err);
 }
 
 int erofs_read_xattrs(struct erofs_reader *r, struct eseal_node *node,
@@ -180,15 +205,15 @@ int erofs_read_xattrs(struct erofs_reader *r, struct eseal_node *node,
 {
 	const uint8_t *area;
 	unsigned int shared, i;
-	size_t pos;
+	size_t pos, used;
 	int ret;
 
 	if (!ii->xattr_size)
 		return 0;
 	/* erofs_read_inode() checked that the area is inside the image */
 	area = r->buf + ii->off + ii->isize;
-	shared = area[offsetof(struct erofs_xattr_ibody_header,
-			       h_shared_count)];
+	shared = img_u8(area + offsetof(struct erofs_xattr_ibody_header,
+					h_shared_count));
 	if (sizeof(struct erofs_xattr_ibody_header) + 4u * shared >
 	    ii->xattr_size)
 		return eseal_errorf(r->err, EINVAL,
@@ -196,15 +221,14 @@ int erofs_read_xattrs(struct erofs_reader *r, struct eseal_node *node,
 				    (unsigned long long)ii->nid);
 	pos = sizeof(struct erofs_xattr_ibody_header) + 4u * shared;
 	while (pos + sizeof(struct erofs_xattr_entry) < ii->xattr_size) {
-		const uint8_t *p = area + pos;
-
-		ret = one_xattr(r, node, p, ii->xattr_size - pos);
+		ret = one_xattr(r, node, area + pos, ii->xattr_size - pos,
+				&used);
 		if (ret)
 			return ret;
-		pos += erofs_xattr_entry_size(p[0], get_le16(p + 2));
+		pos += used;
 	}
 	for (i = 0; i < shared; i++) {
-		uint32_t id = get_le32(area +
+		uint32_t id = img_le32(area +
 				       sizeof(struct erofs_xattr_ibody_header) +
 				       4u * i);
 		uint64_t off = r->xattr_off + (uint64_t)id * 4;
@@ -213,7 +237,7 @@ int erofs_read_xattrs(struct erofs_reader *r, struct eseal_node *node,
 			return eseal_errorf(r->err, EINVAL,
 					    "inode %llu: shared xattr %u is beyond the end of the image",
 					    (unsigned long long)ii->nid, id);
-		ret = one_xattr(r, node, r->buf + off, r->len - off);
+		ret = one_xattr(r, node, r->buf + off, r->len - off, &used);
 		if (ret)
 			return ret;
 	}

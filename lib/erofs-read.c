@@ -4,11 +4,13 @@
  * image) from memory back into a tree.
  *
  * The image is untrusted: every offset and size is checked against the
- * buffer before it is read, directories are walked with an explicit stack
- * and a depth limit, a directory reached twice (a cycle or a hardlinked
- * directory) is an error, and everything copied into the tree is charged
- * to a budget proportional to the image size, so that shared data (xattrs,
- * blocks) referenced many times cannot make memory explode.
+ * buffer before it is read, each field is read once (erofs-read.h: the
+ * buffer may change while we read it), directories are walked with an
+ * explicit stack and the tree's depth limit, a directory reached twice (a
+ * cycle or a hardlinked directory) is an error, and everything copied into
+ * the tree is charged to a budget proportional to the image size, so that
+ * shared data (xattrs, blocks) referenced many times cannot make memory
+ * explode.
  *
  * For composefs images the overlayfs xattrs are turned back into the
  * tree's form as composefs does when it reads an image: the redirect and
@@ -27,7 +29,6 @@
 #include "erofs-read.h"
 #include "tree.h"
 
-#define MAX_DEPTH		4096	/* directory nesting */
 #define SYMLINK_MAX		4095	/* target bytes: PATH_MAX - 1 */
 #define XATTR_NAME_MAX_LEN	255
 #define BUDGET_BASE		(128u << 20)
@@ -39,8 +40,11 @@ struct dir_frame {
 	uint64_t nblocks;
 	uint64_t block;		/* block being read */
 	uint32_t entry;		/* next dirent in it */
-	const char *last;	/* previous name (in the image), or NULL */
-	size_t last_len;
+	uint32_t n;		/* dirents in it, 0: header not read yet */
+	uint32_t first;		/* nameoff of dirent 0 (the header) */
+	uint32_t next_off;	/* nameoff of dirent 'entry', read already */
+	size_t last_len;	/* previous name, or 0 */
+	char last[EROFS_NAME_LEN];
 };
 
 /* strcmp order of two names that are not NUL-terminated */
@@ -140,20 +144,26 @@ static int read_prefixes(struct erofs_reader *r, uint32_t count,
 	r->n_prefixes = count;
 	for (i = 0; i < count; i++) {
 		uint16_t plen;
+		uint8_t *copy;
 
 		pos = ALIGN_UP(pos, (uint64_t)4);
 		if (pos > r->len || r->len - pos < 2)
 			return eseal_errorf(r->err, EINVAL,
 					    "xattr prefix %u is beyond the end of the image",
 					    i);
-		plen = get_le16(r->buf + pos);
+		plen = img_le16(r->buf + pos);
 		pos += 2;
 		if (plen < 1 || r->len - pos < plen)
 			return eseal_errorf(r->err, EINVAL,
 					    "xattr prefix %u is invalid or truncated",
 					    i);
-		r->prefixes[i].base = r->buf[pos];
-		r->prefixes[i].infix = r->buf + pos + 1;
+		/* xattr names use it again and again: read it once */
+		copy = malloc(plen);
+		if (!copy)
+			return eseal_errorf(r->err, ENOMEM, "out of memory");
+		img_copy(copy, r->buf + pos, plen);
+		r->prefixes[i].base = copy[0];
+		r->prefixes[i].infix = copy;
 		r->prefixes[i].len = plen - 1;
 		pos += plen;
 	}
@@ -162,15 +172,15 @@ static int read_prefixes(struct erofs_reader *r, uint32_t count,
 
 static int read_super(struct erofs_reader *r)
 {
-	const uint8_t *sb;
+	uint8_t sb[sizeof(struct erofs_super_block)];
 	uint32_t incompat;
 
 	if (r->len < EROFS_SUPER_OFFSET + sizeof(struct erofs_super_block))
 		return eseal_errorf(r->err, EINVAL,
 				    "too small for an EROFS image (%zu bytes)",
 				    r->len);
-	if (get_le32(r->buf) == COMPOSEFS_MAGIC) {
-		uint32_t v = get_le32(r->buf + 4);
+	if (img_le32(r->buf) == COMPOSEFS_MAGIC) {
+		uint32_t v = img_le32(r->buf + 4);
 
 		if (v != COMPOSEFS_HEADER_VERSION)
 			return eseal_errorf(r->err, EOPNOTSUPP,
@@ -178,7 +188,8 @@ static int read_super(struct erofs_reader *r)
 					    v);
 		r->composefs = true;
 	}
-	sb = r->buf + EROFS_SUPER_OFFSET;
+	/* one read of the superblock; its fields come from this copy */
+	img_copy(sb, r->buf + EROFS_SUPER_OFFSET, sizeof(sb));
 #define SB(field) (sb + offsetof(struct erofs_super_block, field))
 	if (get_le32(SB(magic)) != EROFS_SUPER_MAGIC_V1)
 		return eseal_errorf(r->err, EINVAL,
@@ -218,7 +229,7 @@ static int read_super(struct erofs_reader *r)
 int erofs_read_inode(struct erofs_reader *r, uint64_t nid,
 		     struct erofs_rinode *ii)
 {
-	const uint8_t *p;
+	uint8_t p[sizeof(struct erofs_inode_extended)];
 	uint64_t off, room;
 	uint16_t fmt;
 
@@ -233,7 +244,8 @@ int erofs_read_inode(struct erofs_reader *r, uint64_t nid,
 	if (r->len - off < sizeof(struct erofs_inode_compact))
 		return eseal_errorf(r->err, EINVAL, "inode %llu is truncated",
 				    (unsigned long long)nid);
-	p = r->buf + off;
+	/* one read of the inode; its fields come from this copy */
+	img_copy(p, r->buf + off, sizeof(struct erofs_inode_compact));
 	fmt = get_le16(p);
 	ii->datalayout = (fmt >> EROFS_I_DATALAYOUT_BIT) &
 			 EROFS_I_DATALAYOUT_MASK;
@@ -248,6 +260,9 @@ int erofs_read_inode(struct erofs_reader *r, uint64_t nid,
 			return eseal_errorf(r->err, EINVAL,
 					    "inode %llu is truncated",
 					    (unsigned long long)nid);
+		img_copy(p + sizeof(struct erofs_inode_compact),
+			 r->buf + off + sizeof(struct erofs_inode_compact),
+			 sizeof(p) - sizeof(struct erofs_inode_compact));
 		ii->isize = sizeof(struct erofs_inode_extended);
 		ii->size = get_le64(p + 8);
 		ii->i_u = get_le32(p + 16);
@@ -266,7 +281,7 @@ int erofs_read_inode(struct erofs_reader *r, uint64_t nid,
 		ii->mtime = r->build_time;
 		ii->mtime_nsec = r->build_time_nsec;
 	}
-	if (ii->mtime_nsec >= 1000000000u)
+	if (!eseal_mtime_nsec_valid(ii->mtime_nsec))
 		return eseal_errorf(r->err, EINVAL,
 				    "inode %llu has an invalid mtime",
 				    (unsigned long long)nid);
@@ -374,7 +389,7 @@ static int flat_data(struct erofs_reader *r, const struct erofs_rinode *ii,
 		ret = flat_block(r, ii, b, &d, &len);
 		if (ret)
 			return ret;
-		memcpy(buf + done, d, len);
+		img_copy(buf + done, d, len);
 		done += len;
 	}
 	*out = buf;
@@ -383,18 +398,23 @@ static int flat_data(struct erofs_reader *r, const struct erofs_rinode *ii,
 
 /* ---- directories ------------------------------------------------------ */
 
+/* Prefix the error with the entry's path, as `info ls` shows it. */
 static int path_error(struct erofs_reader *r, const struct eseal_node *parent,
 		      const char *name, size_t len)
 {
-	char path[512];
+	char path[512], esc[ESEAL_ERR_MSG_MAX / 2];
 	int ret = eseal_node_path(parent, path, sizeof(path));
+	size_t plen;
 
 	if (ret == 1)
 		path[0] = '\0';
 	else if (ret < 0)
 		snprintf(path, sizeof(path), ".../%s", parent->name);
-	return eseal_error_prefix(r->err, "%s/%.*s", path,
-				  (int)MIN(len, (size_t)EROFS_NAME_LEN), name);
+	plen = strlen(path);
+	snprintf(path + plen, sizeof(path) - plen, "/%.*s",
+		 (int)MIN(len, (size_t)EROFS_NAME_LEN), name);
+	return eseal_error_prefix(r->err, "%s",
+				  eseal_escape_str(esc, sizeof(esc), path));
 }
 
 static int fill_node(struct erofs_reader *r, struct eseal_node *node,
@@ -488,10 +508,11 @@ static int add_entry(struct erofs_reader *r, struct eseal_node *parent,
 	if (ret)
 		return ret;
 	if (r->composefs && S_ISCHR(sub->ii.mode) && sub->ii.i_u == 0) {
-		if (parent == r->tree->root && len == 2 &&
-		    eseal_hexval(name[0]) >= 0 && eseal_hexval(name[1]) >= 0) {
-			unsigned int v = eseal_hexval(name[0]) << 4 |
-					 eseal_hexval(name[1]);
+		int hi = len == 2 ? eseal_hexval(name[0]) : -1;
+		int lo = len == 2 ? eseal_hexval(name[1]) : -1;
+
+		if (parent == r->tree->root && hi >= 0 && lo >= 0) {
+			unsigned int v = (unsigned int)(hi << 4 | lo);
 
 			r->fake_seen[v] = true;
 			r->fake_nid[v] = nid;
@@ -516,7 +537,7 @@ static int add_entry(struct erofs_reader *r, struct eseal_node *parent,
 		sub->nblocks = flat_nblocks(r, &sub->ii);
 		sub->block = 0;
 		sub->entry = 0;
-		sub->last = NULL;
+		sub->n = 0;
 		sub->last_len = 0;
 		*descend = true;
 	}
@@ -524,60 +545,77 @@ static int add_entry(struct erofs_reader *r, struct eseal_node *parent,
 }
 
 /*
- * The next entry of the directory in f: *name (len bytes) and *nid, or
- * *name NULL at the end of the directory.
+ * The next entry of the directory in f: its name copied to name
+ * (EROFS_NAME_LEN + 1 bytes; *len of them) and *nid; *len 0 at the end of
+ * the directory.  Each nameoff is read once: the one that ends a name is
+ * kept in f as the start of the next.
  */
 static int next_dirent(struct erofs_reader *r, struct dir_frame *f,
-		       const char **name, size_t *len, uint64_t *nid)
+		       char *name, size_t *len, uint64_t *nid)
 {
 	for (;;) {
 		const uint8_t *blk, *de;
-		size_t blen, n, first, off, end;
+		size_t blen, off, end;
 		int ret;
 
 		if (f->block >= f->nblocks) {
-			*name = NULL;
+			*len = 0;
 			return 0;
 		}
 		ret = flat_block(r, &f->ii, f->block, &blk, &blen);
 		if (ret)
 			return ret;
-		if (blen < sizeof(struct erofs_dirent))
-			return eseal_errorf(r->err, EINVAL,
-					    "directory block %llu is too short",
-					    (unsigned long long)f->block);
-		first = get_le16(blk + offsetof(struct erofs_dirent, nameoff));
-		n = first / sizeof(struct erofs_dirent);
-		if (first % sizeof(struct erofs_dirent) || !n || first > blen)
-			return eseal_errorf(r->err, EINVAL,
-					    "directory block %llu has a bad header",
-					    (unsigned long long)f->block);
-		if (f->entry >= n) {
-			f->block++;
+		if (!f->n) {
+			if (blen < sizeof(struct erofs_dirent))
+				return eseal_errorf(r->err, EINVAL,
+						    "directory block %llu is too short",
+						    (unsigned long long)f->block);
+			f->first = img_le16(blk + offsetof(struct erofs_dirent,
+							   nameoff));
+			f->n = f->first / sizeof(struct erofs_dirent);
+			if (f->first % sizeof(struct erofs_dirent) || !f->n ||
+			    f->first > blen)
+				return eseal_errorf(r->err, EINVAL,
+						    "directory block %llu has a bad header",
+						    (unsigned long long)f->block);
 			f->entry = 0;
+			f->next_off = f->first;
+		}
+		if (f->entry >= f->n) {
+			f->block++;
+			f->n = 0;
 			continue;
 		}
 		de = blk + (size_t)f->entry * sizeof(struct erofs_dirent);
-		off = get_le16(de + offsetof(struct erofs_dirent, nameoff));
-		if (f->entry + 1 < n)
-			end = get_le16(de + sizeof(struct erofs_dirent) +
+		off = f->next_off;
+		if (f->entry + 1 < f->n) {
+			end = img_le16(de + sizeof(struct erofs_dirent) +
 				       offsetof(struct erofs_dirent, nameoff));
-		else if (off < blen)
-			end = off + strnlen((const char *)blk + off,
-					    blen - off);
-		else
-			end = off;
-		if (off < first || end <= off || end > blen ||
-		    end - off > EROFS_NAME_LEN)
-			return eseal_errorf(r->err, EINVAL,
-					    "directory block %llu: entry %u has a bad name",
-					    (unsigned long long)f->block,
-					    f->entry);
-		*nid = get_le64(de + offsetof(struct erofs_dirent, nid));
-		*name = (const char *)blk + off;
-		*len = end - off;
+			if (off < f->first || end <= off || end > blen ||
+			    end - off > EROFS_NAME_LEN)
+				goto bad;
+			img_copy(name, blk + off, end - off);
+			*len = end - off;
+			f->next_off = (uint32_t)end;
+		} else {
+			/* the last name runs to a NUL or the block's end */
+			size_t n = MIN(blen - MIN(off, blen),
+				       (size_t)EROFS_NAME_LEN + 1);
+
+			if (off < f->first || off >= blen)
+				goto bad;
+			img_copy(name, blk + off, n);
+			*len = strnlen(name, n);
+			if (!*len || *len > EROFS_NAME_LEN)
+				goto bad;
+		}
+		*nid = img_le64(de + offsetof(struct erofs_dirent, nid));
 		f->entry++;
 		return 0;
+bad:
+		return eseal_errorf(r->err, EINVAL,
+				    "directory block %llu: entry %u has a bad name",
+				    (unsigned long long)f->block, f->entry);
 	}
 }
 
@@ -585,6 +623,7 @@ static int walk_dirs(struct erofs_reader *r, struct dir_frame *root)
 {
 	struct dir_frame *stack;
 	size_t depth = 0, cap = 16;
+	char name[EROFS_NAME_LEN + 1];
 	int ret = 0;
 
 	stack = malloc(cap * sizeof(*stack));
@@ -595,17 +634,16 @@ static int walk_dirs(struct erofs_reader *r, struct dir_frame *root)
 		struct dir_frame *f = &stack[depth - 1];
 		struct eseal_node *parent = f->node;
 		struct dir_frame sub;
-		const char *name;
-		size_t len;
-		uint64_t nid;
+		size_t len = 0;
+		uint64_t nid = 0;
 		bool descend;
 
-		ret = next_dirent(r, f, &name, &len, &nid);
+		ret = next_dirent(r, f, name, &len, &nid);
 		if (ret) {
 			path_error(r, parent, "", 0);
 			break;
 		}
-		if (!name) {
+		if (!len) {
 			depth--;
 			continue;
 		}
@@ -614,17 +652,19 @@ static int walk_dirs(struct erofs_reader *r, struct dir_frame *root)
 		 * unsorted one is corrupt, and would make inserting into
 		 * the tree quadratic.
 		 */
-		if (f->last && name_cmp(f->last, f->last_len, name, len) >= 0) {
+		if (f->last_len &&
+		    name_cmp(f->last, f->last_len, name, len) >= 0) {
 			ret = eseal_errorf(r->err, EINVAL,
 					   "directory entries out of order");
 			path_error(r, parent, name, len);
 			break;
 		}
-		f->last = name;
+		memcpy(f->last, name, len);
 		f->last_len = len;
 		if ((len == 1 && name[0] == '.') ||
 		    (len == 2 && name[0] == '.' && name[1] == '.'))
 			continue;
+		/* the tree's depth limit bounds the stack */
 		ret = add_entry(r, parent, name, len, nid, &sub, &descend);
 		if (ret) {
 			path_error(r, parent, name, len);
@@ -632,13 +672,6 @@ static int walk_dirs(struct erofs_reader *r, struct dir_frame *root)
 		}
 		if (!descend)
 			continue;
-		if (depth >= MAX_DEPTH) {
-			ret = eseal_errorf(r->err, ELOOP,
-					   "directories nested deeper than %u levels",
-					   MAX_DEPTH);
-			path_error(r, parent, name, len);
-			break;
-		}
 		if (depth == cap) {
 			struct dir_frame *s;
 
@@ -706,11 +739,15 @@ int eseal_tree_from_image(const void *buf, size_t len,
 	root.node = node;
 	root.nblocks = flat_nblocks(&r, &root.ii);
 	ret = walk_dirs(&r, &root);
-	if (!ret && r.n_links)
+	/* only composefs images have their inodes in the order it relies on */
+	if (!ret && r.n_links && r.composefs)
 		ret = erofs_fix_link_owners(&r);
 out:
 	free(r.map);
+	for (uint32_t i = 0; i < r.n_prefixes; i++)
+		free(r.prefixes[i].infix);
 	free(r.prefixes);
+	free(r.xvalue);
 	if (ret) {
 		eseal_tree_free(r.tree);
 		return ret;

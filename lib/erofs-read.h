@@ -9,12 +9,74 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "tree.h"
 
+/*
+ * Every read of image bytes goes through these, and each field is read
+ * once: into a local (or a private copy), which is then checked and used.
+ * The buffer may be a file that someone else writes to while we read it,
+ * so a second read of a field could give another value than the one that
+ * was checked.  Scalar fields are read through volatile pointers so that
+ * the compiler cannot turn one read into two either.
+ *
+ * Builds for tests/fuzz/fuzz-image-changing.c define ESEAL_FETCH_HOOK:
+ * the hook then sees each read right after it happened and may change
+ * the bytes, so that reading anything twice shows.
+ */
+#ifdef ESEAL_FETCH_HOOK
+void eseal_fetch_hook(const uint8_t *p, size_t len);
+#else
+static inline void eseal_fetch_hook(const uint8_t *p, size_t len)
+{
+	(void)p;
+	(void)len;
+}
+#endif
+
+static inline uint8_t img_u8(const uint8_t *p)
+{
+	uint8_t v = *(const volatile uint8_t *)p;
+
+	eseal_fetch_hook(p, 1);
+	return v;
+}
+
+static inline uint16_t img_le16(const uint8_t *p)
+{
+	const volatile uint8_t *b = p;
+	uint16_t v = b[0] | (uint16_t)b[1] << 8;
+
+	eseal_fetch_hook(p, 2);
+	return v;
+}
+
+static inline uint32_t img_le32(const uint8_t *p)
+{
+	const volatile uint8_t *b = p;
+	uint32_t v = b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+		     (uint32_t)b[3] << 24;
+
+	eseal_fetch_hook(p, 4);
+	return v;
+}
+
+static inline uint64_t img_le64(const uint8_t *p)
+{
+	return img_le32(p) | (uint64_t)img_le32(p + 4) << 32;
+}
+
+/* A private copy of len bytes, to be checked and used from there. */
+static inline void img_copy(void *dst, const uint8_t *p, size_t len)
+{
+	memcpy(dst, p, len);
+	eseal_fetch_hook(p, len);
+}
+
 struct erofs_rprefix {
 	uint8_t base;			/* EROFS_XATTR_INDEX_* */
-	const uint8_t *infix;
+	uint8_t *infix;			/* a private copy */
 	uint16_t len;
 };
 
@@ -37,6 +99,7 @@ struct erofs_reader {
 	struct eseal_tree *tree;
 	struct eseal_error *err;
 	uint64_t n_links;		/* names that are hardlinks */
+	uint8_t *xvalue;		/* an xattr value, copied */
 	/* the 00..ff whiteouts composefs adds to the root, by value */
 	bool fake_seen[256];
 	uint64_t fake_nid[256];

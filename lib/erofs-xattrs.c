@@ -85,10 +85,14 @@ int ew_xattrs_build(struct ew_ctx *c, uint32_t ino, struct ew_xlist *xl)
 		if (klen == 0 || klen > COMPOSEFS_XATTR_NAME_MAX)
 			return ew_errorf(c, node, EINVAL,
 					 "invalid xattr name length %zu", klen);
-		if (x->value_len > COMPOSEFS_XATTR_VALUE_MAX)
+		if (x->value_len > COMPOSEFS_XATTR_VALUE_MAX) {
+			char esc[ESEAL_ESC_SIZE(64)];
+
 			return ew_errorf(c, node, E2BIG,
 					 "xattr %s: value longer than %u bytes",
-					 x->key, COMPOSEFS_XATTR_VALUE_MAX);
+					 eseal_escape_str(esc, sizeof(esc), x->key),
+					 COMPOSEFS_XATTR_VALUE_MAX);
+		}
 		if (has_prefix(x->key, OVL_XATTR_TRUSTED_PREFIX))
 			need += klen + OVL_ESCAPE_EXTRA + 1;
 	}

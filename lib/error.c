@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
  * Error reporting: every failing library call leaves one message in the
- * caller's struct eseal_error and returns a negative errno value.
+ * caller's struct eseal_error and returns a negative errno value.  A
+ * message may name things from an image, a dump or a tree: whatever the
+ * caller formatted, no control byte or invalid UTF-8 reaches the message
+ * (eseal_escape_message()).
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +19,7 @@ int eseal_verrorf(struct eseal_error *err, int code, const char *fmt,
 	if (err) {
 		err->code = code;
 		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		eseal_escape_message(err->msg, sizeof(err->msg));
 	}
 	return -code;
 }
@@ -63,6 +67,7 @@ int eseal_error_prefix(struct eseal_error *err, const char *fmt, ...)
 	if (len >= 0 && (size_t)len < sizeof(err->msg))
 		snprintf(err->msg + len, sizeof(err->msg) - len, ": %.*s",
 			 (int)(sizeof(err->msg) - len), old);
+	eseal_escape_message(err->msg, sizeof(err->msg));
 	return -(err->code ? err->code : EIO);
 }
 

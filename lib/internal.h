@@ -37,6 +37,63 @@ int eseal_syserrorf(struct eseal_error *err, int code, const char *fmt, ...)
 int eseal_error_prefix(struct eseal_error *err, const char *fmt, ...)
 	__printf(2, 3);
 
+/*
+ * How names are shown to people: as `info ls` prints them (the escaping of
+ * composefs-info), and the same in error messages.  '\\', '\n', '\r' and
+ * '\t' become C escapes, every other byte outside printable ASCII "\xXY".
+ * ESEAL_ESC_SPACE also escapes ' ' (dump fields), ESEAL_ESC_EQUAL '='
+ * (dump xattrs).  This is the one home of that rule (lib/escape.c).
+ */
+#define ESEAL_ESC_LS		0
+#define ESEAL_ESC_SPACE		(1u << 0)
+#define ESEAL_ESC_EQUAL		(1u << 1)
+#define ESEAL_ESC_MAX		4	/* longest form of one byte */
+
+/* The form of byte c (1 to ESEAL_ESC_MAX chars, no NUL); its length. */
+static inline size_t eseal_escape_byte(uint8_t c, unsigned int flags,
+				       char out[ESEAL_ESC_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+	char e = c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r' :
+		 c == '\t' ? 't' : 0;
+
+	if (e) {
+		out[0] = '\\';
+		out[1] = e;
+		return 2;
+	}
+	if (c < 0x20 || c > 0x7e || (c == ' ' && (flags & ESEAL_ESC_SPACE)) ||
+	    (c == '=' && (flags & ESEAL_ESC_EQUAL))) {
+		out[0] = '\\';
+		out[1] = 'x';
+		out[2] = hex[c >> 4];
+		out[3] = hex[c & 15];
+		return 4;
+	}
+	out[0] = (char)c;
+	return 1;
+}
+
+/*
+ * len bytes of name, escaped as `info ls` shows them, into buf (size
+ * bytes, always NUL-terminated; a name that does not fit ends in "...").
+ * Returns buf, so that it can be an argument of a message.
+ */
+const char *eseal_escape_name(char *buf, size_t size, const void *name,
+			      size_t len);
+/* The same for a NUL-terminated string. */
+const char *eseal_escape_str(char *buf, size_t size, const char *s);
+/* Room for an escaped name of n bytes */
+#define ESEAL_ESC_SIZE(n) ((n) * ESEAL_ESC_MAX + 1)
+
+/*
+ * Make a message safe for a terminal, in place: control bytes, DEL, C1
+ * controls and bytes that are not valid UTF-8 take the form above;
+ * backslashes and valid UTF-8 stay, so that doing it twice changes
+ * nothing.  eseal_errorf() and friends apply it to every message.
+ */
+void eseal_escape_message(char *msg, size_t size);
+
 /* Value of a hex digit (either case), or -1. */
 static inline int eseal_hexval(int c)
 {

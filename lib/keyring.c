@@ -170,9 +170,9 @@ int eseal_keyring_add_cert(int32_t keyring, const void *cert, size_t len,
 			eseal_syserrorf(err, errno,
 					"%s: the keyring does not accept keys (restricted, locked or not writable)",
 					name);
-		else if (errno == EKEYREJECTED)
+		else if (errno == EKEYREJECTED || errno == ENOKEY)
 			eseal_syserrorf(err, errno,
-					"%s: the keyring's restriction rejects this certificate (not signed by a trusted key)",
+					"%s: the keyring's restriction rejects this certificate (.erofs only takes signing certificates, keyUsage digitalSignature and not a CA, issued by a key in the kernel's builtin or secondary trusted keyring)",
 					name);
 		else if (errno == ENODEV || errno == ENOPKG)
 			eseal_syserrorf(err, errno,
@@ -230,6 +230,10 @@ int eseal_keyring_restrict(int32_t keyring, const char *restriction,
 		if (errno == EEXIST)
 			return eseal_syserrorf(err, errno,
 					       "keyring %d is already restricted",
+					       keyring);
+		if (errno == EACCES)
+			return eseal_syserrorf(err, errno,
+					       "keyring %d does not let its restriction be changed (the kernel restricts .erofs from boot)",
 					       keyring);
 		if (errno == EINVAL || errno == ENOENT)
 			return eseal_syserrorf(err, errno,

@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
  * The object store: see objstore.h for the crash-safety rules.
+ *
+ * Below the store directory nothing is followed if it is a symlink (a
+ * planted DIR/ab -> /elsewhere must not get objects written or found
+ * outside DIR): fan-out directories are opened with O_NOFOLLOW below the
+ * store's fd, objects are linked and looked up below that, and an entry
+ * that is not a plain directory or regular file is an error naming it.
+ * The store directory itself is the user's to name, symlink or not
+ * (docs/object-store.md).
  */
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -17,6 +25,7 @@
 
 #include "internal.h"
 #include "objstore.h"
+#include "tree.h"
 
 /*
  * New objects are published in batches: one syncfs() makes a whole batch
@@ -65,6 +74,132 @@ void eseal_object_path(const struct eseal_digest *d, char *buf)
 			buf[j++] = '/';
 	}
 	buf[j] = '\0';
+}
+
+/* What a store entry that is not what it should be is instead */
+static const char *file_type(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFLNK:
+		return "a symbolic link";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFREG:
+		return "a regular file";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFCHR:
+	case S_IFBLK:
+		return "a device";
+	}
+	return "of an unknown type";
+}
+
+/* "<store>/<the first len bytes of rel> is <type>, not <want>" */
+static int entry_error(struct eseal_error *err, const char *store,
+		       const char *rel, size_t len, mode_t mode,
+		       const char *want)
+{
+	char esc[ESEAL_ESC_SIZE(256)];
+
+	return eseal_errorf(err, S_ISLNK(mode) ? ELOOP : ENOTDIR,
+			    "%s/%s is %s, not %s%s", store,
+			    eseal_escape_name(esc, sizeof(esc), rel,
+					      MIN(len, (size_t)256)),
+			    file_type(mode), want,
+			    S_ISLNK(mode) ? " (symlinks in an object store are not followed)" : "");
+}
+
+int eseal_store_lookup(int store_fd, const char *store_name,
+		       const char *payload, struct eseal_error *err)
+{
+	const char *p = payload, *slash;
+	char comp[256], esc[ESEAL_ESC_SIZE(64)];
+	int dfd = store_fd, fd, r;
+	struct stat st;
+
+	if (!eseal_payload_valid(payload, strlen(payload)))
+		return eseal_errorf(err, EINVAL,
+				    "object path '%s' is not a path inside the object store",
+				    eseal_escape_str(esc, sizeof(esc), payload));
+	/* directories on the way: opened without following, checked */
+	while ((slash = strchr(p, '/'))) {
+		size_t len = (size_t)(slash - p);
+
+		if (len >= sizeof(comp)) {
+			r = 0;		/* no such name can exist */
+			goto out;
+		}
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		fd = openat(dfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			r = errno == ENOENT ? 0 :
+			    eseal_syserrorf(err, errno, "%s/%.*s", store_name,
+					    (int)(slash - payload), payload);
+			goto out;
+		}
+		if (dfd != store_fd)
+			close(dfd);
+		dfd = fd;
+		if (fstat(dfd, &st) < 0) {
+			r = eseal_syserrorf(err, errno, "%s/%.*s", store_name,
+					    (int)(slash - payload), payload);
+			goto out;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			r = entry_error(err, store_name, payload,
+					(size_t)(slash - payload), st.st_mode,
+					"a directory");
+			goto out;
+		}
+		p = slash + 1;
+	}
+	if (fstatat(dfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		r = errno == ENOENT ? 0 :
+		    eseal_syserrorf(err, errno, "%s/%s", store_name, payload);
+	else if (!S_ISREG(st.st_mode))
+		r = entry_error(err, store_name, payload, strlen(payload),
+				st.st_mode, "a regular file");
+	else
+		r = 1;
+out:
+	if (dfd != store_fd)
+		close(dfd);
+	return r;
+}
+
+/*
+ * The fan-out directory "xx" of the store, opened without following a
+ * symlink; created when create is set and it is missing.  -ENOENT (and no
+ * message) when it is missing and create is not set.
+ */
+static int open_fanout(struct eseal_objstore *st, const char *sub,
+		       bool create, struct eseal_error *err)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	struct stat sb;
+	int fd;
+
+	fd = openat(st->fd, sub, flags);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(st->fd, sub, 0755) < 0 && errno != EEXIST)
+			return eseal_syserrorf(err, errno, "%s/%s: cannot create",
+					       st->dir, sub);
+		fd = openat(st->fd, sub, flags);
+	}
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT && !create)
+		return -ENOENT;
+	if ((errno == ELOOP || errno == ENOTDIR) &&
+	    fstatat(st->fd, sub, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISDIR(sb.st_mode))
+		return entry_error(err, st->dir, sub, strlen(sub), sb.st_mode,
+				   "a directory");
+	return eseal_syserrorf(err, errno, "%s/%s", st->dir, sub);
 }
 
 /* mkdir -p */
@@ -281,7 +416,7 @@ static int8_t tmp_enable_verity(struct eseal_objstore *st, struct tmpobj *t,
 	if (atomic_load(&st->no_verity))
 		return -1;
 	if (t->name[0]) {
-		rfd = openat(st->fd, t->name, O_RDONLY | O_CLOEXEC);
+		rfd = openat(st->fd, t->name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	} else {
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
 		rfd = open(proc, O_RDONLY | O_CLOEXEC);
@@ -304,40 +439,51 @@ static int8_t tmp_enable_verity(struct eseal_objstore *st, struct tmpobj *t,
 	return -1;
 }
 
-/* Link the temporary file as path; 1 if it was there already. */
+/*
+ * Link the temporary file as path ("xx/<rest>") in the fan-out directory
+ * opened without following symlinks; 1 if a regular file was there
+ * already.
+ */
 static int tmp_publish(struct eseal_objstore *st, struct tmpobj *t,
 		       const char *path, struct eseal_error *err)
 {
 	char sub[3] = { path[0], path[1], '\0' };
+	const char *rest = path + 3;
+	struct stat sb;
 	char proc[64];
-	int r, tries;
+	int dfd, r;
 
-	for (tries = 0; tries < 2; tries++) {
-		if (t->name[0]) {
-			r = linkat(st->fd, t->name, st->fd, path, 0);
-		} else {
-			r = linkat(t->fd, "", st->fd, path, AT_EMPTY_PATH);
-			if (r < 0 && (errno == EPERM || errno == ENOENT) &&
-			    faccessat(st->fd, sub, F_OK, 0) == 0) {
-				/* no CAP_DAC_READ_SEARCH: go through /proc */
-				snprintf(proc, sizeof(proc),
-					 "/proc/self/fd/%d", t->fd);
-				r = linkat(AT_FDCWD, proc, st->fd, path,
-					   AT_SYMLINK_FOLLOW);
-			}
+	dfd = open_fanout(st, sub, true, err);
+	if (dfd < 0)
+		return dfd;
+	if (t->name[0]) {
+		r = linkat(st->fd, t->name, dfd, rest, 0);
+	} else {
+		r = linkat(t->fd, "", dfd, rest, AT_EMPTY_PATH);
+		if (r < 0 && (errno == EPERM || errno == ENOENT)) {
+			/* no CAP_DAC_READ_SEARCH: go through /proc */
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", t->fd);
+			r = linkat(AT_FDCWD, proc, dfd, rest,
+				   AT_SYMLINK_FOLLOW);
 		}
-		if (r == 0)
-			return 0;
-		if (errno == EEXIST)
-			return 1;
-		if (errno != ENOENT || tries)
-			break;
-		if (mkdirat(st->fd, sub, 0755) < 0 && errno != EEXIST)
-			return eseal_syserrorf(err, errno, "%s/%s: cannot create",
-					       st->dir, sub);
 	}
-	return eseal_syserrorf(err, errno, "%s/%s: cannot publish object",
-			       st->dir, path);
+	if (r == 0) {
+		close(dfd);
+		return 0;
+	}
+	if (errno != EEXIST) {
+		r = eseal_syserrorf(err, errno, "%s/%s: cannot publish object",
+				    st->dir, path);
+	} else if (fstatat(dfd, rest, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+		r = eseal_syserrorf(err, errno, "%s/%s", st->dir, path);
+	} else if (!S_ISREG(sb.st_mode)) {
+		r = entry_error(err, st->dir, path, strlen(path), sb.st_mode,
+				"a regular file");
+	} else {
+		r = 1;
+	}
+	close(dfd);
+	return r;
 }
 
 /* ---- copying ------------------------------------------------------------- */
@@ -487,10 +633,11 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 			return 0;
 		}
 		eseal_object_path(&res->digest, path);
-		if (faccessat(st->fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-			res->existing = true;
-			return 0;
-		}
+		r = eseal_store_lookup(st->fd, st->dir, path, err);
+		if (r)
+			res->existing = r > 0;
+		if (r)
+			return r < 0 ? r : 0;
 	}
 	r = tmp_create(st, &t, err);
 	if (r)
@@ -528,10 +675,11 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		return 0;
 	}
 	eseal_object_path(&res->digest, path);
-	if (faccessat(st->fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		res->existing = true;
+	r = eseal_store_lookup(st->fd, st->dir, path, err);
+	if (r) {
+		res->existing = r > 0;
 		tmp_discard(st, &t);
-		return 0;
+		return r < 0 ? r : 0;
 	}
 	if (fchmod(t.fd, ESEAL_OBJ_MODE) < 0) {
 		r = eseal_syserrorf(err, errno, "%s", tname);
@@ -584,9 +732,8 @@ int eseal_objstore_has(struct eseal_objstore *st, const struct eseal_digest *d,
 {
 	char path[ESEAL_OBJPATH_MAX];
 
-	(void)err;
 	eseal_object_path(d, path);
-	return faccessat(st->fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	return eseal_store_lookup(st->fd, st->dir, path, err);
 }
 
 int eseal_objstore_tmp_commit(struct eseal_objstore *st,
@@ -662,8 +809,13 @@ int eseal_objstore_sync(struct eseal_objstore *st, struct eseal_error *err)
 		sub[0] = hexdig[i >> 4];
 		sub[1] = hexdig[i & 15];
 		sub[2] = '\0';
-		fd = openat(st->fd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) < 0)
+		fd = open_fanout(st, sub, false, err);
+		if (fd == -ENOENT)
+			r = eseal_syserrorf(err, ENOENT, "%s/%s: cannot sync",
+					    st->dir, sub);
+		else if (fd < 0)
+			r = fd;
+		else if (fsync(fd) < 0)
 			r = eseal_syserrorf(err, errno, "%s/%s: cannot sync",
 					    st->dir, sub);
 		if (fd >= 0)

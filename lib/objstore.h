@@ -124,7 +124,11 @@ int eseal_objstore_tmp_commit(struct eseal_objstore *st,
 			      struct eseal_error *err);
 void eseal_objstore_tmp_discard(struct eseal_objstore *st,
 				struct eseal_objtmp *t);
-/* 1 when the object of digest d is in the store, else 0 */
+/*
+ * 1 when the object of digest d is in the store, 0 when not, or an error
+ * (an entry on the way that is not what it should be: see
+ * eseal_store_lookup)
+ */
 int eseal_objstore_has(struct eseal_objstore *st, const struct eseal_digest *d,
 		       struct eseal_error *err);
 

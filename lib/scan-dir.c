@@ -225,8 +225,16 @@ static int consume(struct scan *s, struct dirjob *j)
 			return r;
 		r = eseal_node_add_child(s->tree, j->node, node, name,
 					 rec->name_len, s->err);
-		if (r)
-			return r;
+		if (r) {
+			char esc[ESEAL_ERR_MSG_MAX / 2];
+
+			return eseal_error_prefix(s->err, "%s%s%s",
+						  s->cfg.src_root,
+						  strcmp(j->path, ".") ? "/" : "",
+						  strcmp(j->path, ".") ?
+						  eseal_escape_str(esc, sizeof(esc),
+								   j->path) : "");
+		}
 		if (S_ISDIR(rec->mode)) {
 			if (j->node->nlink < UINT32_MAX)
 				j->node->nlink++;

@@ -112,14 +112,24 @@ int eseal_open_below(int dirfd, char *rel, int flags)
 	return fd;
 }
 
-/* "<src_root>/<path>/<name>" (parts optional) for messages */
+/*
+ * "<src_root>/<path>/<name>" (parts optional) for messages, the part in
+ * the tree escaped as `info ls` shows it
+ */
 static const char *msg_path(const struct eseal_scan_cfg *cfg, const char *path,
 			    const char *name, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s%s%s%s%s", cfg->src_root,
-		 path && strcmp(path, ".") ? "/" : "",
-		 path && strcmp(path, ".") ? path : "", name ? "/" : "",
+	char rel[ESEAL_ERR_MSG_MAX];
+	size_t len;
+
+	snprintf(rel, sizeof(rel), "%s%s%s",
+		 path && strcmp(path, ".") ? path : "",
+		 path && strcmp(path, ".") && name ? "/" : "",
 		 name ? name : "");
+	len = (size_t)snprintf(buf, size, "%s%s", cfg->src_root,
+			       rel[0] ? "/" : "");
+	if (len < size)
+		eseal_escape_str(buf + len, size - len, rel);
 	return buf;
 }
 

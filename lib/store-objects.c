@@ -45,6 +45,8 @@ struct tls {
 	uint8_t *buf;
 	char *path;			/* "<src_root>/<relative path>" */
 	size_t path_cap;
+	char *name;			/* the same for messages, escaped */
+	size_t name_cap;
 };
 
 struct job {
@@ -80,6 +82,7 @@ static void tls_fini(void *arg, void *p)
 	eseal_fsverity_free(t->c);
 	free(t->buf);
 	free(t->path);
+	free(t->name);
 	free(t);
 }
 
@@ -115,6 +118,27 @@ static ssize_t build_path(struct tls *t, const char *root,
 	return (ssize_t)rlen + 1;
 }
 
+/*
+ * t->path as messages show it: the part from the tree escaped as `info ls`
+ * shows names (it may hold control bytes); t->path itself on ENOMEM.
+ */
+static const char *msg_name(struct tls *t, size_t rel)
+{
+	size_t need = rel + ESEAL_ESC_SIZE(strlen(t->path + rel));
+
+	if (need > t->name_cap) {
+		char *p = realloc(t->name, need);
+
+		if (!p)
+			return t->path;
+		t->name = p;
+		t->name_cap = need;
+	}
+	memcpy(t->name, t->path, rel);
+	eseal_escape_str(t->name + rel, need - rel, t->path + rel);
+	return t->name;
+}
+
 static void run_job(void *arg, void *tlsp, void *jobp)
 {
 	struct store *s = arg;
@@ -122,6 +146,7 @@ static void run_job(void *arg, void *tlsp, void *jobp)
 	struct job *j = jobp;
 	const int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
 	struct stat st;
+	const char *name;
 	ssize_t rel;
 	int fd;
 
@@ -133,22 +158,23 @@ static void run_job(void *arg, void *tlsp, void *jobp)
 		j->ret = eseal_errorf(&j->err, ENOMEM, "out of memory");
 		return;
 	}
+	name = msg_name(t, (size_t)rel);
 	fd = eseal_open_below(s->src_fd, t->path + rel, flags | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
 		fd = eseal_open_below(s->src_fd, t->path + rel, flags);
 	if (fd < 0) {
-		j->ret = eseal_syserrorf(&j->err, errno, "%s", t->path);
+		j->ret = eseal_syserrorf(&j->err, errno, "%s", name);
 		return;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		j->ret = eseal_errorf(&j->err, EINVAL,
-				      "%s: no longer a regular file", t->path);
+				      "%s: no longer a regular file", name);
 		goto out;
 	}
 	if (st.st_size > READ_BUF)
 		posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (!s->st || j->node->size <= s->inline_max) {
-		j->ret = eseal_hash_copy_fd(t->c, fd, t->path, -1, NULL, t->buf,
+		j->ret = eseal_hash_copy_fd(t->c, fd, name, -1, NULL, t->buf,
 					    READ_BUF, (uint64_t)st.st_size,
 					    &j->res.digest, &j->res.size,
 					    &j->err);
@@ -156,7 +182,7 @@ static void run_job(void *arg, void *tlsp, void *jobp)
 			goto done;
 		/* it grew since the scan: it needs an object after all */
 	}
-	j->ret = eseal_objstore_add(s->st, fd, t->path, (uint64_t)st.st_size,
+	j->ret = eseal_objstore_add(s->st, fd, name, (uint64_t)st.st_size,
 				    t->c, t->buf, READ_BUF, s->inline_max,
 				    &j->res, &j->err);
 done:

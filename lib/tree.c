@@ -154,6 +154,25 @@ bool eseal_name_valid(const char *name, size_t len)
 	return !memchr(name, '/', len) && !memchr(name, '\0', len);
 }
 
+bool eseal_payload_valid(const char *payload, size_t len)
+{
+	const char *p = payload, *end = payload + len, *slash;
+
+	if (!len || memchr(payload, '\0', len))
+		return false;
+	for (;;) {
+		slash = memchr(p, '/', end - p);
+		if (!slash)
+			slash = end;
+		if (slash == p || (slash - p == 1 && p[0] == '.') ||
+		    (slash - p == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (slash == end)
+			return true;
+		p = slash + 1;
+	}
+}
+
 static int name_cmp(const char *a, const char *b, size_t blen)
 {
 	size_t alen = strlen(a);
@@ -199,22 +218,33 @@ int eseal_node_add_child(struct eseal_tree *tree, struct eseal_node *parent,
 			 struct eseal_node *child, const char *name,
 			 size_t len, struct eseal_error *err)
 {
+	char esc[ESEAL_ESC_SIZE(NAME_MAX_LEN)];
 	uint32_t i;
 
+	/* names in messages as `info ls` shows them */
+#define ESC_NAME eseal_escape_name(esc, sizeof(esc), name, MIN(len, 255u))
 	if (!S_ISDIR(parent->mode))
-		return eseal_errorf(err, ENOTDIR, "parent of '%.*s' is not a directory",
-				    (int)MIN(len, 255u), name);
+		return eseal_errorf(err, ENOTDIR, "parent of '%s' is not a directory",
+				    ESC_NAME);
 	if (!eseal_name_valid(name, len))
-		return eseal_errorf(err, EINVAL, "invalid file name '%.*s'",
-				    (int)MIN(len, 255u), name);
+		return eseal_errorf(err, EINVAL, "invalid file name '%s'",
+				    ESC_NAME);
 	if (child->flags & ESEAL_NODE_IN_TREE)
-		return eseal_errorf(err, EINVAL, "'%.*s' is already in the tree",
-				    (int)MIN(len, 255u), name);
+		return eseal_errorf(err, EINVAL, "'%s' is already in the tree",
+				    ESC_NAME);
+	if (child->n_children)
+		return eseal_errorf(err, EINVAL,
+				    "'%s' already has children", ESC_NAME);
+	if (parent->depth >= ESEAL_TREE_DEPTH_MAX)
+		return eseal_errorf(err, ELOOP,
+				    "'%s' is nested deeper than %u levels",
+				    ESC_NAME, ESEAL_TREE_DEPTH_MAX);
 	i = child_lower_bound(parent, name, len);
 	if (i < parent->n_children &&
 	    name_cmp(parent->children[i]->name, name, len) == 0)
-		return eseal_errorf(err, EEXIST, "duplicate name '%.*s'",
-				    (int)MIN(len, 255u), name);
+		return eseal_errorf(err, EEXIST, "duplicate name '%s'",
+				    ESC_NAME);
+#undef ESC_NAME
 	if (parent->n_children == UINT32_MAX)
 		return eseal_errorf(err, EFBIG, "too many entries in a directory");
 	if (parent->n_children == parent->cap_children) {
@@ -237,15 +267,33 @@ int eseal_node_add_child(struct eseal_tree *tree, struct eseal_node *parent,
 	parent->children[i] = child;
 	parent->n_children++;
 	child->parent = parent;
+	child->depth = parent->depth + 1;
 	child->flags |= ESEAL_NODE_IN_TREE;
 	return 0;
 }
 
-/* the index of child in its parent's children */
-static uint32_t child_index(const struct eseal_node *child)
+/* the index of child in its parent's children, by name */
+static uint32_t child_slot(const struct eseal_node *child)
 {
 	return child_lower_bound(child->parent, child->name,
 				 strlen(child->name));
+}
+
+void eseal_node_swap_places(struct eseal_node *a, struct eseal_node *b)
+{
+	struct eseal_node *ap = a->parent, *bp = b->parent;
+	uint32_t ai = child_slot(a), bi = child_slot(b);
+	uint32_t depth = a->depth;
+	char *name = a->name;
+
+	ap->children[ai] = b;
+	bp->children[bi] = a;
+	a->name = b->name;
+	b->name = name;
+	a->parent = bp;
+	b->parent = ap;
+	a->depth = b->depth;
+	b->depth = depth;
 }
 
 /*
@@ -270,7 +318,7 @@ static size_t subtree_visit(struct eseal_node *top, bool free_arrays)
 		if (n == top)
 			break;
 		p = n->parent;
-		i = child_index(n) + 1;
+		i = child_slot(n) + 1;
 		if (free_arrays)
 			node_free_arrays(n);
 		n = p;
@@ -283,7 +331,7 @@ static size_t subtree_visit(struct eseal_node *top, bool free_arrays)
 void eseal_node_remove_child(struct eseal_tree *tree, struct eseal_node *child)
 {
 	struct eseal_node *parent = child->parent;
-	uint32_t i = child_index(child);
+	uint32_t i = child_slot(child);
 
 	tree->n_nodes -= subtree_visit(child, false);
 	memmove(&parent->children[i], &parent->children[i + 1],
@@ -318,13 +366,15 @@ int eseal_node_set_xattr(struct eseal_tree *tree, struct eseal_node *node,
 			 const char *key, const void *value, size_t value_len,
 			 struct eseal_error *err)
 {
+	char esc[ESEAL_ESC_SIZE(64)];
 	struct eseal_xattr *x = NULL;
 	uint32_t i;
 
 	if (!key[0])
 		return eseal_errorf(err, EINVAL, "empty xattr name");
 	if (value_len > UINT32_MAX)
-		return eseal_errorf(err, E2BIG, "xattr '%s' too large", key);
+		return eseal_errorf(err, E2BIG, "xattr '%s' too large",
+				    eseal_escape_str(esc, sizeof(esc), key));
 	for (i = 0; i < node->n_xattrs; i++) {
 		if (strcmp(node->xattrs[i].key, key) == 0) {
 			x = &node->xattrs[i];

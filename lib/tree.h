@@ -32,7 +32,10 @@ struct eseal_xattr {
 #define ESEAL_NODE_FROM_SOURCE	(1u << 0) /* regular file whose data is at
 					     its path below tree->src_root */
 #define ESEAL_NODE_IN_TREE	(1u << 1) /* has been added to a parent */
-#define ESEAL_NODE_MARK		(1u << 2) /* scratch mark of one pass */
+#define ESEAL_NODE_OVL_WHITEOUTS (1u << 2) /* read from an image: a directory
+					     the writer marked as holding
+					     escaped whiteouts */
+#define ESEAL_NODE_MARK		(1u << 3) /* scratch mark of one pass */
 
 struct eseal_node {
 	struct eseal_node *parent;	/* NULL for the root */
@@ -57,6 +60,8 @@ struct eseal_node {
 	uint64_t size;
 	int64_t mtime_sec;
 	uint32_t mtime_nsec;
+
+	uint32_t depth;			/* components in its path; root 0 */
 
 	/* Scratch for writers; meaningless outside one write. */
 	uint32_t ino;
@@ -88,13 +93,21 @@ int eseal_tree_set_root(struct eseal_tree *tree, struct eseal_node *root,
 /*
  * Give child the name and insert it below parent, keeping children sorted.
  * Fails with EEXIST when the name is taken, EINVAL for an invalid name
- * (empty, ".", "..", containing '/' or NUL, longer than 255 bytes).
+ * (empty, ".", "..", containing '/' or NUL, longer than 255 bytes), ELOOP
+ * when the child would be deeper than ESEAL_TREE_DEPTH_MAX.  Trees grow
+ * from the root down: child has no children yet.
  */
 int eseal_node_add_child(struct eseal_tree *tree, struct eseal_node *parent,
 			 struct eseal_node *child, const char *name,
 			 size_t name_len, struct eseal_error *err);
 struct eseal_node *eseal_node_find_child(const struct eseal_node *parent,
 					 const char *name, size_t name_len);
+
+/*
+ * Exchange the places (parent and name) of two nodes that are not the
+ * root, as for the names of a hardlinked file: which one holds the inode.
+ */
+void eseal_node_swap_places(struct eseal_node *a, struct eseal_node *b);
 
 /*
  * Take child, with everything below it, out of its parent.  The nodes stay
@@ -168,5 +181,32 @@ static inline bool eseal_mode_type_valid(uint32_t mode)
 
 /* Validate a file name component (see eseal_node_add_child). */
 bool eseal_name_valid(const char *name, size_t len);
+
+/*
+ * The rules every tree obeys, whoever builds it (dump parser, directory
+ * scanner, image reader), so that what the writer is given it can write
+ * and what it writes its reader reads.  docs/format.md lists them.
+ */
+
+/*
+ * Deepest entry, in path components ("/a/b" is 2).  eseal_node_add_child()
+ * refuses to go deeper, with ELOOP.
+ */
+#define ESEAL_TREE_DEPTH_MAX 4096
+
+/* mtime nanoseconds: less than a second */
+static inline bool eseal_mtime_nsec_valid(uint64_t nsec)
+{
+	return nsec < 1000000000u;
+}
+
+/*
+ * A regular file's payload: the path of its object relative to an object
+ * store (the image holds "/" + payload as the overlay redirect).  One or
+ * more components joined by single '/', none empty, "." or ".." (so no
+ * leading or trailing '/'), no NUL: a payload can only name something
+ * inside the store.
+ */
+bool eseal_payload_valid(const char *payload, size_t len);
 
 #endif /* ESEAL_TREE_H */

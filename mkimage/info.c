@@ -10,54 +10,37 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "builtin.h"
+#include "cli.h"
 
-/* Largest image read (into memory); see docs/info.md */
+/* Largest image read (into memory); see docs/erofs-seal-info.md */
 #define INFO_IMAGE_MAX ((size_t)1 << 30)
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: erofs-seal info [--basedir=DIR] ls|dump|objects|missing-objects IMAGE...\n"
-		"       erofs-seal info measure-file FILE...\n"
-		"\n"
-		"Inspect composefs/EROFS images, like composefs-info:\n"
-		"  ls               list the entries, with symlink and object targets\n"
-		"  dump             print the images in the composefs dump format\n"
-		"  objects          print the object paths the images refer to\n"
-		"  missing-objects  ... only those missing from --basedir\n"
-		"  measure-file     print the fs-verity sha256 digest of each FILE\n"
-		"\n"
-		"  --basedir=DIR    the object store (for missing-objects)\n"
-		"  -h, --help       show this help\n");
-}
 
 struct objects {
 	char **v;
 	size_t n, cap;
 	int basedir_fd;		/* -1: list all */
+	const char *basedir;
 	struct eseal_error *err;
 };
 
 static int collect_object(const struct eseal_entry *e, void *arg)
 {
 	struct objects *o = arg;
-	const char *rel;
-	struct stat st;
+	int r;
 
 	if (!S_ISREG(e->mode) || !e->payload || e->hardlink_to)
 		return 0;
 	if (o->basedir_fd >= 0) {
-		for (rel = e->payload; *rel == '/'; rel++)
-			;
-		if (fstatat(o->basedir_fd, rel, &st, 0) == 0)
-			return 0;
+		/* no symlink below the store is followed */
+		r = eseal_store_lookup(o->basedir_fd, o->basedir, e->payload,
+				       o->err);
+		if (r)
+			return r < 0 ? r : 0;
 	}
 	if (o->n == o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 256;
@@ -102,10 +85,9 @@ static int load_image(const char *path, struct eseal_tree **tree)
 	size_t len;
 	int ret;
 
-	if (eseal_input_read(path, 0, INFO_IMAGE_MAX, &buf, &len, &err) < 0) {
-		error_msg("%s", err.msg);
-		return 1;
-	}
+	ret = eseal_input_read(path, 0, INFO_IMAGE_MAX, &buf, &len, &err);
+	if (ret < 0)
+		return fail(ret, &err);
 	if (len == 0) {
 		error_msg("'%s': not an EROFS image: empty file", path);
 		free(buf);
@@ -114,7 +96,7 @@ static int load_image(const char *path, struct eseal_tree **tree)
 	ret = eseal_tree_from_image(buf, len, tree, &err);
 	free(buf);
 	if (ret < 0) {
-		error_msg("'%s': %s", path, err.msg);
+		error_msg("'%s': %s", path, error_text(ret, &err));
 		return 1;
 	}
 	return 0;
@@ -123,76 +105,55 @@ static int load_image(const char *path, struct eseal_tree **tree)
 static int measure_files(int argc, char **argv)
 {
 	char hex[2 * ESEAL_DIGEST_MAX + 1];
-	int i;
+	int i, ret;
 
-	if (argc < 1) {
-		error_msg("measure-file: no file given");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (argc < 1)
+		usage_error("measure-file: no file given");
 	for (i = 0; i < argc; i++) {
 		struct eseal_error err = { 0 };
 		struct eseal_digest d;
-		int fd = eseal_input_open(argv[i], 0, &err);
 
-		if (fd < 0)
-			return report("info", &err);
-		if (eseal_fsverity_digest_fd(fd, argv[i], ESEAL_HASH_SHA256,
-					     &d, &err) < 0) {
-			close(fd);
-			return report("info", &err);
-		}
-		close(fd);
+		ret = file_digest(argv[i], ESEAL_HASH_SHA256, &d, &err);
+		if (ret < 0)
+			return fail(ret, &err);
 		eseal_digest_hex(&d, hex);
 		printf("%s\n", hex);
 	}
-	return 0;
+	return finish_stdout(0);
+}
+
+static bool is_verb(const char *v)
+{
+	return !strcmp(v, "ls") || !strcmp(v, "dump") || !strcmp(v, "objects") ||
+	       !strcmp(v, "missing-objects");
 }
 
 int cmd_info(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "basedir", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct eseal_error err = { 0 };
 	struct objects objs = { .basedir_fd = -1, .err = &err };
 	const char *basedir = NULL, *cmd;
-	int c, i, status = 0;
+	const struct cli_opt opts[] = {
+		{ .name = "basedir", .kind = CLI_STRING, .ptr = &basedir,
+		  .arg = "DIR", .help = "the object store (for missing-objects)" },
+		{ 0 },
+	};
+	int i, ret, status = 0;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'b':
-			basedir = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind >= argc) {
-		error_msg("no command given");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	cmd = argv[optind++];
+	i = cli_parse(argc, argv, opts);
+	if (i >= argc)
+		usage_error("no command given");
+	cmd = argv[i++];
 	if (!strcmp(cmd, "measure-file"))
-		return measure_files(argc - optind, argv + optind);
-	if (strcmp(cmd, "ls") && strcmp(cmd, "dump") &&
-	    strcmp(cmd, "objects") && strcmp(cmd, "missing-objects")) {
-		error_msg("unknown info command '%s'", cmd);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+		return measure_files(argc - i, argv + i);
+	if (!is_verb(cmd))
+		usage_error("unknown info command '%s'", cmd);
+	if (i >= argc)
+		usage_error("no image given");
 	if (!strcmp(cmd, "missing-objects")) {
-		if (!basedir) {
-			error_msg("missing-objects needs --basedir=DIR");
-			return EXIT_USAGE;
-		}
+		if (!basedir)
+			usage_error("missing-objects needs --basedir=DIR");
+		objs.basedir = basedir;
 		objs.basedir_fd = open(basedir, O_RDONLY | O_DIRECTORY |
 						O_CLOEXEC | O_PATH);
 		if (objs.basedir_fd < 0) {
@@ -201,15 +162,8 @@ int cmd_info(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (optind >= argc) {
-		error_msg("no image given");
-		usage(stderr);
-		status = EXIT_USAGE;
-		goto out;
-	}
-	for (i = optind; i < argc && !status; i++) {
+	for (; i < argc && !status; i++) {
 		struct eseal_tree *tree;
-		int ret = 0;
 
 		if (load_image(argv[i], &tree)) {
 			status = 1;
@@ -224,24 +178,16 @@ int cmd_info(int argc, char **argv)
 					      &err);
 		eseal_tree_free(tree);
 		if (ret < 0) {
-			if (!err.msg[0])
-				snprintf(err.msg, sizeof(err.msg), "%s",
-					 strerror(-ret));
-			error_msg("'%s': %s", argv[i], err.msg);
+			error_msg("'%s': %s", argv[i], error_text(ret, &err));
 			status = 1;
 		}
 	}
 	if (!status && objs.v)
 		print_objects(&objs);
-	if (!status && fflush(stdout)) {
-		error_msg("writing the output failed: %s", strerror(errno));
-		status = 1;
-	}
-out:
 	for (size_t j = 0; j < objs.n; j++)
 		free(objs.v[j]);
 	free(objs.v);
 	if (objs.basedir_fd >= 0)
 		close(objs.basedir_fd);
-	return status;
+	return finish_stdout(status);
 }

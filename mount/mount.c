@@ -3,96 +3,68 @@
  * erofs-seal mount: one command from a signed image to a verified overlay
  * mount; and mount.erofs-seal, the same for mount(8) and /etc/fstab.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "builtin.h"
-
-#define MAX_BASEDIRS 64
+#include "cli.h"
 
 struct mount_args {
-	const char *basedirs[MAX_BASEDIRS];
-	size_t n_basedirs;
+	struct cli_list basedirs;
 	const char *signature, *cert, *ca, *keyring, *digest;
 	const char *upperdir, *workdir, *rundir, *privdir;
 	unsigned int flags;
 	bool json, quiet;
 };
 
-static const char *mode_name(int mode)
+/* How the image was checked: the JSON word and the words for people */
+static const struct {
+	const char *name, *words;
+} modes[] = {
+	[ESEAL_MOUNT_MODE_KERNEL] = { "kernel", "checked by the kernel" },
+	[ESEAL_MOUNT_MODE_FSVERITY] = { "fs-verity",
+					"checked here from its fs-verity digest" },
+	[ESEAL_MOUNT_MODE_COPY] = { "copy", "checked here from a private copy" },
+};
+
+static const char *mode_text(int mode, bool words)
 {
-	switch (mode) {
-	case ESEAL_MOUNT_MODE_KERNEL:
-		return "kernel";
-	case ESEAL_MOUNT_MODE_FSVERITY:
-		return "fs-verity";
-	case ESEAL_MOUNT_MODE_COPY:
-		return "copy";
-	}
-	return "?";
+	if (mode < 0 || (size_t)mode >= ARRAY_SIZE(modes) || !modes[mode].name)
+		return "?";
+	return words ? modes[mode].words : modes[mode].name;
 }
 
-static const char *mode_words(int mode)
+static void print_json(const char *image,
+		       const struct eseal_mount_result *res, const char *digest)
 {
-	switch (mode) {
-	case ESEAL_MOUNT_MODE_KERNEL:
-		return "checked by the kernel";
-	case ESEAL_MOUNT_MODE_FSVERITY:
-		return "checked here from its fs-verity digest";
-	case ESEAL_MOUNT_MODE_COPY:
-		return "checked here from a private copy";
-	}
-	return "?";
-}
+	unsigned int bit;
+	bool first = true;
+	struct json j;
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
+	json_begin(&j, stdout);
+	json_str(&j, "image", image);
+	json_str(&j, "mountpoint", res->mountpoint);
+	json_str(&j, "layer", res->layer);
+	json_str(&j, "mode", mode_text(res->mode, false));
+	json_str(&j, "digest", res->have_digest ? digest : NULL);
+	json_str(&j, "signer", res->signer[0] ? res->signer : NULL);
+	json_bool(&j, "signature_verified", res->signature_checked);
+	json_bool(&j, "digest_pinned", res->digest_pinned);
+	json_bool(&j, "kernel_signed", res->kernel_signed);
+	json_bool(&j, "data_verity", res->data_verity);
+	json_str(&j, "overlay_api", res->legacy_overlay ? "legacy" : "new");
+	json_key(&j, "missing");
+	putchar('[');
+	for (bit = 1; bit; bit <<= 1) {
+		if (!(res->missing & bit))
+			continue;
+		if (!first)
+			putchar(',');
+		json_string(stdout, eseal_mount_missing_text(bit));
+		first = false;
 	}
-	putchar('"');
-}
-
-static int add_basedir(struct mount_args *a, const char *dir)
-{
-	if (a->n_basedirs == MAX_BASEDIRS) {
-		error_msg("more than %d object stores", MAX_BASEDIRS);
-		return -1;
-	}
-	a->basedirs[a->n_basedirs++] = dir;
-	return 0;
-}
-
-static int read_signature(const char *path, void **buf, size_t *len)
-{
-	struct eseal_error err = { 0 };
-	uint8_t *b;
-
-	/* the library's reader: regular files only, at most ESEAL_SIG_MAX */
-	if (eseal_signature_read(path, &b, len, &err)) {
-		error_msg("signature: %s", err.msg);
-		return -1;
-	}
-	if (!*len) {
-		error_msg("signature %s: empty file", path);
-		free(b);
-		return -1;
-	}
-	*buf = b;
-	return 0;
+	putchar(']');
+	json_end(&j);
 }
 
 static void print_result(const char *image, const char *target,
@@ -100,66 +72,32 @@ static void print_result(const char *image, const char *target,
 			 bool quiet)
 {
 	char hex[2 * ESEAL_DIGEST_MAX + 1] = "";
+	char digest[2 * ESEAL_DIGEST_MAX + 16];
 	const char *alg = eseal_hash_name(res->digest.alg);
 	unsigned int bit;
-	bool first = true;
 
 	if (res->have_digest)
 		eseal_digest_hex(&res->digest, hex);
-	if (json) {
-		printf("{\"image\":");
-		json_str(image);
-		printf(",\"mountpoint\":");
-		json_str(res->mountpoint);
-		printf(",\"layer\":");
-		json_str(res->layer);
-		printf(",\"mode\":\"%s\",\"digest\":", mode_name(res->mode));
-		if (res->have_digest)
-			printf("\"%s:%s\"", alg ? alg : "?", hex);
-		else
-			printf("null");
-		printf(",\"signer\":");
-		if (res->signer[0])
-			json_str(res->signer);
-		else
-			printf("null");
-		printf(",\"signature_verified\":%s,\"digest_pinned\":%s,"
-		       "\"kernel_signed\":%s,\"data_verity\":%s,"
-		       "\"overlay_api\":\"%s\",\"missing\":[",
-		       res->signature_checked ? "true" : "false",
-		       res->digest_pinned ? "true" : "false",
-		       res->kernel_signed ? "true" : "false",
-		       res->data_verity ? "true" : "false",
-		       res->legacy_overlay ? "legacy" : "new");
-		for (bit = 1; bit; bit <<= 1) {
-			if (!(res->missing & bit))
-				continue;
-			if (!first)
-				putchar(',');
-			json_str(eseal_mount_missing_text(bit));
-			first = false;
-		}
-		printf("]}\n");
-	} else if (!quiet) {
-		printf("%s: mounted %s (%s:%s), %s; signature %s%s%s, digest %s, data verity %s\n",
-		       target, image, alg ? alg : "?", hex,
-		       mode_words(res->mode),
+	snprintf(digest, sizeof(digest), "%s:%s", alg ? alg : "?", hex);
+	if (json)
+		print_json(image, res, digest);
+	else if (!quiet)
+		printf("%s: mounted %s (%s), %s; signature %s%s%s, digest %s, data verity %s\n",
+		       target, image, digest, mode_text(res->mode, true),
 		       res->signature_checked ? "verified" : "none",
 		       res->signer[0] ? ", signed by " : "", res->signer,
 		       res->digest_pinned ? "pinned" : "not pinned",
 		       res->data_verity ? "on" : "OFF");
-	}
 	for (bit = 1; bit; bit <<= 1)
 		if (res->missing & bit)
-			fprintf(stderr, "erofs-seal mount: warning: %s\n",
-				eseal_mount_missing_text(bit));
+			error_msg("warning: %s", eseal_mount_missing_text(bit));
 }
 
 static int do_mount(struct mount_args *a, const char *image, const char *target)
 {
 	struct eseal_mount_opts o = {
-		.basedirs = a->basedirs,
-		.n_basedirs = a->n_basedirs,
+		.basedirs = a->basedirs.v,
+		.n_basedirs = a->basedirs.n,
 		.cert = a->cert,
 		.ca = a->ca,
 		.keyring = a->keyring,
@@ -172,174 +110,112 @@ static int do_mount(struct mount_args *a, const char *image, const char *target)
 	struct eseal_mount_result res;
 	struct eseal_error err = { 0 };
 	struct eseal_digest pin;
-	void *sig = NULL;
+	uint8_t *sig = NULL;
 	int r;
 
 	if (a->digest) {
-		if (eseal_digest_parse(a->digest, &pin, &err) < 0) {
-			error_msg("digest: %s", err.msg);
+		r = eseal_digest_parse(a->digest, &pin, &err);
+		if (r < 0) {
+			error_msg("digest: %s", error_text(r, &err));
 			return EXIT_USAGE;
 		}
 		o.digest = &pin;
 	}
 	if (a->signature) {
-		if (read_signature(a->signature, &sig, &o.signature_len))
+		/* the library's reader: regular files only, ESEAL_SIG_MAX */
+		r = eseal_signature_read(a->signature, &sig, &o.signature_len,
+					 &err);
+		if (r)
+			return fail(r, &err);
+		if (!o.signature_len) {
+			error_msg("signature %s: empty file", a->signature);
+			free(sig);
 			return 1;
+		}
 		o.signature = sig;
 	}
 	r = eseal_mount(image, target, &o, &res, &err);
 	free(sig);
 	if (r)
-		return report("mount", &err);
+		return fail(r, &err);
 	print_result(image, target, &res, a->json, a->quiet);
-	return 0;
+	return finish_stdout(0);
 }
 
-static void usage(FILE *f)
+/* The options of mount: its command line, and -o of mount.erofs-seal */
+#define N_MOUNT_OPTS 18
+static void mount_options(struct mount_args *a,
+			  struct cli_opt opts[N_MOUNT_OPTS + 1])
 {
-	fprintf(f,
-		"Usage: erofs-seal mount [OPTIONS] IMAGE MOUNTPOINT\n"
-		"Mount a (signed) erofs-seal image as a verified overlay.\n\n"
-		"  --basedir DIR          object store (repeatable, at least one)\n"
-		"  --signature SIG        PKCS#7 signature of the image digest\n"
-		"  --cert CERT            trust this certificate (PEM or DER)\n"
-		"  --ca BUNDLE            trust signers that chain to these CAs\n"
-		"  --keyring NAME         trust the keys of this kernel keyring\n"
-		"  --digest ALG:HEX       the image's fs-verity digest must be this\n"
-		"  --require-signature    refuse an image without a signature\n"
-		"  --upperdir DIR --workdir DIR   writable overlay\n"
-		"  --read-only            read-only even with --upperdir\n"
-		"  --insecure-no-data-verity  mount even where file contents\n"
-		"                         cannot be checked (no fs-verity)\n"
-		"  --userspace-verify     check here even if the kernel can\n"
-		"  --no-fsverity          always check a private copy\n"
-		"  --legacy-overlay       pass overlayfs the lowerdir=A::B string\n"
-		"                         (what kernels before 6.7 get)\n"
-		"  --rundir DIR           where EROFS layers are mounted\n"
-		"                         (default " ESEAL_MOUNT_RUNDIR ")\n"
-		"  --private-dir DIR      where private copies live\n"
-		"                         (default " ESEAL_MOUNT_PRIVDIR ")\n"
-		"  --json                 print the result as JSON\n"
-		"  -q, --quiet            print only warnings\n");
-}
+	const struct cli_opt o[] = {
+		{ .name = "basedir", .kind = CLI_LIST, .ptr = &a->basedirs,
+		  .arg = "DIR",
+		  .help = "object store (repeatable, at least one)" },
+		{ .name = "signature", .kind = CLI_STRING, .ptr = &a->signature,
+		  .arg = "SIG", .help = "PKCS#7 signature of the image digest" },
+		{ .name = "cert", .kind = CLI_STRING, .ptr = &a->cert,
+		  .arg = "CERT", .help = "trust this certificate (PEM or DER)" },
+		{ .name = "ca", .kind = CLI_STRING, .ptr = &a->ca,
+		  .arg = "BUNDLE", .help = "trust signers that chain to these CAs" },
+		{ .name = "keyring", .kind = CLI_STRING, .ptr = &a->keyring,
+		  .arg = "NAME", .help = "trust the keys of this kernel keyring" },
+		{ .name = "digest", .kind = CLI_STRING, .ptr = &a->digest,
+		  .arg = "ALG:HEX",
+		  .help = "the image's fs-verity digest must be this" },
+		{ .name = "require-signature", .kind = CLI_FLAG, .ptr = &a->flags,
+		  .flag = ESEAL_MOUNT_REQUIRE_SIGNATURE,
+		  .help = "refuse an image without a signature" },
+		{ .name = "upperdir", .kind = CLI_STRING, .ptr = &a->upperdir,
+		  .arg = "DIR", .help = "writable overlay: its upper directory" },
+		{ .name = "workdir", .kind = CLI_STRING, .ptr = &a->workdir,
+		  .arg = "DIR", .help = "... and its work directory" },
+		{ .name = "read-only", .kind = CLI_FLAG,
+		  .ptr = &a->flags, .flag = ESEAL_MOUNT_READ_ONLY,
+		  .help = "read-only even with --upperdir" },
+		{ .name = "insecure-no-data-verity", .kind = CLI_FLAG,
+		  .ptr = &a->flags, .flag = ESEAL_MOUNT_INSECURE_NO_DATA_VERITY,
+		  .help = "mount even where file contents\n"
+			  "cannot be checked (no fs-verity)" },
+		{ .name = "userspace-verify", .kind = CLI_FLAG, .ptr = &a->flags,
+		  .flag = ESEAL_MOUNT_NO_KERNEL_VERIFY,
+		  .help = "check here even if the kernel can" },
+		{ .name = "no-fsverity", .kind = CLI_FLAG, .ptr = &a->flags,
+		  .flag = ESEAL_MOUNT_NO_FSVERITY,
+		  .help = "always check a private copy" },
+		{ .name = "legacy-overlay", .kind = CLI_FLAG, .ptr = &a->flags,
+		  .flag = ESEAL_MOUNT_LEGACY_OVERLAY,
+		  .help = "pass overlayfs the lowerdir=A::B string\n"
+			  "(what kernels before 6.7 get)" },
+		{ .name = "rundir", .kind = CLI_STRING, .ptr = &a->rundir,
+		  .arg = "DIR",
+		  .help = "where EROFS layers are mounted\n"
+			  "(default " ESEAL_MOUNT_RUNDIR ")" },
+		{ .name = "privatedir", .alias = "private-dir",
+		  .kind = CLI_STRING, .ptr = &a->privdir, .arg = "DIR",
+		  .help = "where private copies live\n"
+			  "(default " ESEAL_MOUNT_PRIVDIR ")" },
+		{ .name = "json", .kind = CLI_BOOL, .ptr = &a->json,
+		  .help = "print the result as JSON" },
+		{ .name = "quiet", .short_name = 'q', .kind = CLI_BOOL,
+		  .ptr = &a->quiet, .help = "print only warnings" },
+		{ 0 },
+	};
 
-enum {
-	OPT_BASEDIR = 256,
-	OPT_SIGNATURE,
-	OPT_CERT,
-	OPT_CA,
-	OPT_KEYRING,
-	OPT_DIGEST,
-	OPT_REQUIRE_SIG,
-	OPT_UPPERDIR,
-	OPT_WORKDIR,
-	OPT_READ_ONLY,
-	OPT_INSECURE,
-	OPT_USERSPACE,
-	OPT_NO_FSVERITY,
-	OPT_LEGACY,
-	OPT_RUNDIR,
-	OPT_PRIVDIR,
-	OPT_JSON,
-};
+	_Static_assert(ARRAY_SIZE(o) == N_MOUNT_OPTS + 1, "N_MOUNT_OPTS");
+	memcpy(opts, o, sizeof(o));
+}
 
 int cmd_mount(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "basedir", required_argument, NULL, OPT_BASEDIR },
-		{ "signature", required_argument, NULL, OPT_SIGNATURE },
-		{ "cert", required_argument, NULL, OPT_CERT },
-		{ "ca", required_argument, NULL, OPT_CA },
-		{ "keyring", required_argument, NULL, OPT_KEYRING },
-		{ "digest", required_argument, NULL, OPT_DIGEST },
-		{ "require-signature", no_argument, NULL, OPT_REQUIRE_SIG },
-		{ "upperdir", required_argument, NULL, OPT_UPPERDIR },
-		{ "workdir", required_argument, NULL, OPT_WORKDIR },
-		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
-		{ "insecure-no-data-verity", no_argument, NULL, OPT_INSECURE },
-		{ "userspace-verify", no_argument, NULL, OPT_USERSPACE },
-		{ "no-fsverity", no_argument, NULL, OPT_NO_FSVERITY },
-		{ "legacy-overlay", no_argument, NULL, OPT_LEGACY },
-		{ "rundir", required_argument, NULL, OPT_RUNDIR },
-		{ "private-dir", required_argument, NULL, OPT_PRIVDIR },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct cli_opt opts[N_MOUNT_OPTS + 1];
 	struct mount_args a = { 0 };
-	int c;
+	int i;
 
-	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_BASEDIR:
-			if (add_basedir(&a, optarg))
-				return EXIT_USAGE;
-			break;
-		case OPT_SIGNATURE:
-			a.signature = optarg;
-			break;
-		case OPT_CERT:
-			a.cert = optarg;
-			break;
-		case OPT_CA:
-			a.ca = optarg;
-			break;
-		case OPT_KEYRING:
-			a.keyring = optarg;
-			break;
-		case OPT_DIGEST:
-			a.digest = optarg;
-			break;
-		case OPT_REQUIRE_SIG:
-			a.flags |= ESEAL_MOUNT_REQUIRE_SIGNATURE;
-			break;
-		case OPT_UPPERDIR:
-			a.upperdir = optarg;
-			break;
-		case OPT_WORKDIR:
-			a.workdir = optarg;
-			break;
-		case OPT_READ_ONLY:
-			a.flags |= ESEAL_MOUNT_READ_ONLY;
-			break;
-		case OPT_INSECURE:
-			a.flags |= ESEAL_MOUNT_INSECURE_NO_DATA_VERITY;
-			break;
-		case OPT_USERSPACE:
-			a.flags |= ESEAL_MOUNT_NO_KERNEL_VERIFY;
-			break;
-		case OPT_NO_FSVERITY:
-			a.flags |= ESEAL_MOUNT_NO_FSVERITY;
-			break;
-		case OPT_LEGACY:
-			a.flags |= ESEAL_MOUNT_LEGACY_OVERLAY;
-			break;
-		case OPT_RUNDIR:
-			a.rundir = optarg;
-			break;
-		case OPT_PRIVDIR:
-			a.privdir = optarg;
-			break;
-		case OPT_JSON:
-			a.json = true;
-			break;
-		case 'q':
-			a.quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	return do_mount(&a, argv[optind], argv[optind + 1]);
+	mount_options(&a, opts);
+	i = cli_parse(argc, argv, opts);
+	if (argc - i != 2)
+		usage_error("expected IMAGE and MOUNTPOINT");
+	return do_mount(&a, argv[i], argv[i + 1]);
 }
 
 /* ---- mount.erofs-seal -------------------------------------------------- */
@@ -350,63 +226,48 @@ static bool ignored_option(const char *o)
 	static const char *const names[] = {
 		"defaults", "auto",   "noauto", "nofail", "_netdev",
 		"user",	    "nouser", "users",	"owner",  "group",
-		"rw",	    "loud",   "silent",
+		"rw",	    "loud",   "silent", "comment",
 	};
 	size_t i;
 
-	if (!strncmp(o, "x-", 2) || !strncmp(o, "comment=", 8))
+	if (!strncmp(o, "x-", 2))
 		return true;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (!strcmp(o, names[i]))
 			return true;
 	return false;
 }
 
 /* one -o item; the value points into a string that lives until exit */
-static int helper_option(struct mount_args *a, char *o, bool sloppy)
+static int helper_option(const struct cli_opt *opts, struct mount_args *a,
+			 char *o, bool sloppy)
 {
 	char *v = strchr(o, '='), *d, *save;
+	const struct cli_opt *opt;
 
 	if (v)
 		*v++ = '\0';
+	if (ignored_option(o))
+		return 0;	/* mount(8)'s business, x-systemd.*, comment= */
 	if (v && !strcmp(o, "basedir")) {
 		/* basedir=A:B, as mount.composefs takes it, or repeated */
 		for (d = strtok_r(v, ":", &save); d;
 		     d = strtok_r(NULL, ":", &save))
-			if (add_basedir(a, d))
+			if (cli_list_add(&a->basedirs, "basedir", d))
 				return -1;
-	} else if (v && !strcmp(o, "signature")) {
-		a->signature = v;
-	} else if (v && !strcmp(o, "cert")) {
-		a->cert = v;
-	} else if (v && !strcmp(o, "ca")) {
-		a->ca = v;
-	} else if (v && !strcmp(o, "keyring")) {
-		a->keyring = v;
-	} else if (v && !strcmp(o, "digest")) {
-		a->digest = v;
-	} else if (v && !strcmp(o, "upperdir")) {
-		a->upperdir = v;
-	} else if (v && !strcmp(o, "workdir")) {
-		a->workdir = v;
-	} else if (!v && (!strcmp(o, "require-signature") ||
-			  !strcmp(o, "require_signature"))) {
-		a->flags |= ESEAL_MOUNT_REQUIRE_SIGNATURE;
-	} else if (!v && (!strcmp(o, "insecure-no-data-verity") ||
-			  !strcmp(o, "insecure_no_data_verity"))) {
-		a->flags |= ESEAL_MOUNT_INSECURE_NO_DATA_VERITY;
-	} else if (!v && !strcmp(o, "ro")) {
-		a->flags |= ESEAL_MOUNT_READ_ONLY;
-	} else if (!v && ignored_option(o)) {
-		/* mount(8)'s business */
-	} else if (v && ignored_option(o)) {
-		/* x-systemd.*=..., comment=... */
-	} else if (!sloppy) {
-		error_msg("unknown option '%s%s%s'", o, v ? "=" : "",
-			  v ? v : "");
-		return -1;
+		return 0;
 	}
-	return 0;
+	/* the long options of mount; "ro", and '_' for '-' as in fstab */
+	for (d = o; *d; d++)
+		if (*d == '_')
+			*d = '-';
+	opt = cli_opt_find(opts, strcmp(o, "ro") ? o : "read-only");
+	if (opt)
+		return cli_opt_set(opt, o, v);
+	if (sloppy)
+		return 0;
+	error_msg("unknown option '%s%s%s'", o, v ? "=" : "", v ? v : "");
+	return -1;
 }
 
 /*
@@ -415,12 +276,13 @@ static int helper_option(struct mount_args *a, char *o, bool sloppy)
  */
 int cmd_mount_helper(int argc, char **argv)
 {
+	struct cli_opt opts[N_MOUNT_OPTS + 1];
 	struct mount_args a = { .quiet = true };
 	bool fake = false, sloppy = false;
-	char *opts = NULL, *o, *save;
+	char *list = NULL, *o, *save;
 	int c;
 
-	progname = "mount";
+	mount_options(&a, opts);
 	if (argc < 3 || argv[1][0] == '-') {
 		fprintf(stderr,
 			"Usage: mount.erofs-seal IMAGE DIR [-o basedir=DIR,signature=SIG,cert=CERT,...]\n");
@@ -439,7 +301,7 @@ int cmd_mount_helper(int argc, char **argv)
 			a.quiet = false;
 			break;
 		case 'o':
-			opts = optarg;
+			list = optarg;
 			break;
 		case 'n':
 		case 't':
@@ -455,9 +317,9 @@ int cmd_mount_helper(int argc, char **argv)
 		error_msg("unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	for (o = opts ? strtok_r(opts, ",", &save) : NULL; o;
+	for (o = list ? strtok_r(list, ",", &save) : NULL; o;
 	     o = strtok_r(NULL, ",", &save))
-		if (helper_option(&a, o, sloppy))
+		if (helper_option(opts, &a, o, sloppy))
 			return EXIT_USAGE;
 	if (fake)
 		return 0;

@@ -3,65 +3,36 @@
  * erofs-seal umount: take down an overlay made by "erofs-seal mount" and
  * the EROFS layer under it.
  */
-#include <getopt.h>
-
-#include "builtin.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: erofs-seal umount [OPTIONS] MOUNTPOINT\n"
-		"Unmount an erofs-seal overlay and its EROFS layer (or a layer\n"
-		"under the run directory that a plain umount left behind;\n"
-		"not one an overlay still stacks on).\n\n"
-		"  -l, --lazy         detach even if busy (MNT_DETACH)\n"
-		"  --rundir DIR       where EROFS layers are mounted\n"
-		"                     (default " ESEAL_MOUNT_RUNDIR ")\n"
-		"  -v, --verbose      say what was unmounted\n");
-}
+#include "cli.h"
 
 int cmd_umount(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "lazy", no_argument, NULL, 'l' },
-		{ "rundir", required_argument, NULL, 'R' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct eseal_error err = { 0 };
 	char layer[ESEAL_PATH_MAX];
 	const char *rundir = NULL;
 	unsigned int flags = 0;
 	bool verbose = false;
-	int c;
+	const struct cli_opt opts[] = {
+		{ .name = "lazy", .short_name = 'l', .kind = CLI_FLAG,
+		  .ptr = &flags, .flag = ESEAL_UMOUNT_LAZY,
+		  .help = "detach even if busy (MNT_DETACH)" },
+		{ .name = "rundir", .kind = CLI_STRING, .ptr = &rundir,
+		  .arg = "DIR",
+		  .help = "where EROFS layers are mounted\n"
+			  "(default " ESEAL_MOUNT_RUNDIR ")" },
+		{ .name = "verbose", .short_name = 'v', .kind = CLI_BOOL,
+		  .ptr = &verbose, .help = "say what was unmounted" },
+		{ 0 },
+	};
+	int i, ret;
 
-	while ((c = getopt_long(argc, argv, "lvh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			flags |= ESEAL_UMOUNT_LAZY;
-			break;
-		case 'R':
-			rundir = optarg;
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 1) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (eseal_umount(argv[optind], rundir, flags, layer, &err))
-		return report("umount", &err);
+	i = cli_parse(argc, argv, opts);
+	if (argc - i != 1)
+		usage_error("expected MOUNTPOINT");
+	ret = eseal_umount(argv[i], rundir, flags, layer, &err);
+	if (ret)
+		return fail(ret, &err);
 	if (verbose)
-		printf("%s: unmounted (EROFS layer %s)\n", argv[optind], layer);
-	return 0;
+		printf("%s: unmounted (EROFS layer %s)\n", argv[i], layer);
+	return finish_stdout(0);
 }

@@ -3,119 +3,89 @@
  * erofs-seal keyring add|list|restrict: certificates for the kernel's
  * check of image signatures (".erofs" by default).
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "builtin.h"
+#include "cli.h"
 
-static void usage(FILE *f)
+static int list(int32_t ring, struct eseal_error *err)
 {
-	fprintf(f,
-		"Usage: erofs-seal keyring add [--keyring NAME] CERT...\n"
-		"       erofs-seal keyring list [--keyring NAME]\n"
-		"       erofs-seal keyring restrict [--keyring NAME] [--restriction R]\n"
-		"\n"
-		"  --keyring NAME     .erofs (default), .fs-verity, another keyring's\n"
-		"                     name, a serial, or @s/@u/@us/@p/@t\n"
-		"  --restriction R    'asymmetric' restriction, e.g. builtin_trusted,\n"
-		"                     builtin_and_secondary_trusted or\n"
-		"                     key_or_keyring:SERIAL[:chain]; without it the\n"
-		"                     keyring is locked: no key can be added\n"
-		"CERT is a DER or PEM X.509 certificate; '-' reads stdin.\n");
+	struct eseal_key_info *keys;
+	size_t n, i;
+	int ret;
+
+	ret = eseal_keyring_list(ring, &keys, &n, err);
+	if (ret)
+		return fail(ret, err);
+	for (i = 0; i < n; i++)
+		printf("%d %s %s\n", keys[i].serial,
+		       keys[i].type[0] ? keys[i].type : "?",
+		       keys[i].description);
+	free(keys);
+	return finish_stdout(0);
 }
 
-static int read_cert(const char *path, uint8_t **buf, size_t *len,
-		     struct eseal_error *err)
+static int add(int32_t ring, int argc, char **argv, struct eseal_error *err)
 {
-	if (strcmp(path, "-"))
-		return eseal_signature_read(path, buf, len, err);
-	return eseal_input_read_fd(STDIN_FILENO, "<stdin>", ESEAL_SIG_MAX, buf,
-				   len, err);
+	uint8_t *buf;
+	int32_t key;
+	size_t len;
+	int i, ret;
+
+	for (i = 0; i < argc; i++) {
+		ret = read_input(argv[i], 0, ESEAL_SIG_MAX, &buf, &len, err);
+		if (ret)
+			return fail(ret, err);
+		ret = eseal_keyring_add_cert(ring, buf, len, argv[i], &key,
+					     err);
+		free(buf);
+		if (ret)
+			return fail(ret, err);
+		printf("%d\n", key);
+	}
+	return finish_stdout(0);
 }
 
 int cmd_keyring(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "keyring", required_argument, NULL, 'k' },
-		{ "restriction", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	const char *ring_name = ".erofs", *restriction = NULL, *verb;
 	struct eseal_error err = { 0 };
-	struct eseal_key_info *keys;
-	int32_t ring, key;
-	uint8_t *buf;
-	size_t len, n, i;
-	int c, j, ret;
+	const struct cli_opt opts[] = {
+		{ .name = "keyring", .kind = CLI_STRING, .ptr = &ring_name,
+		  .arg = "NAME",
+		  .help = ".erofs (default), .fs-verity, another keyring's\n"
+			  "name, a serial, or @s/@u/@us/@p/@t" },
+		{ .name = "restriction", .kind = CLI_STRING,
+		  .ptr = &restriction, .arg = "R",
+		  .help = "'asymmetric' restriction, e.g. builtin_trusted,\n"
+			  "builtin_and_secondary_trusted or\n"
+			  "key_or_keyring:SERIAL[:chain]; without it the\n"
+			  "keyring is locked: no key can be added" },
+		{ 0 },
+	};
+	int32_t ring;
+	int i, ret;
 
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
-		return 0;
-	}
-	if (argc < 2 || argv[1][0] == '-') {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	verb = argv[1];
-	argc--;
-	argv++;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			ring_name = optarg;
-			break;
-		case 'r':
-			restriction = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	argc -= optind;
-	argv += optind;
+	i = cli_parse(argc, argv, opts);
+	if (i >= argc)
+		usage_error("no keyring command given");
+	verb = argv[i++];
+	argc -= i;
+	argv += i;
 	if (strcmp(verb, "add") && strcmp(verb, "list") &&
-	    strcmp(verb, "restrict")) {
-		error_msg("'%s' is not add, list or restrict", verb);
-		return EXIT_USAGE;
-	}
-	if ((!strcmp(verb, "add") && argc < 1) ||
-	    (strcmp(verb, "add") && argc > 0) ||
-	    (restriction && strcmp(verb, "restrict"))) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (eseal_keyring_find(ring_name, &ring, &err))
-		return report("keyring", &err);
-	if (!strcmp(verb, "list")) {
-		if (eseal_keyring_list(ring, &keys, &n, &err))
-			return report("keyring", &err);
-		for (i = 0; i < n; i++)
-			printf("%d %s %s\n", keys[i].serial,
-			       keys[i].type[0] ? keys[i].type : "?",
-			       keys[i].description);
-		free(keys);
-		return 0;
-	}
-	if (!strcmp(verb, "restrict"))
-		return eseal_keyring_restrict(ring, restriction, &err) ?
-			       report("keyring", &err) :
-			       0;
-	for (j = 0; j < argc; j++) {
-		if (read_cert(argv[j], &buf, &len, &err))
-			return report("keyring", &err);
-		ret = eseal_keyring_add_cert(ring, buf, len, argv[j], &key,
-					     &err);
-		free(buf);
-		if (ret)
-			return report("keyring", &err);
-		printf("%d\n", key);
-	}
-	return 0;
+	    strcmp(verb, "restrict"))
+		usage_error("'%s' is not add, list or restrict", verb);
+	if (!strcmp(verb, "add") ? argc < 1 : argc > 0)
+		usage_error(argc ? "%s takes no CERT" : "%s needs a CERT", verb);
+	if (restriction && strcmp(verb, "restrict"))
+		usage_error("--restriction is for restrict");
+	ret = eseal_keyring_find(ring_name, &ring, &err);
+	if (ret)
+		return fail(ret, &err);
+	if (!strcmp(verb, "list"))
+		return list(ring, &err);
+	if (!strcmp(verb, "add"))
+		return add(ring, argc, argv, &err);
+	ret = eseal_keyring_restrict(ring, restriction, &err);
+	return ret ? fail(ret, &err) : 0;
 }

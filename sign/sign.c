@@ -3,162 +3,114 @@
  * erofs-seal sign: a detached PKCS#7 signature over an image's fs-verity
  * digest (or over a given digest, for a signer that never sees the image).
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "builtin.h"
+#include "cli.h"
 
-static void usage(FILE *f)
+static bool is_pkcs11(const char *key)
 {
-	fprintf(f,
-		"Usage: erofs-seal sign --key KEY --cert CERT [options] IMAGE SIG\n"
-		"       erofs-seal sign --key KEY --cert CERT --digest ALG:HEX SIG\n"
-		"\n"
-		"Write SIG, a DER PKCS#7 signature over the fs-verity digest of IMAGE\n"
-		"in the form the kernel and `fsverity sign` use.\n"
-		"\n"
-		"  --key KEY            private key: PEM/DER file or pkcs11: URI\n"
-		"  --cert CERT          the key's certificate (PEM or DER)\n"
-		"  --hash ALG           sha256 (default) or sha512\n"
-		"  --digest ALG:HEX     sign this fs-verity digest (IMAGE optional; if\n"
-		"                       given, it must have this digest)\n"
-		"  --pass-file FILE     passphrase of an encrypted key, or token PIN\n"
-		"  --pass-env VAR       ... from environment variable VAR\n"
-		"                       (default: $ESEAL_KEY_PASS, or $ESEAL_PKCS11_PIN\n"
-		"                       for a pkcs11: key; a URI's pin-source= wins)\n"
-		"  --pkcs11-module SO   PKCS#11 module (default: the URI's module-path=,\n"
-		"                       $ESEAL_PKCS11_MODULE or p11-kit's proxy)\n");
+	return !strncmp(key, "pkcs11:", 7);
+}
+
+/* The digest to sign: IMAGE's, which must match --digest when both are given */
+static int digest_to_sign(const char *image, const char *digest_arg, int alg,
+			  struct eseal_digest *d)
+{
+	struct eseal_error err = { 0 };
+	struct eseal_digest img;
+	int ret;
+
+	if (!image)
+		return 0;
+	ret = image_digest(image, digest_arg ? d : NULL, alg, &img, &err);
+	if (ret)
+		return fail(ret, &err);
+	if (digest_arg && memcmp(img.bytes, d->bytes, d->size)) {
+		error_msg("%s: its digest is not the --digest given", image);
+		return 1;
+	}
+	*d = img;
+	return 0;
 }
 
 int cmd_sign(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "cert", required_argument, NULL, 'c' },
-		{ "hash", required_argument, NULL, 'H' },
-		{ "digest", required_argument, NULL, 'd' },
-		{ "pass-file", required_argument, NULL, 'p' },
-		{ "pass-env", required_argument, NULL, 'e' },
-		{ "pkcs11-module", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
 	struct eseal_signer_opts so = { 0 };
 	const char *digest_arg = NULL, *pass_file = NULL, *pass_env = NULL;
-	const char *image = NULL, *sigpath;
-	struct eseal_digest d, img;
+	const char *image, *sigpath;
 	struct eseal_error err = { 0 };
 	struct eseal_signer *s = NULL;
-	struct output o = { .fd = -1, .dirfd = -1 };
+	struct output o = OUTPUT_INIT;
+	struct eseal_digest d;
 	char *pass = NULL;
 	uint8_t *sig = NULL;
 	size_t sig_len;
-	int c, alg = 0, ret = 1;
+	int alg = 0, ret = 1, r;
+	const struct cli_opt opts[] = {
+		{ .name = "key", .kind = CLI_STRING, .ptr = &so.key,
+		  .arg = "KEY", .help = "private key: PEM/DER file or pkcs11: URI" },
+		{ .name = "cert", .kind = CLI_STRING, .ptr = &so.cert,
+		  .arg = "CERT", .help = "the key's certificate (PEM or DER)" },
+		{ .name = "hash", .alias = "hash-alg", .kind = CLI_HASH,
+		  .ptr = &alg, .arg = "ALG",
+		  .help = "sha256 (default) or sha512" },
+		{ .name = "digest", .kind = CLI_STRING, .ptr = &digest_arg,
+		  .arg = "ALG:HEX",
+		  .help = "sign this fs-verity digest (IMAGE optional; if\n"
+			  "given, it must have this digest)" },
+		{ .name = "pass-file", .kind = CLI_STRING, .ptr = &pass_file,
+		  .arg = "FILE",
+		  .help = "passphrase of an encrypted key, or token PIN" },
+		{ .name = "pass-env", .kind = CLI_STRING, .ptr = &pass_env,
+		  .arg = "VAR",
+		  .help = "... from environment variable VAR\n"
+			  "(default: $ESEAL_KEY_PASS, or $ESEAL_PKCS11_PIN\n"
+			  "for a pkcs11: key; a URI's pin-source= wins)" },
+		{ .name = "pkcs11-module", .kind = CLI_STRING,
+		  .ptr = &so.pkcs11_module, .arg = "SO",
+		  .help = "PKCS#11 module (default: the URI's module-path=,\n"
+			  "$ESEAL_PKCS11_MODULE or p11-kit's proxy)" },
+		{ 0 },
+	};
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			so.key = optarg;
-			break;
-		case 'c':
-			so.cert = optarg;
-			break;
-		case 'H':
-			alg = eseal_hash_from_name(optarg);
-			if (alg < 0) {
-				error_msg("--hash: '%s' is not sha256 or sha512",
-					  optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'd':
-			digest_arg = optarg;
-			break;
-		case 'p':
-			pass_file = optarg;
-			break;
-		case 'e':
-			pass_env = optarg;
-			break;
-		case 'm':
-			so.pkcs11_module = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (!so.key || !so.cert) {
-		error_msg("--key and --cert are required");
-		return EXIT_USAGE;
-	}
-	if (argc == 2) {
-		image = argv[0];
-		sigpath = argv[1];
-	} else if (argc == 1 && digest_arg) {
-		sigpath = argv[0];
-	} else {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (digest_arg) {
-		if (eseal_digest_parse(digest_arg, &d, &err))
-			return report("sign", &err), EXIT_USAGE;
-		if (alg && alg != d.alg) {
-			error_msg("--hash %s does not match the --digest",
-				  eseal_hash_name(alg));
-			return EXIT_USAGE;
-		}
-	}
+	r = cli_parse(argc, argv, opts);
+	if (!so.key || !so.cert)
+		usage_error("--key and --cert are required");
+	image_sig_operands(argc - r, argv + r, digest_arg, alg, &image,
+			   &sigpath, &d);
 	/* SIG must not replace a special file or one of the inputs */
 	if (!output_open(&o, sigpath, 0,
 			 (const char *[]){ image, so.cert,
-					   strncmp(so.key, "pkcs11:", 7) ?
-						   so.key : NULL,
+					   is_pkcs11(so.key) ? NULL : so.key,
 					   pass_file },
 			 4))
 		return 1;
-	if (image) {
-		if (sign_image_digest(image, digest_arg ? d.alg :
-					  alg ? alg : ESEAL_HASH_SHA256,
-				 &img, &err))
-			goto fail;
-		if (digest_arg && memcmp(img.bytes, d.bytes, d.size)) {
-			error_msg("%s: its digest is not the --digest given",
-				  image);
-			goto out;
-		}
-		d = img;
-	}
+	if (digest_to_sign(image, digest_arg, alg, &d))
+		goto out;
 	if (!pass_file && !pass_env) {
-		pass_env = strncmp(so.key, "pkcs11:", 7) ? "ESEAL_KEY_PASS" :
-							   "ESEAL_PKCS11_PIN";
+		pass_env = is_pkcs11(so.key) ? "ESEAL_PKCS11_PIN" :
+					       "ESEAL_KEY_PASS";
 		if (!getenv(pass_env))
 			pass_env = NULL;
 	}
-	if (sign_secret_read(pass_file, pass_env, &pass, &err))
-		goto fail;
+	if (read_secret(pass_file, pass_env, &pass))
+		goto out;
 	so.passphrase = pass;
 	if (!so.pkcs11_module)
 		so.pkcs11_module = getenv("ESEAL_PKCS11_MODULE");
-	if (eseal_signer_open(&so, &s, &err) ||
-	    eseal_sign_digest(s, &d, &sig, &sig_len, &err))
-		goto fail;
-	if (!output_write(&o, sig, sig_len) || !output_commit(&o))
+	r = eseal_signer_open(&so, &s, &err);
+	if (!r)
+		r = eseal_sign_digest(s, &d, &sig, &sig_len, &err);
+	if (r) {
+		fail(r, &err);
 		goto out;
-	ret = 0;
-	goto out;
-fail:
-	report("sign", &err);
+	}
+	if (output_write(&o, sig, sig_len) && output_commit(&o))
+		ret = 0;
 out:
 	output_abort(&o);
-	sign_secret_free(pass);
+	free_secret(pass);
 	free(sig);
 	eseal_signer_free(s);
 	return ret;

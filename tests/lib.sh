@@ -48,6 +48,17 @@ check_fails() {
 	fi
 }
 
+# check_has DESCRIPTION STRING [FILE]: ok when FILE (the output of the
+# last check/check_fails when not given) contains STRING
+check_has() {
+	if grep -qF -- "$2" "${3:-$WORK/.out}"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		sed 's/^/#   /' "${3:-$WORK/.out}" | head -5
+	fi
+}
+
 is_root() {
 	[ "$(id -u)" -eq 0 ]
 }

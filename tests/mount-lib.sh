@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 # Shared by the erofs-seal mount tests (after tests/lib.sh): skip unless
 # root on a kernel with EROFS and overlayfs, set RUN (layer directory), MNT
-# and STORE below $WORK, unmount whatever the test left on exit, and the
+# and STORE below $WORK, link $WORK/mount.erofs-seal to the program, unmount whatever the test left on exit, and the
 # checks mounted, layers, refused and refused_early.
 
 if ! is_root; then
@@ -22,6 +22,8 @@ fi
 RUN=$WORK/run
 MNT=$WORK/mnt
 STORE=$WORK/objects
+# the program under the name mount(8) runs it by: ./mount.erofs-seal
+ln -s "$ESEAL" "$WORK/mount.erofs-seal"
 
 # Unmount whatever this test left under $WORK, innermost first, even when
 # a check failed half-way: overlays before the layers under $RUN (which

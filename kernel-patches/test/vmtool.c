@@ -3,7 +3,8 @@
  * vmtool: the few system calls the VM tests need that busybox lacks.
  * Linked statically and put into the test initramfs.
  *
- *   vmtool enable-verity FILE...       FS_IOC_ENABLE_VERITY (sha256, 4K)
+ *   vmtool enable-verity [--sha512] FILE...  FS_IOC_ENABLE_VERITY (4K blocks,
+ *                                      sha256 unless --sha512)
  *   vmtool measure FILE                print "sha256:<hex>" of a verity file
  *   vmtool mount-erofs SRC DIR [ARG...] fsopen/fsconfig/fsmount/move_mount;
  *        ARG is sig=FILE (sent as the binary "signature" parameter),
@@ -14,6 +15,15 @@
  *   vmtool exec FILE [ARG...]           execv (reports the errno of a denial)
  *   vmtool mmap-exec FILE              mmap FILE with PROT_EXEC
  *   vmtool mprotect-exec FILE          mmap FILE read-only, mprotect +EXEC
+ *   vmtool restrict KEYRING            KEYCTL_RESTRICT_KEYRING (lock it)
+ *   vmtool phys-offset FILE OFFSET     byte OFFSET of FILE on its device (FIEMAP)
+ *   vmtool poke DEV OFFSET             flip the byte at OFFSET of DEV, bypassing
+ *                                      the page cache (O_DIRECT)
+ *   vmtool race-mount LINK REFDIR N [ARG...]
+ *        N erofs mounts of LINK while a child keeps swapping LINK with
+ *        LINK.alt (renameat2 RENAME_EXCHANGE); prints the number of swaps
+ *        and the outcomes, and fails if a mount succeeded on the
+ *        superblock mounted at REFDIR
  *
  * A failing system call prints "ERRNO_NAME: message" on stderr and the
  * exit status is the errno value, so tests can check the exact error.
@@ -21,8 +31,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 #include <linux/fsverity.h>
+#include <linux/keyctl.h>
 #include <linux/mount.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +44,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +66,9 @@ static const char *errname(int e)
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	case EBUSY: return "EBUSY";
 	case ENOMEM: return "ENOMEM";
+	case EMEDIUMTYPE: return "EMEDIUMTYPE";
+	case ENOEXEC: return "ENOEXEC";
+	case EKEYREVOKED: return "EKEYREVOKED";
 	default: return "E?";
 	}
 }
@@ -63,11 +81,11 @@ static int fail(const char *what)
 	return e ? e : 1;
 }
 
-static int enable_verity(const char *path)
+static int enable_verity(const char *path, int alg)
 {
 	struct fsverity_enable_arg arg = {
 		.version = 1,
-		.hash_algorithm = FS_VERITY_HASH_ALG_SHA256,
+		.hash_algorithm = alg,
 		.block_size = 4096,
 	};
 	int fd = open(path, O_RDONLY);
@@ -236,16 +254,15 @@ static int bench_mount(int n, const char *src, int argc, char **argv)
 	return 0;
 }
 
-static int add_key(const char *ring_name, const char *cert)
+/* The serial of the keyring named @ring_name in /proc/keys, or 0. */
+static unsigned long find_keyring(const char *ring_name)
 {
 	char line[512], desc[256];
 	unsigned long id = 0;
-	size_t len;
-	void *der;
 	FILE *f = fopen("/proc/keys", "r");
 
 	if (!f)
-		return fail("/proc/keys");
+		return 0;
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long kid;
 		char type[64];
@@ -258,6 +275,15 @@ static int add_key(const char *ring_name, const char *cert)
 		}
 	}
 	fclose(f);
+	return id;
+}
+
+static int add_key(const char *ring_name, const char *cert)
+{
+	unsigned long id = find_keyring(ring_name);
+	size_t len;
+	void *der;
+
 	if (!id) {
 		errno = ENOENT;
 		return fail(ring_name);
@@ -269,6 +295,148 @@ static int add_key(const char *ring_name, const char *cert)
 		return fail("add_key");
 	free(der);
 	return 0;
+}
+
+static int restrict_keyring(const char *ring_name)
+{
+	unsigned long id = find_keyring(ring_name);
+
+	if (!id) {
+		errno = ENOENT;
+		return fail(ring_name);
+	}
+	if (syscall(SYS_keyctl, KEYCTL_RESTRICT_KEYRING, id, NULL, NULL))
+		return fail("keyctl restrict");
+	return 0;
+}
+
+/* Where byte @off of @path lives on its block device. */
+static int phys_offset(const char *path, long long off)
+{
+	union {
+		struct fiemap fm;
+		char buf[sizeof(struct fiemap) + sizeof(struct fiemap_extent)];
+	} u = { .fm = {
+		.fm_start = off,
+		.fm_length = 1,
+		.fm_flags = FIEMAP_FLAG_SYNC,
+		.fm_extent_count = 1,
+	} };
+	struct fiemap_extent *e = &u.fm.fm_extents[0];
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return fail(path);
+	if (ioctl(fd, FS_IOC_FIEMAP, &u.fm)) {
+		close(fd);
+		return fail("FS_IOC_FIEMAP");
+	}
+	close(fd);
+	if (u.fm.fm_mapped_extents != 1 || e->fe_logical > (__u64)off ||
+	    (e->fe_flags & (FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_ENCODED |
+			    FIEMAP_EXTENT_DATA_INLINE))) {
+		errno = EINVAL;
+		return fail("no plain extent at that offset");
+	}
+	printf("%llu\n", (unsigned long long)(e->fe_physical + off -
+					      e->fe_logical));
+	return 0;
+}
+
+/* Flip one byte on a block device without going through its page cache. */
+static int poke(const char *dev, long long off)
+{
+	long long blk = off & ~4095LL;
+	void *buf;
+	int fd = open(dev, O_RDWR | O_DIRECT);
+
+	if (fd < 0)
+		return fail(dev);
+	if (posix_memalign(&buf, 4096, 4096)) {
+		close(fd);
+		return fail("posix_memalign");
+	}
+	if (pread(fd, buf, 4096, blk) != 4096) {
+		close(fd);
+		return fail("pread");
+	}
+	((unsigned char *)buf)[off - blk] ^= 0xff;
+	if (pwrite(fd, buf, 4096, blk) != 4096 || fsync(fd)) {
+		close(fd);
+		return fail("pwrite");
+	}
+	free(buf);
+	close(fd);
+	return 0;
+}
+
+/*
+ * The mount path is looked up more than once on its way through get_tree;
+ * swap it between an image file and a block device while mounting, and
+ * report what the mounts found.  A success on the superblock already
+ * mounted at @refdir is a mount that skipped fill_super, i.e. skipped the
+ * signature checks.
+ */
+static int race_mount(const char *link, const char *refdir, int n, int argc,
+		      char **argv)
+{
+	char alt[4096];
+	struct stat ref, st;
+	int reused = 0, fresh = 0, refused = 0;
+	unsigned long *swaps;
+	pid_t pid;
+
+	if (stat(refdir, &ref))
+		return fail(refdir);
+	snprintf(alt, sizeof(alt), "%s.alt", link);
+	swaps = mmap(NULL, sizeof(*swaps), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (swaps == MAP_FAILED)
+		return fail("mmap");
+	pid = fork();
+	if (pid < 0)
+		return fail("fork");
+	if (!pid) {
+		for (;;)
+			if (!syscall(SYS_renameat2, AT_FDCWD, link, AT_FDCWD,
+				     alt, RENAME_EXCHANGE))
+				__atomic_add_fetch(swaps, 1, __ATOMIC_RELAXED);
+	}
+	for (int i = 0; i < n; i++) {
+		int fs, mnt;
+
+		fs = syscall(SYS_fsopen, "erofs", FSOPEN_CLOEXEC);
+		if (fs < 0) {
+			kill(pid, SIGKILL);
+			return fail("fsopen");
+		}
+		if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source",
+			    link, 0) || set_params(fs, argc, argv) ||
+		    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL,
+			    0)) {
+			refused++;
+			close(fs);
+			continue;
+		}
+		mnt = syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+			      MOUNT_ATTR_RDONLY);
+		close(fs);
+		if (mnt < 0) {
+			refused++;
+			continue;
+		}
+		if (!fstat(mnt, &st) && st.st_dev == ref.st_dev)
+			reused++;
+		else
+			fresh++;
+		close(mnt);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	printf("%d mounts, %lu path swaps: %d on a new superblock, %d refused, %d on the superblock at %s\n",
+	       n, __atomic_load_n(swaps, __ATOMIC_RELAXED), fresh, refused,
+	       reused, refdir);
+	return reused ? 1 : 0;
 }
 
 static int map_exec(const char *path, int use_mprotect)
@@ -294,8 +462,14 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "";
 
 	if (!strcmp(cmd, "enable-verity") && argc > 2) {
-		for (int i = 2; i < argc; i++) {
-			int r = enable_verity(argv[i]);
+		int alg = FS_VERITY_HASH_ALG_SHA256, first = 2;
+
+		if (!strcmp(argv[2], "--sha512")) {
+			alg = FS_VERITY_HASH_ALG_SHA512;
+			first = 3;
+		}
+		for (int i = first; i < argc; i++) {
+			int r = enable_verity(argv[i], alg);
 
 			if (r)
 				return r;
@@ -320,6 +494,15 @@ int main(int argc, char **argv)
 		return map_exec(argv[2], 0);
 	if (!strcmp(cmd, "mprotect-exec") && argc == 3)
 		return map_exec(argv[2], 1);
+	if (!strcmp(cmd, "restrict") && argc == 3)
+		return restrict_keyring(argv[2]);
+	if (!strcmp(cmd, "phys-offset") && argc == 4)
+		return phys_offset(argv[2], atoll(argv[3]));
+	if (!strcmp(cmd, "poke") && argc == 4)
+		return poke(argv[2], atoll(argv[3]));
+	if (!strcmp(cmd, "race-mount") && argc >= 5)
+		return race_mount(argv[2], argv[3], atoi(argv[4]), argc - 5,
+				  argv + 5);
 	fprintf(stderr, "usage: see the comment at the top of vmtool.c\n");
 	return 2;
 }

@@ -173,6 +173,19 @@ ESEAL_API int eseal_tree_store_objects(struct eseal_tree *tree,
 				       struct eseal_store_stats *stats,
 				       struct eseal_error *err);
 
+/*
+ * Is the object a payload names in the object store open at store_fd
+ * (store_name names it in messages)?  1 when it is there as a regular
+ * file, 0 when it or a directory on the way is missing.  Nothing below
+ * store_fd is followed if it is a symlink: an entry on the way that is not
+ * a plain directory, or an object that is not a regular file, is an error
+ * naming it, and so is a payload that is not a path inside a store (an
+ * empty, "." or ".." component).
+ */
+ESEAL_API int eseal_store_lookup(int store_fd, const char *store_name,
+				 const char *payload,
+				 struct eseal_error *err);
+
 /* ---- writers ----------------------------------------------------------- */
 
 struct eseal_image_opts {

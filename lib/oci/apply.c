@@ -201,9 +201,10 @@ static int split_path(struct oci_apply *a, const char *path, const char *what,
 		n++;
 		i++;
 	}
-	if (n > ESEAL_PATH_MAX)
-		return eseal_errorf(err, ELOOP, "%s: %s: %s is nested too deep",
-				    layer, entry, what);
+	if (n > ESEAL_TREE_DEPTH_MAX)
+		return eseal_errorf(err, ELOOP,
+				    "%s: %s: %s is nested deeper than %u levels",
+				    layer, entry, what, ESEAL_TREE_DEPTH_MAX);
 	return (int)n;
 }
 

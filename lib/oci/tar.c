@@ -24,6 +24,7 @@
 #include <sys/sysmacros.h>
 
 #include "oci.h"
+#include "tree.h"
 
 #define NBUF 4
 #define BUFSZ (128 * 1024)
@@ -316,8 +317,9 @@ int oci_tar_next(struct oci_tar *t, struct oci_entry *e,
 	e->mtime_sec = archive_entry_mtime(ae);
 	e->mtime_nsec = archive_entry_mtime_is_set(ae) ?
 				(uint32_t)archive_entry_mtime_nsec(ae) : 0;
-	if (e->mtime_nsec >= 1000000000u)
-		e->mtime_nsec = 0;
+	if (!eseal_mtime_nsec_valid(e->mtime_nsec))
+		return eseal_errorf(err, EINVAL, "%s: %s: invalid mtime",
+				    t->name, e->path);
 	if (e->type == AE_IFCHR || e->type == AE_IFBLK) {
 		maj = (unsigned int)archive_entry_rdevmajor(ae);
 		min = (unsigned int)archive_entry_rdevminor(ae);

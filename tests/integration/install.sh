@@ -12,9 +12,17 @@ else
 	sed 's/^/#   /' "$WORK/log" | tail -5
 fi
 for f in bin/erofs-seal include/erofs-seal.h lib/liberofs-seal.a \
-	lib/liberofs-seal.so lib/pkgconfig/erofs-seal.pc; do
+	lib/liberofs-seal.so lib/pkgconfig/erofs-seal.pc share/man/man1/erofs-seal.1 \
+	share/man/man1/erofs-seal-mkimage.1 share/bash-completion/completions/erofs-seal; do
 	if [ -e "$dest/opt/eseal/$f" ]; then ok "installed $f"; else not_ok "installed $f"; fi
 done
+n_pages=$(ls "$TOP"/docs/erofs-seal*.md | wc -l)
+n_installed=$(ls "$dest"/opt/eseal/share/man/man1/erofs-seal*.1 2>/dev/null | wc -l)
+if [ "$n_pages" -eq "$n_installed" ]; then
+	ok "a man page installed for each of the $n_pages docs/erofs-seal*.md"
+else
+	not_ok "man pages installed: $n_installed of $n_pages"
+fi
 if grep -qx 'prefix=/opt/eseal' "$dest/opt/eseal/lib/pkgconfig/erofs-seal.pc"; then
 	ok "the .pc file names the install prefix"
 else

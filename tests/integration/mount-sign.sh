@@ -168,7 +168,6 @@ else
 fi
 
 # mount.erofs-seal with signature options
-ln -s "$ESEAL" mount.erofs-seal
 mounts_ok "mount.erofs-seal -o signature=,cert=,require-signature" \
 	./mount.erofs-seal img.erofs "$MNT" \
 	-o "basedir=$STORE,signature=$WORK/img.sig,cert=$WORK/signer.pem,require-signature,insecure-no-data-verity"

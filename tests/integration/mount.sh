@@ -25,6 +25,15 @@ digest=$("$ESEAL" digest img.erofs | awk '{ print $1 }')
 
 M=("$ESEAL" mount --rundir "$RUN")
 
+# reads DESCRIPTION FILE CONTENT: FILE under the mount point holds CONTENT
+reads() {
+	if [ "$(cat "$MNT/$2" 2>/dev/null)" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+	fi
+}
+
 refused "object store without fs-verity needs --insecure-no-data-verity" \
 	"data verity" "${M[@]}" --basedir "$STORE" img.erofs "$MNT"
 
@@ -38,11 +47,7 @@ if [ "$(cat "$MNT/hello" 2>/dev/null)" = hello ] &&
 else
 	not_ok "files of the image read through the overlay"
 fi
-if [ "$(cat "$MNT/stub" 2>/dev/null)" = "$blob" ]; then
-	ok "a metacopy stub reads its data from the object store"
-else
-	not_ok "a metacopy stub reads its data from the object store"
-fi
+reads "a metacopy stub reads its data from the object store" stub "$blob"
 grep -q "warning: data verity is off" "$WORK/.out" &&
 	grep -q "warning: the image file has no fs-verity" "$WORK/.out" &&
 	grep -q "warning: the image is not verified" "$WORK/.out"
@@ -141,11 +146,7 @@ case "$line" in
 *"lowerdir=$RUN/"*"::$STORE"*) ok "legacy: lowerdir=LAYER::STORE in mountinfo" ;;
 *) not_ok "legacy: lowerdir=LAYER::STORE in mountinfo: $line" ;;
 esac
-if [ "$(cat "$MNT/stub" 2>/dev/null)" = "$blob" ]; then
-	ok "legacy: a metacopy stub reads its data from the object store"
-else
-	not_ok "legacy: a metacopy stub reads its data from the object store"
-fi
+reads "legacy: a metacopy stub reads its data from the object store" stub "$blob"
 check "legacy: umount finds the layer in lowerdir=" \
 	"$ESEAL" umount --rundir "$RUN" "$MNT"
 if ! mounted "$MNT" && [ "$(layers)" = 0 ]; then
@@ -300,15 +301,10 @@ else
 fi
 
 # mount.erofs-seal, as mount(8) runs it
-ln -s "$ESEAL" mount.erofs-seal
 check "mount.erofs-seal IMAGE DIR -o basedir=...,digest=..." \
 	./mount.erofs-seal img.erofs "$MNT" \
 	-o "basedir=$STORE,insecure-no-data-verity,digest=$digest,nofail,x-systemd.automount"
-if [ "$(cat "$MNT/stub" 2>/dev/null)" = "$blob" ]; then
-	ok "mount.erofs-seal mounted the image with its store"
-else
-	not_ok "mount.erofs-seal mounted the image with its store"
-fi
+reads "mount.erofs-seal mounted the image with its store" stub "$blob"
 check "umount" "$ESEAL" umount "$MNT"
 refused "mount.erofs-seal refuses unknown options" "unknown option" \
 	./mount.erofs-seal img.erofs "$MNT" -o "basedir=$STORE,bogus"
@@ -326,21 +322,13 @@ if [ ! -e "$helper" ] && [ ! -L "$helper" ] && ln -s "$ESEAL" "$helper" 2>/dev/n
 	check "mount -t erofs-seal IMAGE DIR -o basedir=...,digest=..." \
 		mount -t erofs-seal "$WORK/img.erofs" "$MNT" \
 		-o "basedir=$STORE,digest=$digest,insecure-no-data-verity"
-	if [ "$(cat "$MNT/stub" 2>/dev/null)" = "$blob" ]; then
-		ok "mount(8) mounted the image with its store"
-	else
-		not_ok "mount(8) mounted the image with its store"
-	fi
+	reads "mount(8) mounted the image with its store" stub "$blob"
 	check "umount" "$ESEAL" umount "$MNT"
 	printf '# erofs-seal test\n%s %s erofs-seal %s 0 0\n' "$WORK/img.erofs" \
 		"$MNT" "basedir=$STORE,digest=$digest,insecure-no-data-verity,nofail" \
 		>fstab
 	check "mount -T fstab MOUNTPOINT (an fstab line)" mount -T "$WORK/fstab" "$MNT"
-	if [ "$(cat "$MNT/hello" 2>/dev/null)" = hello ]; then
-		ok "the fstab line mounted the image"
-	else
-		not_ok "the fstab line mounted the image"
-	fi
+	reads "the fstab line mounted the image" hello hello
 	check "umount" "$ESEAL" umount "$MNT"
 	printf '%s %s erofs-seal %s 0 0\n' "$WORK/img.erofs" "$MNT" \
 		"basedir=$STORE,digest=$wrong,insecure-no-data-verity" >fstab

@@ -87,7 +87,7 @@ else
 fi
 
 mkdir u && chmod 777 u
-if as_user "$ESEAL" mkimage --digest-store=u/store oci:layout:t u/oci.img \
+if as_user "$ESEAL" mkimage --basedir=u/store oci:layout:t u/oci.img \
 	2>"$WORK/err"; then
 	ok "mkimage oci:layout:t as nobody"
 else
@@ -95,7 +95,7 @@ else
 fi
 umoci unpack --image "$L:t" unpacked >>"$WORK/umoci.log" 2>&1
 check "mkimage --oci-rules of the tree umoci unpacks" \
-	"$ESEAL" mkimage --oci-rules --digest-store=store2 unpacked/rootfs tree.img
+	"$ESEAL" mkimage --oci-rules --basedir=store2 unpacked/rootfs tree.img
 if cmp -s u/oci.img tree.img; then
 	ok "the image of the layers equals the image of the unpacked tree"
 else
@@ -174,7 +174,7 @@ p = sys.argv[1]
 b = bytearray(open(p, "rb").read())
 b[100] ^= 1
 open(p, "wb").write(b)' "bad/blobs/sha256/$l1"
-if "$ESEAL" mkimage --digest-store=bad-store oci:bad:t bad.img 2>"$WORK/err"; then
+if "$ESEAL" mkimage --basedir=bad-store oci:bad:t bad.img 2>"$WORK/err"; then
 	not_ok "a layer blob that does not match its digest is refused"
 elif [ -e bad.img ] || ! grep -q "digest is sha256:.*not the sha256:$l1" "$WORK/err"; then
 	not_ok "a layer blob that does not match its digest: $(cat "$WORK/err")"
@@ -246,7 +246,7 @@ fi
 check "mkimage --oci-rules of the tree" \
 	"$ESEAL" mkimage --oci-rules "$want" want.img
 for ref in "" ":localhost/eseal-test:t"; do
-	if "$ESEAL" mkimage --digest-store=arch-store "oci-archive:archive.tar$ref" \
+	if "$ESEAL" mkimage --basedir=arch-store "oci-archive:archive.tar$ref" \
 		arch.img 2>"$WORK/err" && cmp -s arch.img want.img; then
 		ok "oci-archive:archive.tar$ref gives the image of the tree"
 	else

@@ -14,8 +14,8 @@ find src -type s -delete
 tar --format=posix --xattrs --xattrs-include='*' --numeric-owner \
 	-cf layer.tar -C src . 2>"$WORK/err" || cat "$WORK/err"
 
-check "mkimage of the tree" "$ESEAL" mkimage --digest-store=s-dir src dir.img
-check "mkimage tar:layer.tar" "$ESEAL" mkimage --digest-store=s-tar tar:layer.tar tar.img
+check "mkimage of the tree" "$ESEAL" mkimage --basedir=s-dir src dir.img
+check "mkimage tar:layer.tar" "$ESEAL" mkimage --basedir=s-tar tar:layer.tar tar.img
 if cmp -s dir.img tar.img; then
 	ok "tar: gives the image of the tree, byte for byte"
 else
@@ -40,7 +40,7 @@ for f in layer.tar.gz layer.tar.zst layer.tar.xz; do
 		not_ok "tar:$f gives the same image: $(cat "$WORK/err")"
 	fi
 done
-if "$ESEAL" mkimage --digest-store=s-stdin tar:- c.img <layer.tar.gz 2>"$WORK/err" &&
+if "$ESEAL" mkimage --basedir=s-stdin tar:- c.img <layer.tar.gz 2>"$WORK/err" &&
 	cmp -s c.img dir.img; then
 	ok "tar:- reads a gzip layer from stdin"
 else
@@ -131,7 +131,7 @@ fi
 
 # ---- hostile layers --------------------------------------------------------
 mkdir store in
-"$ESEAL" mkimage --digest-store=store tar:layer.tar base.img >/dev/null
+"$ESEAL" mkimage --basedir=store tar:layer.tar base.img >/dev/null
 (
 	cd in
 	mktar dotdot.tar f:a/../../escape:x
@@ -163,7 +163,7 @@ listing >"$WORK/.before"
 refused() {
 	local name=$1 want=$2 file=$3 rc
 	shift 3
-	"$ESEAL" mkimage --digest-store=store "$@" "tar:in/$file" out.img \
+	"$ESEAL" mkimage --basedir=store "$@" "tar:in/$file" out.img \
 		>"$WORK/.out" 2>&1
 	rc=$?
 	if [ $rc -ne 1 ] || [ -e out.img ] || ! grep -q -- "$want" "$WORK/.out"; then

@@ -163,6 +163,21 @@ static const struct bad bad_inputs[] = {
 	{ ROOT "/h 0 @100644 1 0 0 0 0.0 - - -\n", 0, "hardlink /h has no target" },
 	{ ROOT "/big 18014398509481985 100644 1 0 0 0 0.0 - - -\n", 0,
 	  "file too large" },
+	/* the tree's rules, in lenient mode too (issue 8) */
+	{ ROOT "/a 0 100644 1 0 0 0 0.1000000000 - - -\n", ESEAL_DUMP_LENIENT,
+	  "t.dump:2: MTIME: nanoseconds out of range: 1000000000" },
+	{ ROOT "/x 9 100644 1 0 0 0 0.0 ../../../../etc/passwd - -\n",
+	  ESEAL_DUMP_LENIENT,
+	  "t.dump:2: PAYLOAD '../../../../etc/passwd': not a path inside the object store" },
+	{ ROOT "/x 9 100644 1 0 0 0 0.0 /ab/cd - -\n", 0, "PAYLOAD '/ab/cd'" },
+	{ ROOT "/x 9 100644 1 0 0 0 0.0 ab//cd - -\n", 0, "PAYLOAD 'ab//cd'" },
+	{ ROOT "/x 9 100644 1 0 0 0 0.0 ab/cd/ - -\n", 0, "PAYLOAD 'ab/cd/'" },
+	{ ROOT "/x 9 100644 1 0 0 0 0.0 ab/./cd - -\n", 0, "PAYLOAD 'ab/./cd'" },
+	{ ROOT "/x 9 100644 1 0 0 0 0.0 .. - -\n", 0, "PAYLOAD '..'" },
+	{ ROOT "/x 9 100644 1 0 0 0 0.0 \x1b/.. - -\n", 0,
+	  "PAYLOAD '\\x1b/..'" },
+	{ ROOT "/x 9 100644 1 0 0 0 0.0 ab/cd.file - -\n", 0, NULL },
+	{ ROOT "/l 5 120777 1 0 0 0 0.0 ../.. - -\n", 0, NULL },
 };
 
 static void test_bad(void)

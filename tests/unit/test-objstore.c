@@ -556,6 +556,120 @@ static void test_mechanisms(void)
 	eseal_fsverity_free(c);
 }
 
+/*
+ * Nothing below the store is followed: a fan-out directory that is a
+ * symlink out of it gets no object, with any copy mechanism, and lookups
+ * name what is wrong.
+ */
+static void test_symlinks(void)
+{
+	static const unsigned int modes[] = {
+		0, ESEAL_OBJSTORE_NO_CLONE | ESEAL_OBJSTORE_NO_CFR,
+		ESEAL_OBJSTORE_NO_TMPFILE | ESEAL_OBJSTORE_NO_CLONE,
+	};
+	struct eseal_fsverity_ctx *c = eseal_fsverity_new(ESEAL_HASH_SHA256);
+	char dir[600], src[512], out[512], obj[ESEAL_OBJPATH_MAX], sub[3];
+	char path[1200];
+	struct eseal_digest want;
+	struct eseal_error err;
+	uint8_t *buf = malloc(65536);
+	size_t i;
+	int fd, sfd, r;
+
+	snprintf(src, sizeof(src), "%s/src/sub/big", top);
+	fd = open(src, O_RDONLY);
+	eseal_fsverity_digest_fd(fd, src, ESEAL_HASH_SHA256, &want, &err);
+	eseal_object_path(&want, obj);
+	memcpy(sub, obj, 2);
+	sub[2] = '\0';
+	snprintf(out, sizeof(out), "%s/outside", top);
+	mkdir(out, 0755);
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		struct eseal_objstore *st;
+		struct eseal_obj_result res;
+
+		snprintf(dir, sizeof(dir), "%s/sym%zu", top, i);
+		mkdir(dir, 0755);
+		snprintf(path, sizeof(path), "%s/%s", dir, sub);
+		if (symlink(out, path) < 0)
+			perror(path);
+		r = eseal_objstore_open(dir, &st, &err);
+		if (r)
+			continue;
+		eseal_objstore_disable(st, modes[i]);
+		r = eseal_objstore_add(st, fd, src, UINT64_MAX, c, buf, 65536,
+				       64, &res, &err);
+		if (!r)
+			r = eseal_objstore_sync(st, &err);
+		CHECK(r == -ELOOP && strstr(err.msg, "is a symbolic link"),
+		      "mechanism set %zu: a symlinked fan-out directory is refused: %s",
+		      i, err.msg);
+		eseal_objstore_close(st);
+		snprintf(path, sizeof(path), "%s/%s", out, obj + 3);
+		CHECK(access(path, F_OK) < 0,
+		      "mechanism set %zu: no object written where it points", i);
+	}
+
+	/* planted between the lookup and the link: found when publishing */
+	{
+		struct eseal_objstore *st;
+		struct eseal_obj_result res;
+
+		snprintf(dir, sizeof(dir), "%s/sym-late", top);
+		r = eseal_objstore_open(dir, &st, &err);
+		if (!r)
+			r = eseal_objstore_add(st, fd, src, UINT64_MAX, c, buf,
+					       65536, 64, &res, &err);
+		CHECK(r == 0 && res.published, "an object is queued (%s)",
+		      r ? err.msg : "ok");
+		snprintf(path, sizeof(path), "%s/%s", dir, sub);
+		if (symlink(out, path) < 0)
+			perror(path);
+		r = r ? r : eseal_objstore_sync(st, &err);
+		CHECK(r == -ELOOP && strstr(err.msg, "is a symbolic link"),
+		      "a fan-out symlink planted before publishing is refused: %s",
+		      err.msg);
+		eseal_objstore_close(st);
+		snprintf(path, sizeof(path), "%s/%s", out, obj + 3);
+		CHECK(access(path, F_OK) < 0, "... and nothing written there");
+	}
+
+	/* eseal_store_lookup(), as info missing-objects uses it */
+	snprintf(dir, sizeof(dir), "%s/look", top);
+	run("mkdir -p %s/aa %s/bb %s/dd && touch %s/aa/obj", dir);
+	run("ln -s aa %s/cc && ln -s ../aa/obj %s/bb/link && mkfifo %s/ee",
+	    dir);
+	run("touch %s/ff && mkdir %s/dd/sub", dir);
+	sfd = open(dir, O_RDONLY | O_DIRECTORY | O_PATH);
+	CHECK(eseal_store_lookup(sfd, "S", "aa/obj", &err) == 1,
+	      "lookup: a regular object is there");
+	CHECK(eseal_store_lookup(sfd, "S", "aa/none", &err) == 0 &&
+	      eseal_store_lookup(sfd, "S", "zz/none", &err) == 0,
+	      "lookup: missing object, missing fan-out: not there");
+	r = eseal_store_lookup(sfd, "S", "cc/obj", &err);
+	CHECK(r == -ELOOP && !strcmp(err.msg, "S/cc is a symbolic link, not a directory (symlinks in an object store are not followed)"),
+	      "lookup: a symlinked fan-out is an error: %s", err.msg);
+	r = eseal_store_lookup(sfd, "S", "bb/link", &err);
+	CHECK(r == -ELOOP && strstr(err.msg, "S/bb/link is a symbolic link, not a regular file"),
+	      "lookup: a symlinked object is an error: %s", err.msg);
+	r = eseal_store_lookup(sfd, "S", "ee/x", &err);
+	CHECK(r == -ENOTDIR && strstr(err.msg, "S/ee is a FIFO, not a directory"),
+	      "lookup: a FIFO fan-out is an error: %s", err.msg);
+	r = eseal_store_lookup(sfd, "S", "ff/x", &err);
+	CHECK(r == -ENOTDIR && strstr(err.msg, "S/ff is a regular file"),
+	      "lookup: a file as fan-out is an error: %s", err.msg);
+	r = eseal_store_lookup(sfd, "S", "dd/sub", &err);
+	CHECK(r < 0 && strstr(err.msg, "S/dd/sub is a directory, not a regular file"),
+	      "lookup: a directory as object is an error: %s", err.msg);
+	r = eseal_store_lookup(sfd, "S", "aa/../aa/obj", &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "not a path inside the object store"),
+	      "lookup: a payload with .. is refused: %s", err.msg);
+	close(sfd);
+	close(fd);
+	free(buf);
+	eseal_fsverity_free(c);
+}
+
 static void test_errors(void)
 {
 	struct eseal_error err = { 0 };
@@ -690,6 +804,7 @@ int main(void)
 	if (tree)
 		test_store(tree);
 	test_mechanisms();
+	test_symlinks();
 	test_errors();
 	test_concurrent();
 	eseal_tree_free(tree);

@@ -18,6 +18,29 @@ static int count_cb(struct eseal_node *node, const char *path, void *arg)
 	return 0;
 }
 
+/* The payload rule: a path inside an object store, and nothing else */
+static void test_payloads(void)
+{
+	static const struct {
+		const char *p;
+		bool valid;
+	} cases[] = {
+		{ "ab/cdef", true }, { "ab/cd/e.file", true }, { "x", true },
+		{ "a..b/.c", true }, { "sp ace/t\tab", true },
+		{ "", false }, { "/ab/cd", false }, { "ab//cd", false },
+		{ "ab/cd/", false }, { ".", false }, { "..", false },
+		{ "../ab", false }, { "ab/../../etc/passwd", false },
+		{ "ab/./cd", false }, { "ab/..", false }, { "/", false },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		CHECK(eseal_payload_valid(cases[i].p, strlen(cases[i].p)) ==
+		      cases[i].valid, "payload '%s' is %s", cases[i].p,
+		      cases[i].valid ? "valid" : "refused");
+	CHECK(!eseal_payload_valid("ab\0cd", 5), "a NUL inside is refused");
+}
+
 int main(void)
 {
 	struct eseal_error err = { 0 };
@@ -87,5 +110,6 @@ int main(void)
 	CHECK(eseal_node_add_child(tree, root, d, "with-xattrs", 11, &err) == 0,
 	      "add node with xattrs");
 	eseal_tree_free(tree);
+	test_payloads();
 	return test_done();
 }

@@ -38,6 +38,16 @@ check_err() {
 	esac
 }
 
+# runs_hello DESC FILE: FILE (the test program of the images) executes.
+runs_hello() {
+	local out
+	out=$(vmtool exec "$2" 2>&1)
+	case "$out" in
+	"hello from a signed image") ok "$1" ;;
+	*) not_ok "$1: $out" ;;
+	esac
+}
+
 # in_mountinfo DIR WORD: WORD is among DIR's super options.
 super_opts() {
 	awk -v d="$1" '$5 == d { for (i = 7; $i != "-"; i++); print $(i + 3) }' \
@@ -48,4 +58,21 @@ super_opts() {
 mnt() {
 	mkdir -p "/mnt/$1"
 	echo "/mnt/$1"
+}
+
+# race_links FILE DEV: /tmp/race/src -> FILE and /tmp/race/src.alt -> DEV,
+# each through a chain of 20 symlinks, so that resolving the path takes
+# long enough for "vmtool race-mount" to swap src and src.alt in between.
+race_links() {
+	local i
+	rm -rf /tmp/race
+	mkdir /tmp/race
+	ln -s "$1" /tmp/race/f20
+	ln -s "$2" /tmp/race/d20
+	for i in $(seq 19 -1 0); do
+		ln -s f$((i + 1)) /tmp/race/f$i
+		ln -s d$((i + 1)) /tmp/race/d$i
+	done
+	ln -s f0 /tmp/race/src
+	ln -s d0 /tmp/race/src.alt
 }

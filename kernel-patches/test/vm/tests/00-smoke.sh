@@ -5,7 +5,10 @@
 
 check "fs-verity enabled on the images and blobs" \
 	vmtool enable-verity $FX/img.erofs $FX/img2.erofs $FX/meta.erofs \
-	$FX/tampered.erofs $FX/chunked.erofs $(find $FX/objects -type f)
+	$FX/metaon.erofs $FX/tampered.erofs $FX/chunked.erofs $FX/live.erofs \
+	$(find $FX/objects -type f)
+check "fs-verity (sha512) enabled on img512.erofs" \
+	vmtool enable-verity --sha512 $FX/img512.erofs
 want=$(cat $FX/img.digest)
 got=$(vmtool measure $FX/img.erofs 2>&1)
 if [ "$got" = "$want" ]; then
