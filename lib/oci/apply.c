@@ -60,6 +60,18 @@ int oci_remove(struct eseal_tree *tree, struct oci_graveyard *g,
 	return 0;
 }
 
+int oci_remove_all(struct eseal_tree *tree, struct oci_graveyard *g,
+		   struct eseal_node *dir, struct eseal_error *err)
+{
+	int r = 0;
+
+	/* from the end: nothing moves in the children array */
+	while (dir->n_children && !r)
+		r = oci_remove(tree, g, dir->children[dir->n_children - 1],
+			       err);
+	return r;
+}
+
 void oci_graveyard_free(struct oci_graveyard *g)
 {
 	size_t i;
@@ -341,7 +353,7 @@ static int set_attrs(struct oci_apply *a, struct oci_tar *t,
 	return r;
 }
 
-static int write_at(int fd, const void *buf, size_t len, uint64_t off)
+int oci_write_at(int fd, const void *buf, size_t len, uint64_t off)
 {
 	const uint8_t *p = buf;
 	ssize_t n;
@@ -423,7 +435,7 @@ static int store_data(struct oci_apply *a, struct oci_tar *t,
 				break;
 			}
 			if (tmp.fd >= 0) {
-				r = write_at(tmp.fd, blk, len, off);
+				r = oci_write_at(tmp.fd, blk, len, off);
 				if (r) {
 					eseal_syserrorf(err, -r,
 							"%s: writing an object",
@@ -479,15 +491,10 @@ static int apply_whiteout(struct oci_apply *a, struct eseal_node *dir,
 			  struct eseal_error *err)
 {
 	struct eseal_node *victim;
-	int r = 0;
 
-	if (len == 8 && !memcmp(name, ".wh..opq", 8)) {
-		/* opaque: nothing from lower layers stays */
-		while (dir->n_children && !r)
-			r = oci_remove(a->tree, &a->removed,
-				       dir->children[dir->n_children - 1], err);
-		return r;
-	}
+	/* opaque: nothing from lower layers stays */
+	if (len == 8 && !memcmp(name, ".wh..opq", 8))
+		return oci_remove_all(a->tree, &a->removed, dir, err);
 	victim = len ? eseal_node_find_child(dir, name, len) : NULL;
 	return victim ? oci_remove(a->tree, &a->removed, victim, err) : 0;
 }

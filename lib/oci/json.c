@@ -164,6 +164,30 @@ static int descs_parse(json_t *root, const char *key, const char *what,
 	return 0;
 }
 
+/*
+ * The start of an index or a manifest: JSON, schemaVersion 2, and a
+ * mediaType, when given, that is_type accepts.  *root on success (and on
+ * errors after loading, for json_decref).
+ */
+static int doc_begin(const void *buf, size_t len, const char *name,
+		     const char *what, bool (*is_type)(const char *),
+		     json_t **root, char **media_type, struct eseal_error *err)
+{
+	int r;
+
+	*root = load(buf, len, name, err);
+	if (!*root)
+		return -EINVAL;
+	r = check_schema(*root, name, err);
+	if (!r)
+		r = get_str(*root, "mediaType", false, name, what, media_type,
+			    err);
+	if (!r && *media_type && !is_type(*media_type))
+		r = eseal_errorf(err, EINVAL, "%s: media type %s is not %s",
+				 name, *media_type, what);
+	return r;
+}
+
 int oci_index_parse(const void *buf, size_t len, const char *name,
 		    struct oci_index *out, struct eseal_error *err)
 {
@@ -171,17 +195,8 @@ int oci_index_parse(const void *buf, size_t len, const char *name,
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	root = load(buf, len, name, err);
-	if (!root)
-		return -EINVAL;
-	r = check_schema(root, name, err);
-	if (!r)
-		r = get_str(root, "mediaType", false, name, "the index",
-			    &out->media_type, err);
-	if (!r && out->media_type && !oci_is_index_type(out->media_type))
-		r = eseal_errorf(err, EINVAL,
-				 "%s: media type %s, not an image index", name,
-				 out->media_type);
+	r = doc_begin(buf, len, name, "an image index", oci_is_index_type,
+		      &root, &out->media_type, err);
 	if (!r)
 		r = descs_parse(root, "manifests", "manifest", name,
 				&out->manifests, &out->n_manifests, err);
@@ -198,17 +213,8 @@ int oci_manifest_parse(const void *buf, size_t len, const char *name,
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	root = load(buf, len, name, err);
-	if (!root)
-		return -EINVAL;
-	r = check_schema(root, name, err);
-	if (!r)
-		r = get_str(root, "mediaType", false, name, "the manifest",
-			    &out->media_type, err);
-	if (!r && out->media_type && !oci_is_manifest_type(out->media_type))
-		r = eseal_errorf(err, EINVAL,
-				 "%s: media type %s, not an image manifest",
-				 name, out->media_type);
+	r = doc_begin(buf, len, name, "an image manifest",
+		      oci_is_manifest_type, &root, &out->media_type, err);
 	if (!r)
 		r = get_str(root, "artifactType", false, name, "the manifest",
 			    &out->artifact_type, err);

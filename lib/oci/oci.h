@@ -282,6 +282,9 @@ struct oci_graveyard {
 /* Take child out of its parent and keep it in g */
 int oci_remove(struct eseal_tree *tree, struct oci_graveyard *g,
 	       struct eseal_node *child, struct eseal_error *err);
+/* The same for every entry of dir */
+int oci_remove_all(struct eseal_tree *tree, struct oci_graveyard *g,
+		   struct eseal_node *dir, struct eseal_error *err);
 void oci_graveyard_free(struct oci_graveyard *g);
 
 /* Applying layers to one tree */
@@ -307,6 +310,9 @@ struct oci_apply {
 };
 
 #define OCI_APPLY_BUF (512u << 10)
+
+/* pwrite all of buf at off: 0 or -errno */
+int oci_write_at(int fd, const void *buf, size_t len, uint64_t off);
 
 int oci_apply_init(struct oci_apply *a, const struct eseal_oci_opts *opts,
 		   struct eseal_store_stats *stats, struct eseal_error *err);

@@ -161,9 +161,7 @@ int eseal_tree_oci_rules(struct eseal_tree *tree, unsigned int flags,
 	if (!r && run) {
 		run->mtime_sec = usr->mtime_sec;
 		run->mtime_nsec = usr->mtime_nsec;
-		while (run->n_children && !r)
-			r = oci_remove(tree, &removed,
-				       run->children[run->n_children - 1], err);
+		r = oci_remove_all(tree, &removed, run, err);
 	}
 	if (!r)
 		r = eseal_tree_walk_nodes(tree, filter_fn, &flags, err);

@@ -9,7 +9,6 @@
  * of one of them is reported by the next put or the drain.
  */
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "objstore.h"
 #include "oci.h"
@@ -37,23 +36,6 @@ struct oci_store {
 	struct eseal_error err;
 };
 
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void run_job(void *arg, void *tls, void *p)
 {
 	struct oci_store *s = arg;
@@ -72,7 +54,7 @@ static void run_job(void *arg, void *tls, void *p)
 	if (!r)
 		r = eseal_objstore_tmp_new(s->st, &tmp, &j->err);
 	if (!r) {
-		r = write_all(tmp.fd, j->data, j->len);
+		r = oci_write_at(tmp.fd, j->data, j->len, 0);
 		if (r) {
 			eseal_syserrorf(&j->err, -r, "writing an object");
 			eseal_objstore_tmp_discard(s->st, &tmp);
