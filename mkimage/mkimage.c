@@ -221,11 +221,11 @@ int cmd_mkimage(int argc, char **argv)
 	else
 		r = load_tree(src, from_file, dump_flags, scan_flags, &tree,
 			      &err);
-	if (r >= 0 && !from_file && source.kind == ESEAL_SOURCE_DIR) {
+	if (r >= 0 && !from_file && source.kind == ESEAL_SOURCE_DIR)
 		r = eseal_tree_store_objects(tree, sopts, &stats, &err);
-		if (r >= 0 && oci_rules)
-			r = eseal_tree_oci_rules(tree, oopts.flags, &err);
-	}
+	/* a directory or a dump; OCI and tar sources had them applied */
+	if (r >= 0 && oci_rules && source.kind == ESEAL_SOURCE_DIR)
+		r = eseal_tree_oci_rules(tree, oopts.flags, &err);
 	if (ps.shown)
 		fputc('\n', stderr);
 	if (r < 0)

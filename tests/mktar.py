@@ -12,8 +12,10 @@ SPEC is TYPE:NAME[:ARG], in archive order:
     f  a file, ARG its content      d  a directory (mode ARG, octal)
     l  a symlink to ARG             h  a hardlink to ARG
     x  a file with an xattr user.big of ARG bytes
+    L  a file with the xattr user.lib=ARG as libarchive writes it
     n  ARG empty files NAME0, NAME1, ...
 """
+import base64
 import gzip
 import hashlib
 import io
@@ -53,6 +55,10 @@ def entries(t, specs):
         elif kind == "x":
             data = b"x"
             ti.pax_headers = {"SCHILY.xattr.user.big": "v" * int(arg)}
+        elif kind == "L":
+            data = b"x"
+            ti.pax_headers = {"LIBARCHIVE.xattr.user.lib":
+                              base64.b64encode(arg.encode()).decode()}
         elif kind == "n":
             for i in range(int(arg)):
                 t.addfile(tarfile.TarInfo("%s%d" % (name, i)), io.BytesIO())
