@@ -29,10 +29,12 @@ BASE_CFLAGS := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=
 LIBS       := -lcrypto -lxxhash -lkeyutils -larchive -ljansson -lz -lpthread
 ALL_CFLAGS  = $(BASE_CFLAGS) $(CFLAGS)
 
-# lib/ at any depth; every folder of it may hold private headers
+# lib/ at any depth, one folder per concern; every folder may hold private
+# headers, included by their basename (unique across lib/) or as
+# "folder/name.h"
 LIB_SRCS   := $(sort $(shell find lib -name '*.c'))
 LIB_HDRS   := $(sort $(shell find lib -name '*.h'))
-LIB_PRIV   := $(patsubst %/,-I%,$(sort $(dir $(LIB_SRCS) $(LIB_HDRS))))
+LIB_PRIV   := -Ilib $(patsubst %/,-I%,$(sort $(dir $(LIB_SRCS) $(LIB_HDRS))))
 # the command groups: cli/ (the table and the helpers), then one folder each
 CMD_DIRS   := cli mkimage sign mount
 CMD_SRCS   := $(sort $(foreach d,$(CMD_DIRS),$(wildcard $(d)/*.c)))

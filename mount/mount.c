@@ -96,6 +96,7 @@ static void print_result(const char *image, const char *target,
 static int do_mount(struct mount_args *a, const char *image, const char *target)
 {
 	struct eseal_mount_opts o = {
+		.size = sizeof(o),
 		.basedirs = a->basedirs.v,
 		.n_basedirs = a->basedirs.n,
 		.cert = a->cert,
@@ -107,7 +108,7 @@ static int do_mount(struct mount_args *a, const char *image, const char *target)
 		.rundir = a->rundir,
 		.privdir = a->privdir,
 	};
-	struct eseal_mount_result res;
+	struct eseal_mount_result res = ESEAL_MOUNT_RESULT_INIT;
 	struct eseal_error err = { 0 };
 	struct eseal_digest pin;
 	uint8_t *sig = NULL;
@@ -139,6 +140,7 @@ static int do_mount(struct mount_args *a, const char *image, const char *target)
 	if (r)
 		return fail(r, &err);
 	print_result(image, target, &res, a->json, a->quiet);
+	eseal_mount_result_release(&res);
 	return finish_stdout(0);
 }
 

@@ -29,7 +29,7 @@ int cmd_umount(int argc, char **argv)
 	i = cli_parse(argc, argv, opts);
 	if (argc - i != 1)
 		usage_error("expected MOUNTPOINT");
-	ret = eseal_umount(argv[i], rundir, flags, layer, &err);
+	ret = eseal_umount(argv[i], rundir, flags, layer, sizeof(layer), &err);
 	if (ret)
 		return fail(ret, &err);
 	if (verbose)

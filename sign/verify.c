@@ -78,7 +78,7 @@ static struct eseal_trust *load_trust(const struct cli_list *certs,
 int cmd_verify(int argc, char **argv)
 {
 	struct cli_list certs = { 0 }, cas = { 0 };
-	struct eseal_sig_info info = { 0 };
+	struct eseal_sig_info info = ESEAL_SIG_INFO_INIT;
 	struct eseal_error err = { 0 };
 	struct eseal_trust *t = NULL;
 	struct eseal_digest d, img;

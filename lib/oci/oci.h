@@ -311,9 +311,6 @@ struct oci_apply {
 
 #define OCI_APPLY_BUF (512u << 10)
 
-/* pwrite all of buf at off: 0 or -errno */
-int oci_write_at(int fd, const void *buf, size_t len, uint64_t off);
-
 int oci_apply_init(struct oci_apply *a, const struct eseal_oci_opts *opts,
 		   struct eseal_store_stats *stats, struct eseal_error *err);
 /* Apply one layer; 'name' names it in messages */

@@ -33,38 +33,42 @@ int eseal_source_parse(const char *spec, struct eseal_source *src,
 		{ "oci-archive:", ESEAL_SOURCE_OCI_ARCHIVE },
 		{ "tar:", ESEAL_SOURCE_TAR },
 	};
+	struct eseal_source s = ESEAL_SOURCE_INIT;
 	const char *rest = spec, *colon;
 	size_t i;
+	int r;
 
-	memset(src, 0, sizeof(*src));
-	src->fd = -1;
+	r = eseal_abi_check(src, sizeof(s), ESEAL_V0_SOURCE, "eseal_source",
+			    err);
+	if (r)
+		return r;
 	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
 		size_t n = strlen(kinds[i].prefix);
 
 		if (!strncmp(spec, kinds[i].prefix, n)) {
-			src->kind = kinds[i].kind;
+			s.kind = kinds[i].kind;
 			rest = spec + n;
 			break;
 		}
 	}
-	colon = src->kind == ESEAL_SOURCE_OCI ||
-			src->kind == ESEAL_SOURCE_OCI_ARCHIVE ?
+	colon = s.kind == ESEAL_SOURCE_OCI ||
+			s.kind == ESEAL_SOURCE_OCI_ARCHIVE ?
 			strchr(rest, ':') : NULL;
 	if (colon && !colon[1])
 		return eseal_errorf(err, EINVAL, "%s: empty REF after ':'",
 				    spec);
-	src->path = colon ? strndup(rest, (size_t)(colon - rest)) :
-			    strdup(rest);
+	s.path = colon ? strndup(rest, (size_t)(colon - rest)) : strdup(rest);
 	if (colon)
-		src->ref = strdup(colon + 1);
-	if (!src->path || (colon && !src->ref)) {
-		eseal_source_free(src);
-		return eseal_errorf(err, ENOMEM, "out of memory");
+		s.ref = strdup(colon + 1);
+	if (!s.path || (colon && !s.ref))
+		r = eseal_errorf(err, ENOMEM, "out of memory");
+	else if (!s.path[0])
+		r = eseal_errorf(err, EINVAL, "%s: empty path", spec);
+	if (r) {
+		eseal_source_free(&s);
+		return r;
 	}
-	if (!src->path[0]) {
-		eseal_source_free(src);
-		return eseal_errorf(err, EINVAL, "%s: empty path", spec);
-	}
+	eseal_abi_out(src, &s, sizeof(s));
 	return 0;
 }
 
@@ -232,13 +236,11 @@ static int from_layout(struct oci_apply *a, const struct eseal_source *src,
 	return r;
 }
 
-int eseal_tree_from_source(const struct eseal_source *src,
-			   const struct eseal_oci_opts *opts,
-			   struct eseal_tree **out,
-			   struct eseal_store_stats *stats,
-			   struct eseal_error *err)
+/* The whole way, with options and results of this library's size */
+static int from_source(const struct eseal_source *src,
+		       const struct eseal_oci_opts *opts, struct eseal_tree **out,
+		       struct eseal_store_stats *stats, struct eseal_error *err)
 {
-	struct eseal_store_stats local;
 	atomic_uint_fast64_t in_bytes = 0;
 	struct eseal_error serr;
 	struct oci_apply a;
@@ -246,15 +248,12 @@ int eseal_tree_from_source(const struct eseal_source *src,
 	unsigned int flags = opts->flags;
 	int r;
 
-	*out = NULL;
-	if (!stats)
-		stats = &local;
-	memset(stats, 0, sizeof(*stats));
 	if (src->kind != ESEAL_SOURCE_OCI &&
 	    src->kind != ESEAL_SOURCE_OCI_ARCHIVE &&
 	    src->kind != ESEAL_SOURCE_TAR)
 		return eseal_errorf(err, EINVAL,
-				    "%s: not an OCI or tar source", src->path);
+				    "%s: not an OCI or tar source",
+				    src->path ? src->path : "(none)");
 	max_size = opts->max_size ? opts->max_size :
 				    ESEAL_OCI_MAX_SIZE_DEFAULT;
 	r = oci_apply_init(&a, opts, stats, err);
@@ -281,4 +280,39 @@ int eseal_tree_from_source(const struct eseal_source *src,
 	}
 	*out = a.tree;
 	return 0;
+}
+
+int eseal_tree_from_source(const struct eseal_source *src,
+			   const struct eseal_oci_opts *opts,
+			   struct eseal_tree **out,
+			   struct eseal_store_stats *stats,
+			   struct eseal_error *err)
+{
+	struct eseal_oci_opts o = { .size = sizeof(o) };
+	struct eseal_store_opts so = { .size = sizeof(so) };
+	struct eseal_store_stats full = { .size = sizeof(full) };
+	struct eseal_source s;
+	int r;
+
+	*out = NULL;
+	if (!src)
+		return eseal_errorf(err, EINVAL, "no source");
+	r = eseal_abi_in(&s, sizeof(s), src, ESEAL_V0_SOURCE, "eseal_source",
+			 err);
+	if (!r && opts)
+		r = eseal_abi_in(&o, sizeof(o), opts, ESEAL_V0_OCI_OPTS,
+				 "eseal_oci_opts", err);
+	if (!r && o.store)
+		r = eseal_abi_in(&so, sizeof(so), o.store, ESEAL_V0_STORE_OPTS,
+				 "eseal_store_opts", err);
+	if (!r && stats)
+		r = eseal_abi_check(stats, sizeof(full), ESEAL_V0_STORE_STATS,
+				    "eseal_store_stats", err);
+	if (r)
+		return r;
+	o.store = &so;
+	r = from_source(&s, &o, out, &full, err);
+	if (stats)
+		eseal_abi_out(stats, &full, sizeof(full));
+	return r;
 }

@@ -45,7 +45,7 @@ static void test_digests(void)
 static void test_sources(void)
 {
 	struct eseal_error err = { 0 };
-	struct eseal_source s;
+	struct eseal_source s = ESEAL_SOURCE_INIT;
 
 	CHECK(eseal_source_parse("oci:dir:tag", &s, &err) == 0 &&
 	      s.kind == ESEAL_SOURCE_OCI && !strcmp(s.path, "dir") &&
