@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
 /*
- * Files below a directory fd: opening a relative path of any length
- * (lib/util/open-below.c), and temporary files that get their name only
+ * Files below a directory fd: opening a relative path of any length, or
+ * one that must not leave the directory (lib/util/open-below.c), and temporary files that get their name only
  * when they are complete (lib/util/tmpfile.c), the one mechanism behind
  * the object store's objects, the atomic output files (output.c) and the
  * private copies of images the mount checks.
@@ -19,6 +19,14 @@
  * Returns the fd, or -1 and errno.
  */
 int eseal_open_below(int dirfd, char *rel, int flags);
+/*
+ * openat() that never leaves dirfd and never follows a symlink, neither on
+ * the way nor at the end: openat2() with RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS, or where the kernel has none a walk of O_NOFOLLOW
+ * components that refuses an absolute path and any "..".  Returns the fd,
+ * or -1 and errno (ELOOP: a symlink; EXDEV: an escape).
+ */
+int eseal_open_beneath(int dirfd, const char *rel, int flags);
 
 /*
  * A temporary file in a directory: an unnamed O_TMPFILE, or where the
