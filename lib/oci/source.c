@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "objstore.h"
 #include "oci.h"
 #include "tree.h"
 
@@ -289,8 +290,8 @@ int eseal_tree_from_source(const struct eseal_source *src,
 			   struct eseal_error *err)
 {
 	struct eseal_oci_opts o = { .size = sizeof(o) };
-	struct eseal_store_opts so = { .size = sizeof(so) };
 	struct eseal_store_stats full = { .size = sizeof(full) };
+	struct eseal_store_opts so;
 	struct eseal_source s;
 	int r;
 
@@ -302,12 +303,8 @@ int eseal_tree_from_source(const struct eseal_source *src,
 	if (!r && opts)
 		r = eseal_abi_in(&o, sizeof(o), opts, ESEAL_V0_OCI_OPTS,
 				 "eseal_oci_opts", err);
-	if (!r && o.store)
-		r = eseal_abi_in(&so, sizeof(so), o.store, ESEAL_V0_STORE_OPTS,
-				 "eseal_store_opts", err);
-	if (!r && stats)
-		r = eseal_abi_check(stats, sizeof(full), ESEAL_V0_STORE_STATS,
-				    "eseal_store_stats", err);
+	if (!r)
+		r = eseal_store_args_in(o.store, stats, &so, err);
 	if (r)
 		return r;
 	o.store = &so;

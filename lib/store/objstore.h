@@ -113,6 +113,16 @@ int eseal_objstore_has(struct eseal_objstore *st, const struct eseal_digest *d,
 		       struct eseal_error *err);
 
 /*
+ * The store options and stats a public function was given, checked as the
+ * growable structs they are (util/abi.c): opts (NULL: all defaults) is
+ * copied into o at this library's size, stats (NULL: none wanted) is only
+ * checked.  Returns 0, or -EINVAL naming the struct's _INIT macro.
+ */
+int eseal_store_args_in(const struct eseal_store_opts *opts,
+			const struct eseal_store_stats *stats,
+			struct eseal_store_opts *o, struct eseal_error *err);
+
+/*
  * Give a regular file node the data it was found to have, by mkcomposefs
  * 1.0.8's rule (lcfs_node_set_from_content with COMPUTE_DIGEST |
  * BY_DIGEST): its size; when not empty also its fs-verity digest and the

@@ -428,6 +428,24 @@ out:
 	return r;
 }
 
+int eseal_store_args_in(const struct eseal_store_opts *opts,
+			const struct eseal_store_stats *stats,
+			struct eseal_store_opts *o, struct eseal_error *err)
+{
+	int r = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->size = sizeof(*o);
+	if (opts)
+		r = eseal_abi_in(o, sizeof(*o), opts, ESEAL_V0_STORE_OPTS,
+				 "eseal_store_opts", err);
+	if (!r && stats)
+		r = eseal_abi_check(stats, sizeof(*stats),
+				    ESEAL_V0_STORE_STATS, "eseal_store_stats",
+				    err);
+	return r;
+}
+
 int eseal_tree_store_objects(struct eseal_tree *tree,
 			     const struct eseal_store_opts *opts,
 			     struct eseal_store_stats *stats,
@@ -439,11 +457,7 @@ int eseal_tree_store_objects(struct eseal_tree *tree,
 
 	if (!opts)
 		return eseal_errorf(err, EINVAL, "no store options");
-	r = eseal_abi_in(&o, sizeof(o), opts, ESEAL_V0_STORE_OPTS,
-			 "eseal_store_opts", err);
-	if (!r && stats)
-		r = eseal_abi_check(stats, sizeof(full), ESEAL_V0_STORE_STATS,
-				    "eseal_store_stats", err);
+	r = eseal_store_args_in(opts, stats, &o, err);
 	if (r)
 		return r;
 	r = store_objects(tree, &o, &full, err);
