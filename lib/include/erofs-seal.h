@@ -354,6 +354,8 @@ struct eseal_image_opts {
 	size_t size;			/* ESEAL_IMAGE_OPTS_INIT */
 	unsigned int min_version;	/* composefs format versions, 0 or 1: */
 	unsigned int max_version;	/* INIT: 0 to 1 (1 only when needed) */
+	int hash_alg;			/* of the image digest: ESEAL_HASH_*,
+					   0 = sha256 */
 };
 #define ESEAL_IMAGE_OPTS_INIT \
 	{ .size = sizeof(struct eseal_image_opts), .min_version = 0, \
@@ -362,11 +364,12 @@ struct eseal_image_opts {
 /**
  * eseal_image_write() - Write the EROFS image of a tree
  * @tree: the tree
- * @opts: the format versions (ESEAL_IMAGE_OPTS_INIT first), or NULL for
- *	  the defaults (0 to 1)
+ * @opts: the format versions and digest algorithm (ESEAL_IMAGE_OPTS_INIT
+ *	  first), or NULL for the defaults (0 to 1, sha256)
  * @fd: where the image goes (may be a pipe), or -1 to compute the digest
  *	only
- * @digest: when not NULL, the image's fs-verity sha256 digest
+ * @digest: when not NULL, the image's fs-verity digest (sha256, or
+ *	    opts->hash_alg)
  * @err: a message naming the entry and the reason
  *
  * The image is composefs 1.0.8's, byte for byte (docs/format.md).
@@ -405,6 +408,141 @@ ESEAL_API int eseal_dump_write(struct eseal_tree *tree, FILE *f,
  */
 ESEAL_API int eseal_list_write(struct eseal_tree *tree, FILE *f,
 			       struct eseal_error *err);
+
+/* ---- OCI images and tar layers (lib/oci; docs/oci.md) -------------------- */
+
+/*
+ * Sources in skopeo's transport syntax:
+ *   oci:LAYOUT[:REF]        an OCI image layout directory
+ *   oci-archive:FILE[:REF]  the same layout as a tar file
+ *   tar:FILE, tar:-         one layer tarball (uncompressed, gzip, zstd or
+ *                           xz, detected from the bytes)
+ * REF is a tag (the org.opencontainers.image.ref.name annotation) or
+ * "@sha256:<hex>" (a manifest or index digest); without it the layout must
+ * hold exactly one image.  Anything else names a directory.
+ */
+#define ESEAL_SOURCE_DIR	 0
+#define ESEAL_SOURCE_OCI	 1
+#define ESEAL_SOURCE_OCI_ARCHIVE 2
+#define ESEAL_SOURCE_TAR	 3
+
+struct eseal_source {
+	size_t size;			/* ESEAL_SOURCE_INIT */
+	int kind;			/* ESEAL_SOURCE_* */
+	char *path;			/* directory, layout, archive, tar file;
+					   "-" for a tar on the fd below */
+	char *ref;			/* REF, or NULL */
+	int fd;				/* path "-": the stream to read (the
+					   caller's stdin); -1 after parsing */
+};
+#define ESEAL_SOURCE_INIT { .size = sizeof(struct eseal_source), .fd = -1 }
+
+/**
+ * eseal_source_parse() - Parse a SOURCE operand in the transport syntax
+ * @spec: "oci:LAYOUT[:REF]", "oci-archive:FILE[:REF]", "tar:FILE",
+ *	  "tar:-", or a directory; oci: and oci-archive: split at the first
+ *	  ':' after the prefix, as skopeo does
+ * @src: the parsed source (ESEAL_SOURCE_INIT first); free it with
+ *	 eseal_source_free() after success
+ * @err: a message naming spec and what is wrong with it
+ *
+ * Nothing is opened: src->kind and src->path say what to read.
+ *
+ * Returns: 0; -EINVAL for an empty path or REF (or a struct size this
+ * library does not know); -ENOMEM.
+ */
+ESEAL_API int eseal_source_parse(const char *spec, struct eseal_source *src,
+				 struct eseal_error *err);
+
+/**
+ * eseal_source_free() - Free the strings of a parsed source
+ * @src: a source eseal_source_parse() filled
+ *
+ * Returns: nothing; src->path and src->ref are NULL after.
+ */
+ESEAL_API void eseal_source_free(struct eseal_source *src);
+
+/* eseal_oci_opts.flags, and the flags of eseal_tree_oci_rules() */
+#define ESEAL_OCI_RULES       (1u << 0) /* the canonical OCI rules; always
+					   for oci: and oci-archive: */
+#define ESEAL_OCI_USER_XATTRS (1u << 1) /* the rules keep user.* xattrs */
+
+/* Limits for hostile input (a gzip bomb, a flood of entries) */
+#define ESEAL_OCI_MAX_SIZE_DEFAULT    (32ull << 30) /* uncompressed bytes */
+#define ESEAL_OCI_MAX_ENTRIES_DEFAULT (4ull << 20)  /* tar entries */
+/* The composefs format version of images of canonical trees */
+#define ESEAL_OCI_FORMAT_VERSION 1
+
+struct eseal_oci_opts {
+	size_t size;			/* ESEAL_OCI_OPTS_INIT */
+	const struct eseal_store_opts *store; /* the object store, hash,
+					   inline limit, writer threads and
+					   progress; NULL: only hash, sha256 */
+	const char *platform;		/* "os/arch[/variant]" to pick from an
+					   image index; NULL: this machine's */
+	uint64_t max_size;		/* uncompressed bytes of all layers;
+					   0 = ESEAL_OCI_MAX_SIZE_DEFAULT */
+	uint64_t max_entries;		/* tar entries of all layers;
+					   0 = ESEAL_OCI_MAX_ENTRIES_DEFAULT */
+	unsigned int flags;		/* ESEAL_OCI_* */
+};
+#define ESEAL_OCI_OPTS_INIT { .size = sizeof(struct eseal_oci_opts) }
+
+/**
+ * eseal_tree_from_source() - Read an OCI image or a tar layer into a tree
+ * @src: an oci:, oci-archive: or tar: source (eseal_source_parse())
+ * @opts: the store, limits and rules (ESEAL_OCI_OPTS_INIT first, and
+ *	  ESEAL_STORE_OPTS_INIT first in opts->store), or NULL for the
+ *	  defaults
+ * @out: the new tree; free it with eseal_tree_free()
+ * @stats: what was stored (ESEAL_STORE_STATS_INIT first), or NULL
+ * @err: a message naming the layer and the entry, and the reason
+ *
+ * The tree of an OCI image (its layers applied in order, with the OCI
+ * whiteout rules, and the canonical rules of eseal_tree_oci_rules()) or
+ * of one tar layer (the canonical rules with ESEAL_OCI_RULES), read as a
+ * stream: every regular file's bytes go from the (decompressed) stream
+ * into the object store (opts->store->store_dir; NULL only hashes),
+ * hashed as they are written; files up to the inline limit get their
+ * content in the tree.  Nothing is extracted.  Blob digests (and the
+ * config's diff_ids) are checked as the bytes stream past.  progress
+ * counts compressed bytes and entries.  docs/oci.md has the rules.
+ *
+ * Returns: 0; on error no tree, objects already published stay valid and
+ * no temporary file remains: -EINVAL for a malformed layout, manifest,
+ * config or archive, a digest that does not match, an entry that escapes
+ * the root (or bad options, or a struct size this library does not know),
+ * -ENOENT for a missing blob, image, hardlink target or /usr, -ELOOP for a
+ * symlink in a layout's path or an index nested too deep, -ENOTDIR,
+ * -EISDIR for an entry of the wrong type on the way, -EFBIG for more data
+ * or entries than the limits, -E2BIG, -ENAMETOOLONG, -ERANGE for values
+ * beyond the format, -ENOTSUP for an unknown compression, -EIO for a
+ * corrupt stream, another -errno of a failed system call, -ENOMEM.
+ */
+ESEAL_API int eseal_tree_from_source(const struct eseal_source *src,
+				     const struct eseal_oci_opts *opts,
+				     struct eseal_tree **out,
+				     struct eseal_store_stats *stats,
+				     struct eseal_error *err);
+
+/**
+ * eseal_tree_oci_rules() - Apply the canonical OCI rules to any tree
+ * @tree: the tree, changed in place
+ * @flags: ESEAL_OCI_USER_XATTRS or 0
+ * @err: a message naming the entry and the reason
+ *
+ * What oci: sources get always and mkimage --oci-rules gives a directory,
+ * a dump or a tar layer: hardlinks as shared inodes named first in sorted
+ * depth-first order, the root's metadata copied from /usr, /run emptied
+ * (its mtime that of /usr), only the security.capability xattr kept (and
+ * user.* with ESEAL_OCI_USER_XATTRS).  Images of such trees are to be
+ * written with format version ESEAL_OCI_FORMAT_VERSION.
+ *
+ * Returns: 0; -EINVAL for a tree without a root, -ENOENT when there is
+ * no /usr, -ENOTDIR when /usr or /run is not a directory; -ENOMEM.
+ */
+ESEAL_API int eseal_tree_oci_rules(struct eseal_tree *tree, unsigned int flags,
+				   struct eseal_error *err);
 
 /* ---- signatures (lib/sign; sign/ commands) ------------------------------ */
 

@@ -38,6 +38,7 @@
 struct pending_obj {
 	struct eseal_tmpfile t;
 	char path[ESEAL_OBJPATH_MAX];
+	uint8_t alg;			/* ESEAL_HASH_* of its digest */
 };
 
 struct eseal_objstore {
@@ -185,7 +186,8 @@ static int tmp_create(struct eseal_objstore *st, struct eseal_tmpfile *t,
  * Try FS_IOC_ENABLE_VERITY.  It needs a read-only fd and no writers, so
  * the temporary file is reopened read-only and the writable fd closed.
  */
-static int8_t tmp_enable_verity(struct eseal_objstore *st, struct eseal_tmpfile *t)
+static int8_t tmp_enable_verity(struct eseal_objstore *st,
+				struct eseal_tmpfile *t, uint8_t alg)
 {
 	struct fsverity_enable_arg arg;
 	int rfd;
@@ -199,7 +201,10 @@ static int8_t tmp_enable_verity(struct eseal_objstore *st, struct eseal_tmpfile 
 	t->fd = rfd;
 	memset(&arg, 0, sizeof(arg));
 	arg.version = 1;
-	arg.hash_algorithm = FS_VERITY_HASH_ALG_SHA256;
+	/* the object's name is its digest with this algorithm */
+	arg.hash_algorithm = alg == ESEAL_HASH_SHA512 ?
+				     FS_VERITY_HASH_ALG_SHA512 :
+				     FS_VERITY_HASH_ALG_SHA256;
 	arg.block_size = ESEAL_VERITY_BLOCK;
 	if (ioctl(rfd, FS_IOC_ENABLE_VERITY, &arg) == 0)
 		return 1;
@@ -280,8 +285,8 @@ static int copy_range(struct eseal_objstore *st, int sfd, int dfd)
  * the batch is full (the caller flushes), 0, or -ENOMEM after discarding.
  * A duplicate of a queued object is discarded at once.
  */
-static int queue(struct eseal_objstore *st, struct eseal_tmpfile *t, const char *path,
-		 struct eseal_obj_result *res)
+static int queue(struct eseal_objstore *st, struct eseal_tmpfile *t,
+		 const char *path, struct eseal_obj_result *res)
 {
 	struct pending_obj *p;
 	size_t i;
@@ -310,7 +315,10 @@ static int queue(struct eseal_objstore *st, struct eseal_tmpfile *t, const char 
 	}
 	p = &st->pend[st->n_pend++];
 	p->t = *t;
+	t->fd = -1;		/* the queue owns it now */
+	t->name[0] = '\0';
 	strcpy(p->path, path);
+	p->alg = res->digest.alg;
 	full = st->n_pend >= BATCH;
 	pthread_mutex_unlock(&st->lock);
 	res->published = true;
@@ -341,7 +349,7 @@ static int flush(struct eseal_objstore *st, struct eseal_error *err)
 	}
 	for (i = 0; i < n; i++) {
 		if (!r) {
-			int8_t v = tmp_enable_verity(st, &p[i].t);
+			int8_t v = tmp_enable_verity(st, &p[i].t, p[i].alg);
 
 			atomic_fetch_add(v > 0 ? &st->verity_ok :
 						 &st->verity_failed, 1);
@@ -364,12 +372,42 @@ static int flush(struct eseal_objstore *st, struct eseal_error *err)
 	return r;
 }
 
+/*
+ * The end of every new object: t (named tname in messages) holds the bytes
+ * of res->digest.  It is discarded when that object is there already, else
+ * queued for publication.  t is consumed either way (t->fd is -1 after).
+ */
+static int commit(struct eseal_objstore *st, struct eseal_tmpfile *t,
+		  const char *tname, struct eseal_obj_result *res,
+		  struct eseal_error *err)
+{
+	char path[ESEAL_OBJPATH_MAX];
+	int r;
+
+	eseal_object_path(&res->digest, path);
+	r = eseal_store_lookup(st->fd, st->dir, path, err);
+	if (r) {
+		res->existing = r > 0;
+		eseal_tmpfile_discard(t);
+		return r < 0 ? r : 0;
+	}
+	if (fchmod(t->fd, ESEAL_OBJ_MODE) < 0) {
+		r = eseal_syserrorf(err, errno, "%s", tname);
+		eseal_tmpfile_discard(t);
+		return r;
+	}
+	r = queue(st, t, path, res);
+	if (r < 0)
+		return eseal_errorf(err, -r, "out of memory");
+	return r == 1 ? flush(st, err) : 0;
+}
+
 int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		       uint64_t expect, struct eseal_fsverity_ctx *c,
 		       uint8_t *buf, size_t bufsize, uint64_t keep_max,
 		       struct eseal_obj_result *res, struct eseal_error *err)
 {
-	char path[ESEAL_OBJPATH_MAX], tname[64];
+	char tname[64];
 	struct eseal_tmpfile t = { .fd = -1 };
 	bool cloning = !atomic_load(&st->no_clone);
 	int r;
@@ -389,8 +427,7 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 			res->inline_only = true;
 			return 0;
 		}
-		eseal_object_path(&res->digest, path);
-		r = eseal_store_lookup(st->fd, st->dir, path, err);
+		r = eseal_objstore_has(st, &res->digest, err);
 		if (r)
 			res->existing = r > 0;
 		if (r)
@@ -431,24 +468,43 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		eseal_tmpfile_discard(&t);
 		return 0;
 	}
-	eseal_object_path(&res->digest, path);
-	r = eseal_store_lookup(st->fd, st->dir, path, err);
-	if (r) {
-		res->existing = r > 0;
-		eseal_tmpfile_discard(&t);
-		return r < 0 ? r : 0;
-	}
-	if (fchmod(t.fd, ESEAL_OBJ_MODE) < 0) {
-		r = eseal_syserrorf(err, errno, "%s", tname);
-		goto fail;
-	}
-	r = queue(st, &t, path, res);
-	if (r == 1)
-		return flush(st, err);
-	return 0;
+	return commit(st, &t, tname, res, err);
 fail:
 	eseal_tmpfile_discard(&t);
 	return r;
+}
+
+/* ---- streamed objects ---------------------------------------------------- */
+
+int eseal_objstore_tmp_new(struct eseal_objstore *st, struct eseal_tmpfile *t,
+			   struct eseal_error *err)
+{
+	return tmp_create(st, t, err);
+}
+
+int eseal_objstore_has(struct eseal_objstore *st, const struct eseal_digest *d,
+		       struct eseal_error *err)
+{
+	char path[ESEAL_OBJPATH_MAX];
+
+	eseal_object_path(d, path);
+	return eseal_store_lookup(st->fd, st->dir, path, err);
+}
+
+int eseal_objstore_tmp_commit(struct eseal_objstore *st,
+			      struct eseal_tmpfile *t,
+			      const struct eseal_digest *d,
+			      struct eseal_obj_result *res,
+			      struct eseal_error *err)
+{
+	char tname[64];
+
+	memset(res, 0, sizeof(*res));
+	res->digest = *d;
+	res->how = ESEAL_OBJ_COPIED;
+	snprintf(tname, sizeof(tname), "%s/%s", st->dir,
+		 t->name[0] ? t->name : "<O_TMPFILE>");
+	return commit(st, t, tname, res, err);
 }
 
 void eseal_objstore_counts(struct eseal_objstore *st, uint64_t *raced,

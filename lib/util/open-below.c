@@ -126,8 +126,11 @@ int eseal_open_below(int dirfd, const char *rel, int flags)
 			fd = (int)syscall(SYS_openat2, dirfd, rel, &how,
 					  sizeof(how));
 		while (fd < 0 && errno == EINTR);
-		/* else a kernel before 5.6, or a seccomp filter of its time */
-		if (fd >= 0 || errno != ENOSYS)
+		/*
+		 * else a kernel before 5.6, or a seccomp filter of its time
+		 * (which may answer EPERM): the walk gives the same answers
+		 */
+		if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
 			return fd;
 	}
 	return walk_below(dirfd, rel, flags);

@@ -4,13 +4,20 @@
  * store's opener on top of it (lib/store/store-open.c): no symlink is
  * followed on the way or at the end, nothing leaves the directory, both
  * through openat2() (paths under PATH_MAX) and through the walk a
- * component at a time (paths beyond it, as in a deep source tree).
+ * component at a time (paths beyond it, as in a deep source tree, and any
+ * path where the kernel refuses openat2: here a seccomp filter makes it
+ * fail with ENOSYS, then EPERM).
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "files.h"
@@ -76,6 +83,22 @@ static void cases(int dfd, const char *prefix, const char *what)
 	      "%s: ... and follows no symlink", what);
 }
 
+/* From here on, openat2 fails with errno e in this process */
+static bool refuse_openat2(int e)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (e & 0xffff)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = 4, .filter = f };
+
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+	       prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
+}
+
 /* What cases() opens, made in dfd */
 static void populate(int dfd, const char *what)
 {
@@ -136,6 +159,25 @@ int main(void)
 	strcat(deep, "d/f");
 	CHECK(below(tfd, deep, O_RDONLY | O_CLOEXEC) == ELOOP,
 	      "beyond PATH_MAX: a symlink at the top of the way is not followed");
+
+	/* short paths again, without openat2: the walk (the later filter
+	 * wins for a syscall both match, so EPERM after ENOSYS) */
+	dfd = openat(tfd, "short", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (refuse_openat2(ENOSYS)) {
+		errno = 0;
+		CHECK(syscall(SYS_openat2, dfd, "d", NULL, 0) < 0 &&
+		      errno == ENOSYS, "the filter makes openat2 ENOSYS");
+		cases(dfd, "", "short path, no openat2 (ENOSYS)");
+		CHECK(below(dfd, "/etc/passwd", O_RDONLY | O_CLOEXEC) == EXDEV,
+		      "short path, no openat2: an absolute path is refused");
+		if (refuse_openat2(EPERM))
+			cases(dfd, "", "short path, no openat2 (EPERM)");
+		else
+			CHECK(0, "a second seccomp filter");
+	} else {
+		test_skip("no seccomp filter here: the walk without openat2");
+	}
+	close(dfd);
 	close(tfd);
 	snprintf(path, sizeof(path), "rm -rf %s", top);
 	if (system(path))
