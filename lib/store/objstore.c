@@ -4,9 +4,10 @@
  *
  * Below the store directory nothing is followed if it is a symlink (a
  * planted DIR/ab -> /elsewhere must not get objects written or found
- * outside DIR): fan-out directories are opened with O_NOFOLLOW below the
- * store's fd, objects are linked and looked up below that, and an entry
- * that is not a plain directory or regular file is an error naming it.
+ * outside DIR): fan-out directories are opened below the store's fd
+ * without following (store-open.c), objects are linked and looked up
+ * below that, and an entry that is not a plain directory or regular file
+ * is an error naming it.
  * The store directory itself is the user's to name, symlink or not
  * (docs/object-store.md).
  */
@@ -25,8 +26,7 @@
 #include "internal.h"
 #include "objstore.h"
 #include "store-lock.h"
-#include "store-walk.h"
-#include "tree.h"
+#include "store-open.h"
 
 /*
  * New objects are published in batches: one syncfs() makes a whole batch
@@ -38,6 +38,7 @@
 struct pending_obj {
 	struct eseal_tmpfile t;
 	char path[ESEAL_OBJPATH_MAX];
+	uint8_t alg;			/* ESEAL_HASH_* of its digest */
 };
 
 struct eseal_objstore {
@@ -68,65 +69,6 @@ void eseal_object_path(const struct eseal_digest *d, char *buf)
 	eseal_hex_encode(d->bytes + 1, d->size - 1, buf + 3);
 }
 
-int eseal_store_lookup(int store_fd, const char *store_name,
-		       const char *payload, struct eseal_error *err)
-{
-	const char *p = payload, *slash;
-	char comp[256], esc[ESEAL_ESC_SIZE(64)];
-	int dfd = store_fd, fd, r;
-	struct stat st;
-
-	if (!eseal_payload_valid(payload, strlen(payload)))
-		return eseal_errorf(err, EINVAL,
-				    "object path '%s' is not a path inside the object store",
-				    eseal_escape_str(esc, sizeof(esc), payload));
-	/* directories on the way: opened without following, checked */
-	while ((slash = strchr(p, '/'))) {
-		size_t len = (size_t)(slash - p);
-
-		if (len >= sizeof(comp)) {
-			r = 0;		/* no such name can exist */
-			goto out;
-		}
-		memcpy(comp, p, len);
-		comp[len] = '\0';
-		fd = openat(dfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			r = errno == ENOENT ? 0 :
-			    eseal_syserrorf(err, errno, "%s/%.*s", store_name,
-					    (int)(slash - payload), payload);
-			goto out;
-		}
-		if (dfd != store_fd)
-			close(dfd);
-		dfd = fd;
-		if (fstat(dfd, &st) < 0) {
-			r = eseal_syserrorf(err, errno, "%s/%.*s", store_name,
-					    (int)(slash - payload), payload);
-			goto out;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			r = store_entry_error(err, store_name, payload,
-					(size_t)(slash - payload), st.st_mode,
-					"a directory");
-			goto out;
-		}
-		p = slash + 1;
-	}
-	if (fstatat(dfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		r = errno == ENOENT ? 0 :
-		    eseal_syserrorf(err, errno, "%s/%s", store_name, payload);
-	else if (!S_ISREG(st.st_mode))
-		r = store_entry_error(err, store_name, payload, strlen(payload),
-				st.st_mode, "a regular file");
-	else
-		r = 1;
-out:
-	if (dfd != store_fd)
-		close(dfd);
-	return r;
-}
-
 /*
  * The fan-out directory "xx" of the store, opened without following a
  * symlink; created when create is set and it is missing.  -ENOENT (and no
@@ -135,27 +77,24 @@ out:
 static int open_fanout(struct eseal_objstore *st, const char *sub,
 		       bool create, struct eseal_error *err)
 {
-	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	const int flags = O_RDONLY | O_DIRECTORY;
 	struct stat sb;
 	int fd;
 
-	fd = openat(st->fd, sub, flags);
-	if (fd < 0 && errno == ENOENT && create) {
+	fd = eseal_store_open(st->fd, sub, flags, NULL);
+	if (fd == -ENOENT && create) {
 		if (mkdirat(st->fd, sub, 0755) < 0 && errno != EEXIST)
 			return eseal_syserrorf(err, errno, "%s/%s: cannot create",
 					       st->dir, sub);
-		fd = openat(st->fd, sub, flags);
+		fd = eseal_store_open(st->fd, sub, flags, NULL);
 	}
-	if (fd >= 0)
+	if (fd >= 0 || (fd == -ENOENT && !create))
 		return fd;
-	if (errno == ENOENT && !create)
-		return -ENOENT;
-	if ((errno == ELOOP || errno == ENOTDIR) &&
-	    fstatat(st->fd, sub, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	if (fstatat(st->fd, sub, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    !S_ISDIR(sb.st_mode))
-		return store_entry_error(err, st->dir, sub, strlen(sub), sb.st_mode,
-				   "a directory");
-	return eseal_syserrorf(err, errno, "%s/%s", st->dir, sub);
+		return eseal_store_entry_error(err, st->dir, sub, strlen(sub),
+					       sb.st_mode, "a directory");
+	return eseal_syserrorf(err, -fd, "%s/%s", st->dir, sub);
 }
 
 /* mkdir -p */
@@ -274,7 +213,8 @@ static int tmp_create(struct eseal_objstore *st, struct eseal_tmpfile *t,
  * Try FS_IOC_ENABLE_VERITY.  It needs a read-only fd and no writers, so
  * the temporary file is reopened read-only and the writable fd closed.
  */
-static int8_t tmp_enable_verity(struct eseal_objstore *st, struct eseal_tmpfile *t)
+static int8_t tmp_enable_verity(struct eseal_objstore *st,
+				struct eseal_tmpfile *t, uint8_t alg)
 {
 	int rfd, r;
 
@@ -285,7 +225,8 @@ static int8_t tmp_enable_verity(struct eseal_objstore *st, struct eseal_tmpfile 
 		return -1;
 	close(t->fd);
 	t->fd = rfd;
-	r = eseal_verity_enable(rfd, ESEAL_HASH_SHA256);
+	/* the object's name is its digest with this algorithm */
+	r = eseal_verity_enable(rfd, alg);
 	if (!r)
 		return 1;
 	if (r == -EOPNOTSUPP || r == -ENOTTY)
@@ -320,8 +261,8 @@ static int tmp_publish(struct eseal_objstore *st, struct eseal_tmpfile *t,
 	} else if (fstatat(dfd, rest, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
 		r = eseal_syserrorf(err, errno, "%s/%s", st->dir, path);
 	} else if (!S_ISREG(sb.st_mode)) {
-		r = store_entry_error(err, st->dir, path, strlen(path), sb.st_mode,
-				"a regular file");
+		r = eseal_store_entry_error(err, st->dir, path, strlen(path),
+					    sb.st_mode, "a regular file");
 	} else {
 		r = 1;
 	}
@@ -365,8 +306,8 @@ static int copy_range(struct eseal_objstore *st, int sfd, int dfd)
  * the batch is full (the caller flushes), 0, or -ENOMEM after discarding.
  * A duplicate of a queued object is discarded at once.
  */
-static int queue(struct eseal_objstore *st, struct eseal_tmpfile *t, const char *path,
-		 struct eseal_obj_result *res)
+static int queue(struct eseal_objstore *st, struct eseal_tmpfile *t,
+		 const char *path, struct eseal_obj_result *res)
 {
 	struct pending_obj *p;
 	size_t i;
@@ -395,7 +336,10 @@ static int queue(struct eseal_objstore *st, struct eseal_tmpfile *t, const char 
 	}
 	p = &st->pend[st->n_pend++];
 	p->t = *t;
+	t->fd = -1;		/* the queue owns it now */
+	t->name[0] = '\0';
 	strcpy(p->path, path);
+	p->alg = res->digest.alg;
 	full = st->n_pend >= BATCH;
 	pthread_mutex_unlock(&st->lock);
 	res->published = true;
@@ -426,7 +370,7 @@ static int flush(struct eseal_objstore *st, struct eseal_error *err)
 	}
 	for (i = 0; i < n; i++) {
 		if (!r) {
-			int8_t v = tmp_enable_verity(st, &p[i].t);
+			int8_t v = tmp_enable_verity(st, &p[i].t, p[i].alg);
 
 			atomic_fetch_add(v > 0 ? &st->verity_ok :
 						 &st->verity_failed, 1);
@@ -449,12 +393,42 @@ static int flush(struct eseal_objstore *st, struct eseal_error *err)
 	return r;
 }
 
+/*
+ * The end of every new object: t (named tname in messages) holds the bytes
+ * of res->digest.  It is discarded when that object is there already, else
+ * queued for publication.  t is consumed either way (t->fd is -1 after).
+ */
+static int commit(struct eseal_objstore *st, struct eseal_tmpfile *t,
+		  const char *tname, struct eseal_obj_result *res,
+		  struct eseal_error *err)
+{
+	char path[ESEAL_OBJPATH_MAX];
+	int r;
+
+	eseal_object_path(&res->digest, path);
+	r = eseal_store_lookup(st->fd, st->dir, path, err);
+	if (r) {
+		res->existing = r > 0;
+		eseal_tmpfile_discard(t);
+		return r < 0 ? r : 0;
+	}
+	if (fchmod(t->fd, ESEAL_OBJ_MODE) < 0) {
+		r = eseal_syserrorf(err, errno, "%s", tname);
+		eseal_tmpfile_discard(t);
+		return r;
+	}
+	r = queue(st, t, path, res);
+	if (r < 0)
+		return eseal_errorf(err, -r, "out of memory");
+	return r == 1 ? flush(st, err) : 0;
+}
+
 int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		       uint64_t expect, struct eseal_fsverity_ctx *c,
 		       uint8_t *buf, size_t bufsize, uint64_t keep_max,
 		       struct eseal_obj_result *res, struct eseal_error *err)
 {
-	char path[ESEAL_OBJPATH_MAX], tname[64];
+	char tname[64];
 	struct eseal_tmpfile t = { .fd = -1 };
 	bool cloning = !atomic_load(&st->no_clone);
 	int r;
@@ -474,8 +448,7 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 			res->inline_only = true;
 			return 0;
 		}
-		eseal_object_path(&res->digest, path);
-		r = eseal_store_lookup(st->fd, st->dir, path, err);
+		r = eseal_objstore_has(st, &res->digest, err);
 		if (r)
 			res->existing = r > 0;
 		if (r)
@@ -516,24 +489,43 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		eseal_tmpfile_discard(&t);
 		return 0;
 	}
-	eseal_object_path(&res->digest, path);
-	r = eseal_store_lookup(st->fd, st->dir, path, err);
-	if (r) {
-		res->existing = r > 0;
-		eseal_tmpfile_discard(&t);
-		return r < 0 ? r : 0;
-	}
-	if (fchmod(t.fd, ESEAL_OBJ_MODE) < 0) {
-		r = eseal_syserrorf(err, errno, "%s", tname);
-		goto fail;
-	}
-	r = queue(st, &t, path, res);
-	if (r == 1)
-		return flush(st, err);
-	return 0;
+	return commit(st, &t, tname, res, err);
 fail:
 	eseal_tmpfile_discard(&t);
 	return r;
+}
+
+/* ---- streamed objects ---------------------------------------------------- */
+
+int eseal_objstore_tmp_new(struct eseal_objstore *st, struct eseal_tmpfile *t,
+			   struct eseal_error *err)
+{
+	return tmp_create(st, t, err);
+}
+
+int eseal_objstore_has(struct eseal_objstore *st, const struct eseal_digest *d,
+		       struct eseal_error *err)
+{
+	char path[ESEAL_OBJPATH_MAX];
+
+	eseal_object_path(d, path);
+	return eseal_store_lookup(st->fd, st->dir, path, err);
+}
+
+int eseal_objstore_tmp_commit(struct eseal_objstore *st,
+			      struct eseal_tmpfile *t,
+			      const struct eseal_digest *d,
+			      struct eseal_obj_result *res,
+			      struct eseal_error *err)
+{
+	char tname[64];
+
+	memset(res, 0, sizeof(*res));
+	res->digest = *d;
+	res->how = ESEAL_OBJ_COPIED;
+	snprintf(tname, sizeof(tname), "%s/%s", st->dir,
+		 t->name[0] ? t->name : "<O_TMPFILE>");
+	return commit(st, t, tname, res, err);
 }
 
 void eseal_objstore_counts(struct eseal_objstore *st, uint64_t *raced,

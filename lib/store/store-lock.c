@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "store-lock.h"
+#include "store-open.h"
 #include "store-walk.h"
 
 #define META_MODE 0755
@@ -48,7 +49,7 @@ static int open_meta(int store_fd, const char *store, bool quiet_perm,
 	if ((e == ELOOP || e == ENOTDIR) &&
 	    fstatat(store_fd, ESEAL_STORE_META, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    !S_ISDIR(st.st_mode))
-		return store_entry_error(err, store, ESEAL_STORE_META,
+		return eseal_store_entry_error(err, store, ESEAL_STORE_META,
 					 sizeof(ESEAL_STORE_META) - 1,
 					 st.st_mode, "a directory");
 	if (quiet_perm && permission_error(e))
@@ -71,7 +72,7 @@ static int open_lock_file(int meta_fd, const char *store, bool quiet_perm,
 		e = errno;
 		if (e == ELOOP &&
 		    fstatat(meta_fd, LOCK_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			return store_entry_error(err, store, ESEAL_STORE_LOCK,
+			return eseal_store_entry_error(err, store, ESEAL_STORE_LOCK,
 						 sizeof(ESEAL_STORE_LOCK) - 1,
 						 st.st_mode, "a regular file");
 		if (quiet_perm && (permission_error(e) || e == ENOENT))
@@ -87,7 +88,7 @@ static int open_lock_file(int meta_fd, const char *store, bool quiet_perm,
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return store_entry_error(err, store, ESEAL_STORE_LOCK,
+		return eseal_store_entry_error(err, store, ESEAL_STORE_LOCK,
 					 sizeof(ESEAL_STORE_LOCK) - 1,
 					 st.st_mode, "a regular file");
 	}

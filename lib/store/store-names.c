@@ -108,20 +108,6 @@ const char *store_dtype_name(unsigned char type)
 	return "of an unknown type";
 }
 
-int store_entry_error(struct eseal_error *err, const char *store,
-		      const char *rel, size_t len, mode_t mode,
-		      const char *want)
-{
-	char esc[ESEAL_ESC_SIZE(256)];
-
-	return eseal_errorf(err, S_ISLNK(mode) ? ELOOP : ENOTDIR,
-			    "%s/%s is %s, not %s%s", store,
-			    eseal_escape_name(esc, sizeof(esc), rel,
-					      MIN(len, (size_t)256)),
-			    eseal_file_type_name(mode), want,
-			    S_ISLNK(mode) ? " (symlinks in an object store are not followed)" : "");
-}
-
 const char *eseal_store_problem_name(int problem)
 {
 	static const char *const names[] = {

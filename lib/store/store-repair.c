@@ -15,6 +15,7 @@
 
 #include "files.h"
 #include "objstore.h"
+#include "store-open.h"
 #include "store-repair.h"
 #include "store-walk.h"
 
@@ -93,7 +94,7 @@ static int sub_dir(int dir_fd, const char *name, const char *store,
 		return fd;
 	if ((errno == ELOOP || errno == ENOTDIR) &&
 	    fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return store_entry_error(err, store, rel, strlen(rel),
+		return eseal_store_entry_error(err, store, rel, strlen(rel),
 					 st.st_mode, "a directory");
 	return eseal_syserrorf(err, errno, "%s/%s", store, rel);
 }

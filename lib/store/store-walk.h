@@ -60,15 +60,6 @@ int store_payload_digest(const char *payload, struct eseal_digest *d);
 /* What a DT_* type is, for a message: "a symbolic link", ... */
 const char *store_dtype_name(unsigned char type);
 
-/*
- * "<store>/<the first len bytes of rel> is <type>, not <want>": the one
- * message for an entry of the wrong type (-ELOOP for a symlink, which is
- * never followed; else -ENOTDIR).
- */
-int store_entry_error(struct eseal_error *err, const char *store,
-		      const char *rel, size_t len, mode_t mode,
-		      const char *want);
-
 /* ---- the walk (store-walk.c) --------------------------------------------- */
 
 /* Room for "xx/" + a name + NUL */

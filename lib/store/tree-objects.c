@@ -29,7 +29,6 @@
 #include "workers.h"
 
 #define READ_BUF (512 * 1024)
-#define DEFAULT_INLINE_MAX 64	/* LCFS_RECOMMENDED_INLINE_CONTENT_MAX */
 #define BIG_FILE (16ull << 20)	/* started first so they do not trail */
 #define PROGRESS_MS 100
 
@@ -245,22 +244,12 @@ static uint64_t now_ms(void)
 static int apply(struct store *s, struct job *j,
 		 struct eseal_store_stats *stats, struct eseal_error *err)
 {
-	struct eseal_node *node = j->node;
-	char path[ESEAL_OBJPATH_MAX];
 	int r;
 
-	node->size = j->res.size;
 	stats->bytes += j->res.size;
-	if (!j->res.size)
-		return 0;
-	eseal_object_path(&j->res.digest, path);
-	r = eseal_node_set_digest(s->tree, node, &j->res.digest, err);
-	if (!r)
-		r = eseal_node_set_payload(s->tree, node, path, err);
-	if (!r && j->res.size <= s->inline_max)
-		r = eseal_node_set_content(s->tree, node, j->content,
-					   j->res.size, err);
-	if (r)
+	r = eseal_node_set_data(s->tree, j->node, &j->res.digest, j->res.size,
+				j->content, s->inline_max, err);
+	if (r || !j->res.size)
 		return r;
 	stats->objects_new += j->res.published;
 	stats->objects_existing += j->res.existing;
@@ -269,6 +258,26 @@ static int apply(struct store *s, struct job *j,
 		stats->copied += j->res.how == ESEAL_OBJ_COPIED;
 	}
 	return 0;
+}
+
+int eseal_node_set_data(struct eseal_tree *tree, struct eseal_node *node,
+			const struct eseal_digest *d, uint64_t size,
+			const uint8_t *content, size_t inline_max,
+			struct eseal_error *err)
+{
+	char path[ESEAL_OBJPATH_MAX];
+	int r;
+
+	node->size = size;
+	if (!size)
+		return 0;
+	eseal_object_path(d, path);
+	r = eseal_node_set_digest(tree, node, d, err);
+	if (!r)
+		r = eseal_node_set_payload(tree, node, path, err);
+	if (!r && size <= inline_max)
+		r = eseal_node_set_content(tree, node, content, size, err);
+	return r;
 }
 
 static int run_pool(struct store *s, struct collect *c,
@@ -361,7 +370,8 @@ static int store_objects(struct eseal_tree *tree,
 	s.tree = tree;
 	s.src_fd = -1;
 	s.alg = opts->hash_alg ? opts->hash_alg : ESEAL_HASH_SHA256;
-	s.inline_max = opts->inline_max ? opts->inline_max : DEFAULT_INLINE_MAX;
+	s.inline_max = opts->inline_max ? opts->inline_max :
+					    ESEAL_INLINE_MAX_DEFAULT;
 	if (!eseal_hash_size(s.alg))
 		return eseal_errorf(err, EINVAL, "unknown hash algorithm %d",
 				    opts->hash_alg);
@@ -424,6 +434,24 @@ out:
 	return r;
 }
 
+int eseal_store_args_in(const struct eseal_store_opts *opts,
+			const struct eseal_store_stats *stats,
+			struct eseal_store_opts *o, struct eseal_error *err)
+{
+	int r = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->size = sizeof(*o);
+	if (opts)
+		r = eseal_abi_in(o, sizeof(*o), opts, ESEAL_V0_STORE_OPTS,
+				 "eseal_store_opts", err);
+	if (!r && stats)
+		r = eseal_abi_check(stats, sizeof(*stats),
+				    ESEAL_V0_STORE_STATS, "eseal_store_stats",
+				    err);
+	return r;
+}
+
 int eseal_tree_store_objects(struct eseal_tree *tree,
 			     const struct eseal_store_opts *opts,
 			     struct eseal_store_stats *stats,
@@ -435,11 +463,7 @@ int eseal_tree_store_objects(struct eseal_tree *tree,
 
 	if (!opts)
 		return eseal_errorf(err, EINVAL, "no store options");
-	r = eseal_abi_in(&o, sizeof(o), opts, ESEAL_V0_STORE_OPTS,
-			 "eseal_store_opts", err);
-	if (!r && stats)
-		r = eseal_abi_check(stats, sizeof(full), ESEAL_V0_STORE_STATS,
-				    "eseal_store_stats", err);
+	r = eseal_store_args_in(opts, stats, &o, err);
 	if (r)
 		return r;
 	r = store_objects(tree, &o, &full, err);

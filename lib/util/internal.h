@@ -60,6 +60,9 @@ int eseal_error_prefix(struct eseal_error *err, const char *fmt, ...)
 #define ESEAL_V0_FSCK_OPTS	offsetofend(struct eseal_fsck_opts, issue_arg)
 #define ESEAL_V0_FSCK_RESULT	offsetofend(struct eseal_fsck_result, failed)
 #define ESEAL_V0_STORE_USAGE	offsetofend(struct eseal_store_usage, largest)
+#define ESEAL_V0_FUSE_OPTS	offsetofend(struct eseal_fuse_opts, log_arg)
+#define ESEAL_V0_SOURCE		offsetofend(struct eseal_source, fd)
+#define ESEAL_V0_OCI_OPTS	offsetofend(struct eseal_oci_opts, flags)
 
 /* Check the size of the caller's struct at p */
 int eseal_abi_check(const void *p, size_t full, size_t v0, const char *type,
