@@ -815,7 +815,8 @@ struct eseal_oci_opts {
  * whiteout rules, and the canonical rules of eseal_tree_oci_rules()) or
  * of one tar layer (the canonical rules with ESEAL_OCI_RULES), read as a
  * stream: every regular file's bytes go from the (decompressed) stream
- * into the object store (opts->store->store_dir; NULL only hashes),
+ * into the object store (opts->store->writer, else store_dir, under its
+ * writers' lock as for eseal_tree_store_objects(); neither only hashes),
  * hashed as they are written; files up to the inline limit get their
  * content in the tree.  Nothing is extracted.  Blob digests (and the
  * config's diff_ids) are checked as the bytes stream past.  progress

@@ -51,6 +51,21 @@ struct eseal_store_opts;
 int eseal_objstore_from_opts(const struct eseal_store_opts *opts,
 			     struct eseal_objstore **out,
 			     struct eseal_error *err);
+/*
+ * A caller's share of the counts of a store it may share with others
+ * (store-writer.c): eseal_objstore_mark() notes them before its objects
+ * are added, eseal_objstore_stats_since() puts what changed since into
+ * stats (raced objects count as existing, not new; the fs-verity counts).
+ */
+struct eseal_objstore_mark {
+	uint64_t raced, verity_ok, verity_failed;
+};
+void eseal_objstore_mark(struct eseal_objstore *st,
+			 struct eseal_objstore_mark *m);
+struct eseal_store_stats;
+void eseal_objstore_stats_since(struct eseal_objstore *st,
+				const struct eseal_objstore_mark *m,
+				struct eseal_store_stats *stats);
 /* For tests: pretend a mechanism is unsupported, to exercise fallbacks. */
 #define ESEAL_OBJSTORE_NO_CLONE   (1u << 0)
 #define ESEAL_OBJSTORE_NO_CFR     (1u << 1)

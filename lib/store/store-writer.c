@@ -58,3 +58,24 @@ int eseal_objstore_from_opts(const struct eseal_store_opts *opts,
 		return 0;
 	return eseal_objstore_open(opts->store_dir, out, err);
 }
+
+void eseal_objstore_mark(struct eseal_objstore *st,
+			 struct eseal_objstore_mark *m)
+{
+	eseal_objstore_counts(st, &m->raced, &m->verity_ok, &m->verity_failed);
+}
+
+void eseal_objstore_stats_since(struct eseal_objstore *st,
+				const struct eseal_objstore_mark *m,
+				struct eseal_store_stats *stats)
+{
+	struct eseal_objstore_mark now;
+	uint64_t raced;
+
+	eseal_objstore_mark(st, &now);
+	raced = MIN(now.raced - m->raced, stats->objects_new);
+	stats->objects_new -= raced;
+	stats->objects_existing += raced;
+	stats->verity_enabled = now.verity_ok - m->verity_ok;
+	stats->verity_unsupported = now.verity_failed - m->verity_failed;
+}

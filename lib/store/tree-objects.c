@@ -362,7 +362,7 @@ static int store_objects(struct eseal_tree *tree,
 			 struct eseal_store_stats *stats,
 			 struct eseal_error *err)
 {
-	uint64_t raced0 = 0, v_ok0 = 0, v_failed0 = 0;
+	struct eseal_objstore_mark mark;
 	struct collect c = { 0 };
 	struct store s = { 0 };
 	int r;
@@ -406,25 +406,16 @@ static int store_objects(struct eseal_tree *tree,
 	if (r)
 		goto out;
 	if (s.st)
-		eseal_objstore_counts(s.st, &raced0, &v_ok0, &v_failed0);
+		eseal_objstore_mark(s.st, &mark);
 	r = run_pool(&s, &c, opts, stats, err);
 	if (s.st) {
 		struct eseal_error serr;
-		uint64_t raced, v_ok, v_failed;
 
 		/* queued objects are valid even when r != 0: publish them */
 		if (eseal_objstore_sync(s.st, &serr) < 0 && !r)
 			r = eseal_errorf(err, serr.code, "%s", serr.msg);
 		/* this call's share of a store the caller may use again */
-		eseal_objstore_counts(s.st, &raced, &v_ok, &v_failed);
-		raced -= raced0;
-		v_ok -= v_ok0;
-		v_failed -= v_failed0;
-		raced = MIN(raced, stats->objects_new);
-		stats->objects_new -= raced;
-		stats->objects_existing += raced;
-		stats->verity_enabled = v_ok;
-		stats->verity_unsupported = v_failed;
+		eseal_objstore_stats_since(s.st, &mark, stats);
 	}
 out:
 	eseal_objstore_close(s.st);
