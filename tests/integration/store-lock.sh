@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 # The store's lock protocol (docs/object-store.md): writers share
 # STORE/.erofs-seal/lock, gc takes it exclusively.  The orderings are made
-# with flock(1), FIFOs and a full pipe, never with sleeps: gc --no-wait
+# with flock(1), FIFOs and a full pipe (and a poll of /proc/locks), never
+# with timed sleeps: gc --no-wait
 # fails while a writer holds the lock (mkimage holds it until its image is
-# written), a writer waits for a gc, and gc run in a loop while mkimage
+# written, and while a tar layer streams in), a writer (a directory's or a
+# tar layer's) waits for a gc, and gc run in a loop while mkimage
 # publishes images into a kept directory (and garbage keeps coming back)
 # never leaves a kept image without an object.
 . "$TOP/tests/lib.sh"
@@ -78,6 +80,48 @@ wait $holder
 wait $mk
 check "mkimage started while a gc held the lock: succeeded" test $? -eq 0
 check "... and its image misses no object" test -z "$(missing keep/w.img)"
+
+# ---- the OCI input path follows the same protocol ----------------------
+# A tar layer read from a FIFO: while its stream is open mkimage is taking
+# objects in, and must hold the lock (seen in /proc/locks, then by gc).
+mkdir -p layer/d
+for i in 1 2 3; do rnd layer/d/t$i $((5000 + i)); done
+tar --format=posix -cf layer.tar -C layer .
+mkfifo tarpipe
+"$ESEAL" mkimage --quiet --basedir=S tar:- keep/tar.img <tarpipe &
+mk=$!
+exec 3>tarpipe
+head -c 4096 layer.tar >&3
+lock_ino=$(stat -c %i $L)
+for i in $(seq 1 400); do
+	grep -q "FLOCK *ADVISORY *READ *$mk [0-9a-f:]*:$lock_ino " /proc/locks && break
+	sleep 0.05
+done
+check "mkimage tar:- holds the writers' lock while the layer streams in" \
+	grep -q "FLOCK *ADVISORY *READ *$mk [0-9a-f:]*:$lock_ino " /proc/locks
+check_fails "... gc --no-wait meanwhile: refused" \
+	"$ESEAL" store gc --no-wait --keep-dir=keep S
+tail -c +4097 layer.tar >&3
+exec 3>&-
+wait $mk
+check "... the layer's image is published" test $? -eq 0
+check "... and misses no object" test -z "$(missing keep/tar.img)"
+check "... its objects are the layer's" test -f \
+	"S/$("$ESEAL" digest layer/d/t1 | cut -c8-9)/$("$ESEAL" digest layer/d/t1 | cut -c10-71)"
+
+# and an OCI ingest started while a gc holds the lock waits for it
+flock -o -x $L sh -c 'echo >held; read x <release' &
+holder=$!
+read -r _ <held
+"$ESEAL" mkimage --quiet --basedir=S tar:layer.tar keep/tar2.img &
+mk=$!
+find S -regex 'S/[0-9a-f][0-9a-f]/[0-9a-f]*' -delete
+echo >release
+wait $holder
+wait $mk
+check "mkimage tar: started while a gc held the lock: succeeded" test $? -eq 0
+check "... and its image misses no object" test -z "$(missing keep/tar2.img)"
+rm keep/tar.img keep/tar2.img
 
 # ---- gc in a loop while images are published into a kept directory ------
 # Each build needs a pool object that is garbage until its image is
