@@ -68,18 +68,24 @@ check "once mkimage is done, gc --no-wait runs" \
 # removed; released, mkimage must store again what it needs: it cannot
 # have looked anything up before.
 mkfifo held release
-flock -o -x $L sh -c 'echo >held; read x <release' &
-holder=$!
-read -r _ <held
+# waits_for_gc DESC SOURCE IMAGE: mkimage SOURCE started while "gc" holds
+# the lock and removes every object
+waits_for_gc() {
+	local holder mk
+	flock -o -x $L sh -c 'echo >held; read x <release' &
+	holder=$!
+	read -r _ <held
+	"$ESEAL" mkimage --quiet --basedir=S "$2" "$3" &
+	mk=$!
+	find S -regex 'S/[0-9a-f][0-9a-f]/[0-9a-f]*' -delete
+	echo >release
+	wait $holder
+	wait $mk
+	check "$1 started while a gc held the lock: succeeded" test $? -eq 0
+	check "... and its image misses no object" test -z "$(missing "$3")"
+}
 mkdir w && cp pool/p1 pool/p2 w/
-"$ESEAL" mkimage --quiet --basedir=S w keep/w.img &
-mk=$!
-find S -regex 'S/[0-9a-f][0-9a-f]/[0-9a-f]*' -delete
-echo >release
-wait $holder
-wait $mk
-check "mkimage started while a gc held the lock: succeeded" test $? -eq 0
-check "... and its image misses no object" test -z "$(missing keep/w.img)"
+waits_for_gc "mkimage" w keep/w.img
 
 # ---- the OCI input path follows the same protocol ----------------------
 # A tar layer read from a FIFO: while its stream is open mkimage is taking
@@ -110,17 +116,7 @@ check "... its objects are the layer's" test -f \
 	"S/$("$ESEAL" digest layer/d/t1 | cut -c8-9)/$("$ESEAL" digest layer/d/t1 | cut -c10-71)"
 
 # and an OCI ingest started while a gc holds the lock waits for it
-flock -o -x $L sh -c 'echo >held; read x <release' &
-holder=$!
-read -r _ <held
-"$ESEAL" mkimage --quiet --basedir=S tar:layer.tar keep/tar2.img &
-mk=$!
-find S -regex 'S/[0-9a-f][0-9a-f]/[0-9a-f]*' -delete
-echo >release
-wait $holder
-wait $mk
-check "mkimage tar: started while a gc held the lock: succeeded" test $? -eq 0
-check "... and its image misses no object" test -z "$(missing keep/tar2.img)"
+waits_for_gc "mkimage tar:" tar:layer.tar keep/tar2.img
 rm keep/tar.img keep/tar2.img
 
 # ---- gc in a loop while images are published into a kept directory ------
