@@ -48,6 +48,23 @@ void image_sig_operands(int argc, char **argv, const char *digest_arg,
 /* IMAGE's fs-verity digest with pin's algorithm, else alg, else sha256 */
 int image_digest(const char *image, const struct eseal_digest *pin, int alg,
 		 struct eseal_digest *out, struct eseal_error *err);
+/*
+ * The signing key of so (key, cert, module), its passphrase or PIN from
+ * pass_file, pass_env, or $ESEAL_KEY_PASS / $ESEAL_PKCS11_PIN; NULL after
+ * a message
+ */
+struct eseal_signer *signer_open(struct eseal_signer_opts *so,
+				 const char *pass_file, const char *pass_env);
+struct cli_list;
+/* What --cert and --ca name, in a new trust; NULL with *ret and err set */
+struct eseal_trust *trust_load(const struct cli_list *certs,
+			       const struct cli_list *cas,
+			       struct eseal_error *err, int *ret);
+/* verify's exit code and JSON "result" for a verdict */
+int verify_exit(enum eseal_verify_class cls);
+const char *verify_result_name(enum eseal_verify_class cls);
+/* oci/ */
+int cmd_oci(int argc, char **argv);
 /* mount/ */
 int cmd_mount(int argc, char **argv);
 int cmd_umount(int argc, char **argv);

@@ -420,6 +420,130 @@ ESEAL_API int eseal_signature_hash_alg(const void *sig, size_t len);
 ESEAL_API int eseal_signature_read(const char *path, uint8_t **buf,
 				   size_t *len, struct eseal_error *err);
 
+/* ---- signed OCI images (lib/oci/; docs/oci.md, "Signed images") ------- */
+
+/*
+ * composefs's OCI sealing (composefs-rs sealing_spec.rs): PKCS#7
+ * signatures, as eseal_sign_digest() makes them, over the fs-verity
+ * digests of an image's manifest, its config and the canonical EROFS its
+ * layers give, carried in an artifact that refers to the image (found by
+ * the referrers tag "sha256-<hex of the manifest digest>") or inline, as
+ * annotations of the image manifest.
+ */
+#define ESEAL_OCI_ARTIFACT_TYPE	 "application/vnd.composefs.metadata.v1"
+#define ESEAL_OCI_SIGNATURE_TYPE "application/vnd.composefs.signature.v1+pkcs7"
+/* "sha512:" + 128 hex digits + NUL */
+#define ESEAL_OCI_DIGEST_STR_MAX 136
+
+/*
+ * How to reach a registry: skopeo runs as a subprocess with these (its
+ * --tls-verify, --authfile, --creds and --cert-dir); NULL: not given.
+ */
+struct eseal_registry_opts {
+	size_t size;			/* ESEAL_REGISTRY_OPTS_INIT */
+	const char *skopeo;		/* the program; NULL: "skopeo" in PATH */
+	int tls_verify;			/* -1: skopeo's default, 0, 1 */
+	const char *authfile;
+	const char *creds;		/* USER[:PASSWORD] */
+	const char *cert_dir;
+};
+#define ESEAL_REGISTRY_OPTS_INIT \
+	{ .size = sizeof(struct eseal_registry_opts), .tls_verify = -1 }
+
+/* eseal_oci_seal_opts.flags */
+#define ESEAL_OCI_SEAL_INLINE (1u << 0) /* annotations in the image manifest */
+
+struct eseal_oci_seal_opts {
+	size_t size;			/* ESEAL_OCI_SEAL_OPTS_INIT */
+	struct eseal_signer *signer;
+	int hash_alg;			/* fs-verity hash; 0 = sha256 */
+	const char *store_dir;		/* objects go here, or NULL */
+	const char *platform;		/* as eseal_oci_opts.platform */
+	unsigned int flags;		/* ESEAL_OCI_SEAL_* */
+};
+#define ESEAL_OCI_SEAL_OPTS_INIT { .size = sizeof(struct eseal_oci_seal_opts) }
+
+struct eseal_oci_seal_result {
+	size_t size;			/* ESEAL_OCI_SEAL_RESULT_INIT */
+	/* the sealed image's manifest (inline: the new one REF now names) */
+	char manifest[ESEAL_OCI_DIGEST_STR_MAX];
+	char artifact[ESEAL_OCI_DIGEST_STR_MAX]; /* "" when inline */
+	struct eseal_digest merged;	/* fs-verity digest of the EROFS */
+	struct eseal_digest config_verity, manifest_verity;
+	struct eseal_store_stats stats;
+};
+#define ESEAL_OCI_SEAL_RESULT_INIT \
+	{ .size = sizeof(struct eseal_oci_seal_result) }
+
+/*
+ * Seal the image "oci:LAYOUT[:REF]" names: generate its canonical EROFS
+ * (filling store_dir), sign the digests and write the artifact into the
+ * layout (blobs, and the referrers tag in index.json), or, inline, a new
+ * manifest with the annotations that REF then names.  The layout changes
+ * only at the end: its index.json is replaced atomically.
+ */
+ESEAL_API int eseal_oci_seal(const char *source,
+			     const struct eseal_oci_seal_opts *opts,
+			     struct eseal_oci_seal_result *res,
+			     struct eseal_error *err);
+
+struct eseal_oci_verify_opts {
+	size_t size;			/* ESEAL_OCI_VERIFY_OPTS_INIT */
+	const struct eseal_trust *trust;
+	int hash_alg;			/* only seals of this hash; 0: any */
+	const char *platform;
+	const char *store_dir;		/* objects go here, or NULL */
+	int image_fd;			/* the EROFS is written here, or -1 */
+	/* docker:// sources (pull): the registry and a layout to fetch to */
+	const struct eseal_registry_opts *registry;
+	const char *cache;		/* NULL: <store_dir>/.erofs-seal/oci */
+};
+#define ESEAL_OCI_VERIFY_OPTS_INIT \
+	{ .size = sizeof(struct eseal_oci_verify_opts), .image_fd = -1 }
+
+struct eseal_oci_verify_result {
+	size_t size;			/* ESEAL_OCI_VERIFY_RESULT_INIT */
+	int verdict;			/* enum eseal_verify_class */
+	bool inline_mode;		/* the seal that held was inline */
+	char manifest[ESEAL_OCI_DIGEST_STR_MAX];
+	char artifact[ESEAL_OCI_DIGEST_STR_MAX];
+	struct eseal_digest merged;	/* the signed EROFS digest */
+	struct eseal_sig_info info;	/* its signer */
+	uint8_t *signature;		/* its signature (malloc'd) */
+	size_t signature_len;
+	struct eseal_store_stats stats;
+	unsigned int seals;		/* seals found for the manifest */
+	unsigned int layers, layers_fetched, layers_replayed;
+};
+#define ESEAL_OCI_VERIFY_RESULT_INIT \
+	{ .size = sizeof(struct eseal_oci_verify_result) }
+
+/*
+ * Verify a sealed image: "oci:LAYOUT[:REF]" or "docker://HOST/REPO:TAG"
+ * (fetched with skopeo into opts->cache, the layers only after the
+ * signatures held, and only those the cache lacks).  Finds the seals (the
+ * artifacts that refer to the manifest, and inline annotations), checks
+ * every signature of one of them and the manifest and config digests,
+ * then regenerates the EROFS (to image_fd, its objects into store_dir)
+ * and compares its digest.  0 when a seal held; else res->verdict says
+ * why (ESEAL_VERIFY_BAD, _UNTRUSTED, or _ERROR: nothing could be read).
+ * eseal_oci_verify_result_fini() frees the signature.
+ */
+ESEAL_API int eseal_oci_verify(const char *source,
+			       const struct eseal_oci_verify_opts *opts,
+			       struct eseal_oci_verify_result *res,
+			       struct eseal_error *err);
+ESEAL_API void eseal_oci_verify_result_fini(struct eseal_oci_verify_result *r);
+
+/*
+ * Copy "oci:LAYOUT:REF" to "docker://HOST/REPO:TAG" with skopeo, its
+ * manifest unchanged (so that its digest stays the subject), then the
+ * referrers tag of that manifest, when the layout has one.
+ */
+ESEAL_API int eseal_oci_push(const char *source, const char *dest,
+			     const struct eseal_registry_opts *reg,
+			     struct eseal_error *err);
+
 /* ---- keyrings (lib/keyring.c) ------------------------------------------ */
 
 /*

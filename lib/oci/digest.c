@@ -103,3 +103,18 @@ void oci_hash_free(struct oci_hash *h)
 	EVP_MD_CTX_free(h->ctx);
 	free(h);
 }
+
+int oci_digest_of(const void *buf, size_t len, int alg, struct oci_digest *d)
+{
+	struct oci_hash *h = oci_hash_new(alg);
+	char str[OCI_DIGEST_STR_MAX];
+
+	if (!h)
+		return -ENOMEM;
+	oci_hash_update(h, buf, len);
+	/* d is empty: the check fails, and str gets the digest */
+	memset(d, 0, sizeof(*d));
+	oci_hash_check(h, d, str);
+	oci_hash_free(h);
+	return oci_digest_parse(str, strlen(str), d);
+}

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * Writing into an OCI image layout directory (oci seal): blobs under
+ * blobs/<alg>/<hex>, and tags in index.json.  Each file is written to a
+ * temporary name in its directory, fsynced and renamed into place, so a
+ * reader sees the old file or the new one, never part of one; index.json
+ * is replaced last, so an interrupted seal leaves only unreferenced blobs.
+ * Nothing below the layout is followed if it is a symlink.  Writers are
+ * not serialised: two tools changing index.json at once lose one change
+ * (skopeo does not lock it either).
+ */
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "oci.h"
+
+/* dir/name as a directory, made when missing, never through a symlink */
+static int sub_dir(int dfd, const char *name, const char *where,
+		   struct eseal_error *err)
+{
+	int fd;
+
+	if (mkdirat(dfd, name, 0755) < 0 && errno != EEXIST)
+		return eseal_syserrorf(err, errno, "%s/%s", where, name);
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return eseal_syserrorf(err, errno == ELOOP ? ENOTDIR : errno,
+				       "%s/%s (not followed if a symlink)",
+				       where, name);
+	return fd;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* buf as dfd/name (where names dfd in messages), atomically replaced */
+static int put_file(int dfd, const char *where, const char *name,
+		    const void *buf, size_t len, struct eseal_error *err)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	char tmp[32];
+	uint8_t rnd[8];
+	int fd = -1, r, i, tries;
+
+	for (tries = 0; tries < 100 && fd < 0; tries++) {
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return eseal_syserrorf(err, errno, "getrandom");
+		memcpy(tmp, ".erofs-seal.", 12);
+		for (i = 0; i < 8; i++)
+			tmp[12 + i] = chars[rnd[i] % 36];
+		tmp[20] = '\0';
+		fd = openat(dfd, tmp,
+			    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+			    0644);
+		if (fd < 0 && errno != EEXIST)
+			return eseal_syserrorf(err, errno,
+					       "%s: cannot create a temporary file",
+					       where);
+	}
+	if (fd < 0)
+		return eseal_errorf(err, EEXIST,
+				    "%s: cannot create a temporary file", where);
+	r = write_all(fd, buf, len);
+	if (!r && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
+		r = -errno;
+	if (!r && renameat(dfd, tmp, dfd, name) < 0)
+		r = -errno;
+	close(fd);
+	if (r) {
+		unlinkat(dfd, tmp, 0);
+		return eseal_syserrorf(err, -r, "%s/%s", where, name);
+	}
+	fsync(dfd);
+	return 0;
+}
+
+int oci_layout_put_blob(struct oci_layout *l, const void *buf, size_t len,
+			struct oci_digest *d, struct eseal_error *err)
+{
+	char where[600];
+	int dfd = oci_layout_dirfd(l), bfd, afd, r;
+
+	if (dfd < 0)
+		return eseal_errorf(err, EROFS,
+				    "%s: an oci-archive cannot be written to",
+				    oci_layout_name(l));
+	r = oci_digest_of(buf, len, ESEAL_HASH_SHA256, d);
+	if (r)
+		return eseal_errorf(err, -r, "hashing a blob failed");
+	snprintf(where, sizeof(where), "%s", oci_layout_name(l));
+	bfd = sub_dir(dfd, "blobs", where, err);
+	if (bfd < 0)
+		return bfd;
+	snprintf(where, sizeof(where), "%s/blobs", oci_layout_name(l));
+	afd = sub_dir(bfd, "sha256", where, err);
+	close(bfd);
+	if (afd < 0)
+		return afd;
+	snprintf(where, sizeof(where), "%s/blobs/sha256", oci_layout_name(l));
+	r = put_file(afd, where, d->str + 7, buf, len, err);
+	close(afd);
+	return r;
+}
+
+static bool has_tag(json_t *entry, const struct oci_tag *tags, size_t n)
+{
+	json_t *v = json_object_get(json_object_get(entry, "annotations"),
+				    OCI_ANNOT_REF_NAME);
+	size_t i;
+
+	for (i = 0; json_is_string(v) && i < n; i++)
+		if (!strcmp(json_string_value(v), tags[i].name))
+			return true;
+	return false;
+}
+
+int oci_layout_set_tags(struct oci_layout *l, const struct oci_tag *tags,
+			size_t n, struct eseal_error *err)
+{
+	char name[600];
+	json_t *root = NULL, *list, *e, *keep = NULL;
+	uint8_t *buf = NULL;
+	size_t len, i;
+	char *out = NULL;
+	int r;
+
+	if (oci_layout_dirfd(l) < 0)
+		return eseal_errorf(err, EROFS,
+				    "%s: an oci-archive cannot be written to",
+				    oci_layout_name(l));
+	snprintf(name, sizeof(name), "%s/index.json", oci_layout_name(l));
+	r = oci_layout_read(l, "index.json", OCI_JSON_MAX, &buf, &len, err);
+	if (r)
+		return r;
+	root = oci_json_load(buf, len, name, err);
+	free(buf);
+	if (!root)
+		return -EINVAL;
+	list = json_object_get(root, "manifests");
+	keep = json_array();
+	if (!json_is_array(list) || !keep) {
+		r = eseal_errorf(err, EINVAL, "%s: \"manifests\" is not an array",
+				 name);
+		goto out;
+	}
+	json_array_foreach(list, i, e)
+		if (!has_tag(e, tags, n) && json_array_append(keep, e))
+			goto nomem;
+	for (i = 0; i < n; i++) {
+		if (!tags[i].media_type)
+			continue;
+		e = json_pack("{s:s, s:s, s:I}", "mediaType", tags[i].media_type,
+			      "digest", tags[i].digest->str, "size",
+			      (json_int_t)tags[i].size);
+		if (!e || (tags[i].artifact_type &&
+			   json_object_set_new(e, "artifactType",
+					       json_string(tags[i].artifact_type))) ||
+		    json_object_set_new(e, "annotations",
+					json_pack("{s:s}", OCI_ANNOT_REF_NAME,
+						  tags[i].name)) ||
+		    json_array_append_new(keep, e))
+			goto nomem;
+	}
+	if (json_object_set(root, "manifests", keep))
+		goto nomem;
+	out = json_dumps(root, JSON_COMPACT);
+	if (!out)
+		goto nomem;
+	r = put_file(oci_layout_dirfd(l), oci_layout_name(l), "index.json", out,
+		     strlen(out), err);
+	goto out;
+nomem:
+	r = eseal_errorf(err, ENOMEM, "out of memory");
+out:
+	free(out);
+	json_decref(keep);
+	json_decref(root);
+	return r;
+}
