@@ -67,6 +67,9 @@ want "info verbs" "dump ls measure-file missing-objects objects " info ""
 want "info verbs after an option and its value" \
 	"dump ls measure-file missing-objects objects " info --basedir objs ""
 want "keyring verbs" "add list restrict " keyring ""
+want "oci verbs" "pull push seal verify " oci ""
+want "oci --tls-verify values" "false true " oci pull --tls-verify ""
+has "oci options" "--digest-store=" oci pull --dig
 want "--basedir completes directories only" "objs " mount --basedir o
 want "--cert completes files" "keys/signing.pem " verify --cert keys/s
 want "IMAGE completes files" "app.img app.img.sig " verify --cert x app
