@@ -861,6 +861,9 @@ static int verify_registry(const char *source,
 	res->layers_fetched = missing_layers(l, &d);
 	snprintf(step, sizeof(step), "fetching the layers of %s", source);
 	r = copy_in(reg, step, mref, cache, err);
+	/* skopeo checks each blob's digest: one that differs is bad content */
+	if (r && strstr(err->msg, "did not match"))
+		res->verdict = ESEAL_VERIFY_BAD;
 	if (!r)
 		r = regenerate(cache, &d, &f.seals[i], o, res, err);
 	if (!r)
