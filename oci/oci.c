@@ -108,6 +108,7 @@ static int report(const struct oci_args *a, const char *source,
 		json_uint(&j, "seals", res->seals);
 		json_uint(&j, "layers", res->layers);
 		json_uint(&j, "layers_fetched", res->layers_fetched);
+		json_uint(&j, "layers_replayed", res->layers_replayed);
 		json_str(&j, "error", r ? error_text(r, err) : "");
 		json_end(&j);
 	}
@@ -230,10 +231,10 @@ static int do_pull(struct oci_args *a, int argc, char **argv)
 		goto out;
 	}
 	if (!a->json && !a->quiet)
-		printf("%s: good %s seal by %s; wrote %s and %s (%u of %u layers fetched)\n",
+		printf("%s: good %s seal by %s; wrote %s and %s (%u of %u layers fetched, %u read from their records)\n",
 		       argv[0], res.inline_mode ? "inline" : "artifact",
 		       res.info.signer, argv[1], sigpath, res.layers_fetched,
-		       res.layers);
+		       res.layers, res.layers_replayed);
 out:
 	output_abort(&img);
 	output_abort(&sig);

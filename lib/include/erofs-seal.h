@@ -249,6 +249,12 @@ ESEAL_API void eseal_source_free(struct eseal_source *src);
 #define ESEAL_OCI_RULES       (1u << 0) /* the canonical OCI rules; always
 					   for oci: and oci-archive: */
 #define ESEAL_OCI_USER_XATTRS (1u << 1) /* the rules keep user.* xattrs */
+/*
+ * Keep a record of each layer read in the store (<store>/.erofs-seal/
+ * layers/) and replay a layer from its record, without reading it, when
+ * all its objects are there (docs/oci.md, "Layer records")
+ */
+#define ESEAL_OCI_LAYER_RECORDS (1u << 2)
 
 /* Limits for hostile input (a gzip bomb, a flood of entries) */
 #define ESEAL_OCI_MAX_SIZE_DEFAULT    (32ull << 30) /* uncompressed bytes */

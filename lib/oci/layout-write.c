@@ -18,9 +18,8 @@
 
 #include "oci.h"
 
-/* dir/name as a directory, made when missing, never through a symlink */
-static int sub_dir(int dfd, const char *name, const char *where,
-		   struct eseal_error *err)
+int oci_sub_dir(int dfd, const char *name, const char *where,
+		struct eseal_error *err)
 {
 	int fd;
 
@@ -51,9 +50,8 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* buf as dfd/name (where names dfd in messages), atomically replaced */
-static int put_file(int dfd, const char *where, const char *name,
-		    const void *buf, size_t len, struct eseal_error *err)
+int oci_put_file(int dfd, const char *where, const char *name,
+		 const void *buf, size_t len, struct eseal_error *err)
 {
 	static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 	char tmp[32];
@@ -106,16 +104,16 @@ int oci_layout_put_blob(struct oci_layout *l, const void *buf, size_t len,
 	if (r)
 		return eseal_errorf(err, -r, "hashing a blob failed");
 	snprintf(where, sizeof(where), "%s", oci_layout_name(l));
-	bfd = sub_dir(dfd, "blobs", where, err);
+	bfd = oci_sub_dir(dfd, "blobs", where, err);
 	if (bfd < 0)
 		return bfd;
 	snprintf(where, sizeof(where), "%s/blobs", oci_layout_name(l));
-	afd = sub_dir(bfd, "sha256", where, err);
+	afd = oci_sub_dir(bfd, "sha256", where, err);
 	close(bfd);
 	if (afd < 0)
 		return afd;
 	snprintf(where, sizeof(where), "%s/blobs/sha256", oci_layout_name(l));
-	r = put_file(afd, where, d->str + 7, buf, len, err);
+	r = oci_put_file(afd, where, d->str + 7, buf, len, err);
 	close(afd);
 	return r;
 }
@@ -185,7 +183,7 @@ int oci_layout_set_tags(struct oci_layout *l, const struct oci_tag *tags,
 	out = json_dumps(root, JSON_COMPACT);
 	if (!out)
 		goto nomem;
-	r = put_file(oci_layout_dirfd(l), oci_layout_name(l), "index.json", out,
+	r = oci_put_file(oci_layout_dirfd(l), oci_layout_name(l), "index.json", out,
 		     strlen(out), err);
 	goto out;
 nomem:

@@ -25,6 +25,9 @@
  *               "sha256-<hex>", inline annotations); adding one
  *   skopeo.c    skopeo as a subprocess: the registry transport
  *   sealed.c    the public entry points: seal, verify (and pull), push
+ *   record.c    layer records: a layer's entries with file data by digest,
+ *               kept in the store so that an unchanged layer is not read
+ *               again
  */
 #ifndef ESEAL_OCI_H
 #define ESEAL_OCI_H
@@ -296,6 +299,53 @@ int oci_store_put(struct oci_store *s, const struct eseal_digest *d,
 int oci_store_drain(struct oci_store *s, struct eseal_error *err);
 void oci_store_free(struct oci_store *s);
 
+/* ---- record.c ------------------------------------------------------------ */
+
+/* A layer record being written (oom is noted, and fails the save) */
+struct oci_rec;
+int oci_rec_new(struct oci_rec **out);
+void oci_rec_free(struct oci_rec *r);
+void oci_rec_entry(struct oci_rec *r, const struct oci_entry *e);
+void oci_rec_xattr(struct oci_rec *r, const char *key, const void *value,
+		   size_t len);
+void oci_rec_data(struct oci_rec *r, const struct eseal_digest *d,
+		  const void *content, size_t len);
+/* Store it as the record of the layer blob (for objects of hash alg) */
+int oci_rec_save(struct oci_rec *r, const char *store, int alg,
+		 size_t inline_max, const struct oci_digest *blob,
+		 const struct oci_digest *diff_id, uint64_t size,
+		 struct eseal_error *err);
+
+/* One entry of a record, as replayed */
+struct oci_rec_entry {
+	struct oci_entry e;
+	const uint8_t *xattrs, *xattrs_end;
+	bool have_data;
+	struct eseal_digest digest;
+	const uint8_t *content;		/* inline content, content_len bytes */
+	size_t content_len;
+};
+
+struct oci_replay {
+	uint8_t *buf;
+	size_t len;
+	struct oci_rec_entry *entries;
+	size_t n;
+	uint64_t size;			/* the layer's uncompressed bytes */
+};
+
+/*
+ * The record of the layer blob in store, when there is a usable one
+ * (header, checksum, structure): 0, else -ENOENT (or -ENOMEM)
+ */
+int oci_rec_load(const char *store, int alg, size_t inline_max,
+		 const struct oci_digest *blob, const struct oci_digest *diff_id,
+		 struct oci_replay *rp);
+void oci_replay_fini(struct oci_replay *rp);
+/* xattr after *pos (NULL: the first) of an entry: 1, 0 at the end */
+int oci_rec_next_xattr(const struct oci_rec_entry *re, const uint8_t **pos,
+		       const char **key, const void **value, size_t *len);
+
 /* ---- apply.c ------------------------------------------------------------- */
 
 /*
@@ -336,6 +386,8 @@ struct oci_apply {
 	/* path components of the entry at hand: offsets and lengths */
 	uint32_t *comps;
 	size_t cap_comps;
+	struct oci_rec *rec;		/* the layer's record, while written */
+	unsigned int replayed;		/* layers that came from records */
 };
 
 #define OCI_APPLY_BUF (512u << 10)
@@ -348,10 +400,24 @@ int oci_apply_init(struct oci_apply *a, const struct eseal_oci_opts *opts,
 /* Apply one layer; 'name' names it in messages */
 int oci_apply_layer(struct oci_apply *a, struct oci_tar *t, const char *name,
 		    struct eseal_error *err);
+/* Can the record be replayed here (all its objects in the store)? */
+bool oci_apply_can_replay(struct oci_apply *a, const struct oci_replay *rp);
+/* Apply one layer from its record */
+int oci_apply_replay(struct oci_apply *a, const struct oci_replay *rp,
+		     const char *name, struct eseal_error *err);
 /* Publish what is queued and count it (a->st is closed) */
 int oci_apply_sync(struct oci_apply *a, struct eseal_error *err);
 /* Free all but the tree (and what was taken out of it) */
 void oci_apply_fini(struct oci_apply *a);
+
+/* ---- source.c ------------------------------------------------------------ */
+
+/* eseal_tree_from_source(), telling how many layers came from records */
+int oci_tree_from_source(const struct eseal_source *src,
+			 const struct eseal_oci_opts *opts,
+			 struct eseal_tree **out,
+			 struct eseal_store_stats *stats,
+			 unsigned int *replayed, struct eseal_error *err);
 
 /* ---- rules.c ------------------------------------------------------------- */
 
@@ -429,6 +495,12 @@ int oci_inline_make(const void *buf, size_t len, const char *name,
 
 /* ---- layout-write.c ------------------------------------------------------ */
 
+/* dir/name as a directory fd, made when missing, never through a symlink */
+int oci_sub_dir(int dfd, const char *name, const char *where,
+		struct eseal_error *err);
+/* buf as dfd/name (where names dfd), fsynced, renamed into place */
+int oci_put_file(int dfd, const char *where, const char *name,
+		 const void *buf, size_t len, struct eseal_error *err);
 /* Add a blob (its sha256 digest into d; its descriptor's digest/size) */
 int oci_layout_put_blob(struct oci_layout *l, const void *buf, size_t len,
 			struct oci_digest *d, struct eseal_error *err);

@@ -70,7 +70,7 @@ static void digest_ref(const struct oci_digest *d, char *buf, size_t size)
 static int generate(const char *layout, const struct oci_digest *manifest,
 		    int alg, const char *store_dir, int fd,
 		    struct eseal_digest *digest, struct eseal_store_stats *stats,
-		    struct eseal_error *err)
+		    unsigned int *replayed, struct eseal_error *err)
 {
 	struct eseal_oci_opts oo = { 0 };
 	struct eseal_image_opts io = { 0 };
@@ -84,8 +84,8 @@ static int generate(const char *layout, const struct oci_digest *manifest,
 	src.ref = ref;
 	oo.store.store_dir = store_dir;
 	oo.store.hash_alg = alg;
-	oo.flags = ESEAL_OCI_RULES;
-	r = eseal_tree_from_source(&src, &oo, &tree, stats, err);
+	oo.flags = ESEAL_OCI_RULES | (store_dir ? ESEAL_OCI_LAYER_RECORDS : 0);
+	r = oci_tree_from_source(&src, &oo, &tree, stats, replayed, err);
 	if (r)
 		return r;
 	io.min_version = io.max_version = ESEAL_OCI_FORMAT_VERSION;
@@ -254,7 +254,7 @@ int eseal_oci_seal(const char *source, const struct eseal_oci_seal_opts *o,
 	s.alg = alg;
 	s.inline_mode = o->flags & ESEAL_OCI_SEAL_INLINE;
 	r = generate(src.path, &d.img.desc.digest, alg, o->store_dir, -1,
-		     &s.item[OCI_ROLE_MERGED].digest, &res->stats, err);
+		     &s.item[OCI_ROLE_MERGED].digest, &res->stats, NULL, err);
 	if (!r)
 		r = eseal_fsverity_digest_buf(d.cbuf, d.clen, alg,
 					      &s.item[OCI_ROLE_CONFIG].digest);
@@ -468,7 +468,7 @@ static int regenerate(const char *layout, const struct docs *d,
 	int r;
 
 	r = generate(layout, &d->img.desc.digest, s->alg, o->store_dir,
-		     o->image_fd, &got, &res->stats, err);
+		     o->image_fd, &got, &res->stats, &res->layers_replayed, err);
 	if (r) {
 		/* what cannot be read is 4; content that is wrong is bad */
 		res->verdict = r == -ENOENT || r == -EIO || r == -EACCES ||

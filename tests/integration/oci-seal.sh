@@ -64,12 +64,14 @@ printf '#!/bin/sh\necho sealed\n' >$r/usr/bin/hello
 chmod 755 $r/usr/bin/hello
 echo v1 >$r/etc/version
 umoci repack --image "$L:1" b >>"$WORK/umoci.log" 2>&1
-# version 2: one more layer
-cp -a "$L" "$L.tmp" && umoci tag --image "$L:1" 2 >>"$WORK/umoci.log" 2>&1
+# version 2: one more layer on top of version 1
+rm -rf b
+umoci tag --image "$L:1" 2 >>"$WORK/umoci.log" 2>&1
+umoci unpack --image "$L:2" b >>"$WORK/umoci.log" 2>&1
 echo v2 >$r/etc/version
 head -c 5000 /dev/urandom >$r/srv/new
 umoci repack --image "$L:2" b >>"$WORK/umoci.log" 2>&1
-rm -rf b "$L.tmp"
+rm -rf b
 umoci unpack --image "$L:1" unpacked >>"$WORK/umoci.log" 2>&1
 m1=$(tamper manifest-digest "$L" 1)
 m2=$(tamper manifest-digest "$L" 2)
@@ -121,7 +123,7 @@ check "oci verify of the layout" "$ESEAL" oci verify --cert keys/signing.pem "oc
 
 pulled "device: oci pull into an empty store, verify accepts IMAGE + IMAGE.sig" \
 	dev "docker://$REG/app:1"
-check_has "the pull fetched the one layer" "(1 of 1 layers fetched)"
+check_has "the pull fetched the one layer" "(1 of 1 layers fetched, 0 read"
 "$ESEAL" mkimage --quiet --print-digest-only "oci:$L:1" >want.digest 2>&1
 if [ "$("$ESEAL" digest dev/app.img | cut -d' ' -f1)" = "sha256:$(cat want.digest)" ]; then
 	ok "the pulled image is the canonical image of the layers"
@@ -135,8 +137,29 @@ else
 	not_ok "the device's store holds the objects the sealer's has"
 fi
 "${PULL[@]}" --digest-store dev/store "docker://$REG/app:1" dev/again.img >"$WORK/.out" 2>&1
-check_has "a second pull fetches no layer" "(0 of 1 layers fetched)"
+check_has "a second pull fetches no layer, reads none again" \
+	"(0 of 1 layers fetched, 1 read from their records)"
 check "... and gives the same image" cmp dev/app.img dev/again.img
+"${PULL[@]}" --digest-store dev/store "docker://$REG/app:2" dev/v2.img >"$WORK/.out" 2>&1
+check_fails "version 2 is not sealed: refused" test $? -eq 0
+"${SEAL[@]}" "oci:$L:2" >/dev/null 2>&1
+"$ESEAL" oci push "${NOTLS[@]}" "oci:$L:2" "docker://$REG/app:2" >/dev/null 2>&1
+"${PULL[@]}" --digest-store dev/store "docker://$REG/app:2" dev/v2.img >"$WORK/.out" 2>&1
+check_has "once sealed, a pull of version 2 fetches and reads only its new layer" \
+	"(1 of 2 layers fetched, 1 read from their records)"
+"$ESEAL" mkimage --quiet --print-digest-only "oci:$L:2" >want2.digest 2>&1
+if [ "$("$ESEAL" digest dev/v2.img | cut -d' ' -f1)" = "sha256:$(cat want2.digest)" ]; then
+	ok "... and gives the canonical image of version 2"
+else
+	not_ok "... and gives the canonical image of version 2"
+fi
+# a record that does not match is passed over: the layer is read again
+for f in dev/store/.erofs-seal/layers/sha256/*; do
+	printf 'x' | dd of="$f" bs=1 seek=100 conv=notrunc status=none
+done
+"${PULL[@]}" --digest-store dev/store "docker://$REG/app:1" dev/again.img >"$WORK/.out" 2>&1
+check_has "damaged layer records are not used" "(0 of 1 layers fetched, 0 read from"
+check "... and the image is the same" cmp dev/app.img dev/again.img
 
 # the mount, compared with umoci's tree under the OCI rules
 cp -a unpacked/rootfs expect
