@@ -183,7 +183,7 @@ void json_begin(struct json *j, FILE *f);
 /* "name": and what follows is the caller's (json_string, an array...) */
 void json_key(struct json *j, const char *name);
 /* a JSON string; NULL gives null */
-void json_string(FILE *f, const char *s);
+void json_quote(FILE *f, const char *s);
 void json_str(struct json *j, const char *name, const char *v);
 void json_bool(struct json *j, const char *name, bool v);
 void json_uint(struct json *j, const char *name, unsigned long long v);

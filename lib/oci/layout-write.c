@@ -170,8 +170,7 @@ int oci_layout_set_tags(struct oci_layout *l, const struct oci_tag *tags,
 			      (json_int_t)tags[i].size);
 		if (!e || (tags[i].artifact_type &&
 			   json_object_set_new(e, "artifactType",
-					       json_stringn(tags[i].artifact_type,
-							    strlen(tags[i].artifact_type)))) ||
+					       json_string(tags[i].artifact_type))) ||
 		    json_object_set_new(e, "annotations",
 					json_pack("{s:s}", OCI_ANNOT_REF_NAME,
 						  tags[i].name)) ||

@@ -135,11 +135,7 @@ int oci_manifest_parse(const void *buf, size_t len, const char *name,
 		       struct oci_manifest *out, struct eseal_error *err);
 int oci_config_parse(const void *buf, size_t len, const char *name,
 		     struct oci_config *out, struct eseal_error *err);
-/*
- * The pieces, for other documents (seal.c): jansson's json_t.  Never call
- * jansson's json_string(): the program's cli/util.c has a function of
- * that name, which wins in a static link; json_stringn() is the same.
- */
+/* The pieces, for other documents (seal.c): jansson's json_t */
 struct json_t;
 struct json_t *oci_json_load(const void *buf, size_t len, const char *name,
 			     struct eseal_error *err);

@@ -462,8 +462,8 @@ static int inline_set(json_t *obj, const struct oci_seal *s, int role)
 	b64 = b64_encode(it->sig, it->sig_len);
 	if (!b64)
 		return -ENOMEM;
-	r = json_object_set_new(ann, key, json_stringn(hex, strlen(hex))) ||
-	    json_object_set_new(ann, sigkey, json_stringn(b64, strlen(b64)));
+	r = json_object_set_new(ann, key, json_string(hex)) ||
+	    json_object_set_new(ann, sigkey, json_string(b64));
 	free(b64);
 	return r ? -ENOMEM : 0;
 }
