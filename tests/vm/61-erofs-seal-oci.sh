@@ -47,8 +47,9 @@ check "every file of the pulled image reads back intact (verity=require)" \
 	sh -c "cd $m && sha256sum -c -s $FX/oci-tree.sha256"
 
 # IPE: only programs from signed images run
-p=/sys/kernel/security/ipe/policies/erofs_sig
-if [ ! -d $p ] && ! cat $FX/erofs_sig.p7s >/sys/kernel/security/ipe/new_policy; then
+# (a policy of its own: IPE activates none older than the active one)
+p=/sys/kernel/security/ipe/policies/erofs_sig_oci
+if [ ! -d $p ] && ! cat $FX/erofs_sig_oci.p7s >/sys/kernel/security/ipe/new_policy; then
 	not_ok "load the erofs_signature IPE policy"
 elif ! echo 1 >$p/active; then
 	not_ok "activate the erofs_signature IPE policy"
