@@ -293,20 +293,21 @@ int cmd_oci(int argc, char **argv)
 		  .help = "seal: PKCS#11 module for a pkcs11: key" },
 		{ .name = "tls-verify", .kind = CLI_STRING, .ptr = &a.tls,
 		  .arg = "BOOL",
-		  .help = "push, pull: check the registry's TLS\n"
+		  .help = "verify, push, pull: check the registry's TLS\n"
 			  "certificate (default true; skopeo's)" },
 		{ .name = "authfile", .kind = CLI_STRING, .ptr = &a.reg.authfile,
-		  .arg = "FILE", .help = "push, pull: registry credentials file" },
+		  .arg = "FILE", .help = "registry credentials file" },
 		{ .name = "creds", .kind = CLI_STRING, .ptr = &a.reg.creds,
-		  .arg = "USER:PASS", .help = "push, pull: registry credentials" },
+		  .arg = "USER:PASS", .help = "registry credentials" },
 		{ .name = "cert-dir", .kind = CLI_STRING, .ptr = &a.reg.cert_dir,
 		  .arg = "DIR",
-		  .help = "push, pull: CA certificates (*.crt) and client\n"
-			  "keys for the registry's TLS" },
+		  .help = "CA certificates (*.crt) and client keys for\n"
+			  "the registry's TLS" },
 		{ .name = "cache", .kind = CLI_STRING, .ptr = &a.cache,
 		  .arg = "DIR",
-		  .help = "pull: the OCI layout fetched layers are kept in\n"
-			  "(default: DIR/.erofs-seal/oci of --digest-store)" },
+		  .help = "verify, pull of docker://: the OCI layout\n"
+			  "fetched blobs are kept in (default:\n"
+			  "DIR/.erofs-seal/oci of --digest-store)" },
 		{ .name = "signature", .kind = CLI_STRING, .ptr = &a.sigpath,
 		  .arg = "SIG",
 		  .help = "pull: where the signature goes (default IMAGE.sig)" },
@@ -338,11 +339,11 @@ int cmd_oci(int argc, char **argv)
 	only_for(verb, "--hash", a.alg, " seal verify pull ");
 	only_for(verb, "--digest-store", a.store, " seal verify pull ");
 	only_for(verb, "--platform", a.platform, " seal verify pull ");
-	only_for(verb, "--tls-verify", a.tls, " push pull ");
-	only_for(verb, "--authfile", a.reg.authfile, " push pull ");
-	only_for(verb, "--creds", a.reg.creds, " push pull ");
-	only_for(verb, "--cert-dir", a.reg.cert_dir, " push pull ");
-	only_for(verb, "--cache", a.cache, " pull ");
+	only_for(verb, "--tls-verify", a.tls, " verify push pull ");
+	only_for(verb, "--authfile", a.reg.authfile, " verify push pull ");
+	only_for(verb, "--creds", a.reg.creds, " verify push pull ");
+	only_for(verb, "--cert-dir", a.reg.cert_dir, " verify push pull ");
+	only_for(verb, "--cache", a.cache, " verify pull ");
 	only_for(verb, "--signature", a.sigpath, " pull ");
 	only_for(verb, "--json", a.json, " verify pull ");
 	a.reg.tls_verify = parse_tls(a.tls);
