@@ -456,6 +456,20 @@ static int seal_held(const struct oci_seal *s,
 	return 0;
 }
 
+/* The first seal of f that holds, the result filled: its index, or -errno */
+static int choose_seal(const struct oci_found *f, const struct docs *d,
+		       const struct eseal_oci_verify_opts *o,
+		       struct eseal_oci_verify_result *res,
+		       struct eseal_error *err)
+{
+	int i = pick_seal(f, d, o, res, err), r;
+
+	if (i < 0)
+		return -EKEYREJECTED;
+	r = seal_held(&f->seals[i], res, err);
+	return r ? r : i;
+}
+
 /* Generate the EROFS and compare; res->verdict on failure */
 static int regenerate(const char *layout, const struct docs *d,
 		      const struct oci_seal *s,
@@ -519,13 +533,8 @@ static int verify_layout(const struct eseal_source *src,
 			res->verdict = ESEAL_VERIFY_BAD;
 		goto out;
 	}
-	i = pick_seal(&f, &d, o, res, err);
-	if (i < 0) {
-		r = -EKEYREJECTED;
-		goto out;
-	}
-	r = seal_held(&f.seals[i], res, err);
-	if (!r)
+	r = i = choose_seal(&f, &d, o, res, err);
+	if (i >= 0)
 		r = regenerate(src->path, &d, &f.seals[i], o, res, err);
 	if (!r)
 		res->verdict = ESEAL_VERIFY_OK;
@@ -850,13 +859,8 @@ static int verify_registry(const char *source,
 		r = oci_found_add_bad(&f, &pre.bad[k]);
 	if (r)
 		goto out;
-	i = pick_seal(&f, &d, o, res, err);
-	if (i < 0) {
-		r = -EKEYREJECTED;
-		goto out;
-	}
-	r = seal_held(&f.seals[i], res, err);
-	if (r)
+	r = i = choose_seal(&f, &d, o, res, err);
+	if (i < 0)
 		goto out;
 	res->layers_fetched = missing_layers(l, &d);
 	snprintf(step, sizeof(step), "fetching the layers of %s", source);

@@ -162,20 +162,7 @@ check_has "damaged layer records are not used" "(0 of 1 layers fetched, 0 read f
 check "... and the image is the same" cmp dev/app.img dev/again.img
 
 # the mount, compared with umoci's tree under the OCI rules
-cp -a unpacked/rootfs expect
-find expect/run -mindepth 1 -delete
-touch -r expect/usr expect/run
-chown --reference=expect/usr expect
-chmod --reference=expect/usr expect
-touch -r expect/usr expect
-python3 - expect <<'EOF'
-import os, sys
-for top, dirs, files in os.walk(sys.argv[1]):
-    for name in [top] + [os.path.join(top, f) for f in dirs + files]:
-        for x in os.listxattr(name, follow_symlinks=False):
-            if x != "security.capability":
-                os.removexattr(name, x, follow_symlinks=False)
-EOF
+oci_rules_by_hand unpacked/rootfs expect
 modprobe erofs 2>/dev/null
 modprobe overlay 2>/dev/null
 mkdir -p "$MNT" "$RUN"
