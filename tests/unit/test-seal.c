@@ -211,6 +211,7 @@ static void test_inline(void)
 		      !memcmp(s2.item[OCI_ROLE_MERGED].sig, "\x01\x02\xff", 3) &&
 		      s2.item[OCI_ROLE_CONFIG].sig_len == 10,
 	      "an inline seal written and read back: %s", err.msg);
+	oci_seal_fini(&s2);
 	CHECK(buf && strstr((char *)buf, "\"x-keep\":7") &&
 		      strstr((char *)buf, "fsverity-sha256-12.sig\":\"AQL/\""),
 	      "other fields kept, signatures in base64");
