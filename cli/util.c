@@ -57,8 +57,8 @@ void cli_usage(FILE *f)
 		fprintf(f, "%s%.*s\n", lead, nl ? (int)(nl - u) : (int)strlen(u),
 			u);
 		lead = "       ";
-		u = nl + 1;
-	} while (nl && *u);
+		u = nl ? nl + 1 : "";	/* never NULL + 1 (UBSan) */
+	} while (*u);
 }
 
 void usage_error(const char *fmt, ...)
