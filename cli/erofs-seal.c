@@ -94,6 +94,8 @@ static const struct command commands[] = {
 		.fn = cmd_oci,
 		.summary = "seal, verify, push and pull signed OCI images",
 		.usage = "erofs-seal oci seal --key=KEY --cert=CERT [--hash=ALG] [--inline] [--digest-store=DIR] oci:LAYOUT[:REF]\n"
+			 "erofs-seal oci seal --print-digests [--hash=ALG] [--inline] oci:LAYOUT[:REF]\n"
+			 "erofs-seal oci seal --cert=CERT --manifest-sig=SIG --config-sig=SIG --image-sig=SIG oci:LAYOUT[:REF]\n"
 			 "erofs-seal oci verify (--cert=CERT | --ca=BUNDLE)... [--json] SOURCE\n"
 			 "erofs-seal oci push [REGISTRY OPTIONS] oci:LAYOUT:TAG docker://HOST/REPO:TAG\n"
 			 "erofs-seal oci pull [REGISTRY OPTIONS] --digest-store=DIR (--cert=CERT | --ca=BUNDLE)... SOURCE IMAGE",

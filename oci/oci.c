@@ -22,8 +22,10 @@ struct oci_args {
 	struct eseal_registry_opts reg;
 	const char *store, *platform, *cache, *sigpath, *tls;
 	const char *pass_file, *pass_env;
+	/* remote signing: signatures made elsewhere, by role */
+	const char *sigfile[ESEAL_OCI_ROLES];
 	int alg;
-	bool inline_mode, json, quiet;
+	bool inline_mode, json, quiet, print_digests;
 };
 
 /* Options that only some verbs take: refuse them elsewhere */
@@ -37,30 +39,100 @@ static void only_for(const char *verb, const char *opt, bool given,
 		usage_error("%s is not an option of oci %s", opt, verb);
 }
 
+static void print_digest(const char *role, const struct eseal_digest *d)
+{
+	char hex[2 * ESEAL_DIGEST_MAX + 1];
+
+	eseal_digest_hex(d, hex);
+	printf("%s %s:%s\n", role, eseal_hash_name(d->alg), hex);
+}
+
+/* The signer, or the signatures made elsewhere and what checks them */
+static int seal_keys(struct oci_args *a, struct eseal_oci_seal_opts *so,
+		     uint8_t *sigs[ESEAL_OCI_ROLES])
+{
+	static const char *const names[ESEAL_OCI_ROLES] = {
+		"--manifest-sig", "--config-sig", "--image-sig"
+	};
+	struct eseal_error err = { 0 };
+	struct cli_list none = { 0 };
+	bool given = false;
+	int i, r;
+
+	for (i = 0; i < ESEAL_OCI_ROLES; i++)
+		given |= a->sigfile[i] != NULL;
+	if (a->print_digests) {
+		if (a->so.key || given || a->certs.n)
+			usage_error("--print-digests takes no key, certificate or signature");
+		so->flags |= ESEAL_OCI_SEAL_DIGESTS_ONLY;
+		return 0;
+	}
+	if (a->certs.n != 1 || a->cas.n)
+		usage_error("oci seal needs one --cert (the signer's)");
+	if (!given) {
+		if (!a->so.key)
+			usage_error("oci seal needs --key, or the signatures made elsewhere");
+		a->so.cert = a->certs.v[0];
+		so->signer = signer_open(&a->so, a->pass_file, a->pass_env);
+		return so->signer ? 0 : 1;
+	}
+	if (a->so.key)
+		usage_error("--key or the signatures made elsewhere, not both");
+	for (i = 0; i < ESEAL_OCI_ROLES; i++) {
+		if (i == ESEAL_OCI_ROLE_MANIFEST && a->inline_mode) {
+			if (a->sigfile[i])
+				usage_error("an inline seal signs no manifest (no %s)",
+					    names[i]);
+			continue;
+		}
+		if (!a->sigfile[i])
+			usage_error("%s is missing", names[i]);
+		r = eseal_signature_read(a->sigfile[i], &sigs[i],
+					 &so->sig_lens[i], &err);
+		if (r)
+			return fail(r, &err);
+		so->sigs[i] = sigs[i];
+	}
+	so->trust = trust_load(&a->certs, &none, &err, &r);
+	return so->trust ? 0 : fail(r, &err);
+}
+
 static int do_seal(struct oci_args *a, int argc, char **argv)
 {
 	struct eseal_oci_seal_opts so = ESEAL_OCI_SEAL_OPTS_INIT;
 	struct eseal_oci_seal_result res = ESEAL_OCI_SEAL_RESULT_INIT;
+	uint8_t *sigs[ESEAL_OCI_ROLES] = { 0 };
 	struct eseal_error err = { 0 };
 	char hex[2 * ESEAL_DIGEST_MAX + 1];
-	int r;
+	int r, i;
 
 	if (argc != 1)
 		usage_error("oci seal takes one SOURCE, oci:LAYOUT[:REF]");
-	if (!a->so.key || a->certs.n != 1 || a->cas.n)
-		usage_error("oci seal needs --key and one --cert (the key's)");
-	a->so.cert = a->certs.v[0];
-	so.signer = signer_open(&a->so, a->pass_file, a->pass_env);
-	if (!so.signer)
-		return 1;
 	so.hash_alg = a->alg;
 	so.store_dir = a->store;
 	so.platform = a->platform;
 	so.flags = a->inline_mode ? ESEAL_OCI_SEAL_INLINE : 0;
-	r = eseal_oci_seal(argv[0], &so, &res, &err);
+	r = seal_keys(a, &so, sigs);
+	if (!r)
+		r = eseal_oci_seal(argv[0], &so, &res, &err);
+	if (r > 0)
+		;	/* reported */
+	else if (r)
+		r = fail(r, &err);
 	eseal_signer_free(so.signer);
+	eseal_trust_free((struct eseal_trust *)so.trust);
+	for (i = 0; i < ESEAL_OCI_ROLES; i++)
+		free(sigs[i]);
 	if (r)
-		return fail(r, &err);
+		return r;
+	if (a->print_digests) {
+		/* what a remote signer signs: erofs-seal sign --digest */
+		if (!a->inline_mode)
+			print_digest("manifest", &res.manifest_verity);
+		print_digest("config", &res.config_verity);
+		print_digest("image", &res.merged);
+		return finish_stdout(0);
+	}
 	if (!a->quiet) {
 		eseal_digest_hex(&res.merged, hex);
 		if (a->inline_mode)
@@ -283,6 +355,21 @@ int cmd_oci(int argc, char **argv)
 		  .arg = "OS/ARCH[/VARIANT]",
 		  .help = "the image to take from an image index\n"
 			  "(default: this machine's)" },
+		{ .name = "print-digests", .kind = CLI_BOOL,
+		  .ptr = &a.print_digests,
+		  .help = "seal: print the digests to sign (manifest, config,\n"
+			  "image) and write nothing: for a remote signer" },
+		{ .name = "manifest-sig", .kind = CLI_STRING,
+		  .ptr = &a.sigfile[ESEAL_OCI_ROLE_MANIFEST], .arg = "SIG",
+		  .help = "seal without --key: the manifest's signature,\n"
+			  "made elsewhere (by erofs-seal sign of the digest)" },
+		{ .name = "config-sig", .kind = CLI_STRING,
+		  .ptr = &a.sigfile[ESEAL_OCI_ROLE_CONFIG], .arg = "SIG",
+		  .help = "... the config's" },
+		{ .name = "image-sig", .kind = CLI_STRING,
+		  .ptr = &a.sigfile[ESEAL_OCI_ROLE_MERGED], .arg = "SIG",
+		  .help = "... the EROFS image's (each is checked against\n"
+			  "--cert before the seal is written)" },
 		{ .name = "pass-file", .kind = CLI_STRING, .ptr = &a.pass_file,
 		  .arg = "FILE", .help = "seal: passphrase of the key, or PIN" },
 		{ .name = "pass-env", .kind = CLI_STRING, .ptr = &a.pass_env,
@@ -330,6 +417,10 @@ int cmd_oci(int argc, char **argv)
 	    strcmp(verb, "push") && strcmp(verb, "pull"))
 		usage_error("'%s' is not seal, verify, push or pull", verb);
 	only_for(verb, "--key", a.so.key, " seal ");
+	only_for(verb, "--print-digests", a.print_digests, " seal ");
+	only_for(verb, "--manifest-sig", a.sigfile[0], " seal ");
+	only_for(verb, "--config-sig", a.sigfile[1], " seal ");
+	only_for(verb, "--image-sig", a.sigfile[2], " seal ");
 	only_for(verb, "--inline", a.inline_mode, " seal ");
 	only_for(verb, "--pass-file", a.pass_file, " seal ");
 	only_for(verb, "--pass-env", a.pass_env, " seal ");

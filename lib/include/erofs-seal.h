@@ -458,14 +458,29 @@ struct eseal_registry_opts {
 
 /* eseal_oci_seal_opts.flags */
 #define ESEAL_OCI_SEAL_INLINE (1u << 0) /* annotations in the image manifest */
+#define ESEAL_OCI_SEAL_DIGESTS_ONLY (1u << 1) /* the digests to sign, no seal */
+
+/* What a seal signs (eseal_oci_seal_opts.sigs) */
+#define ESEAL_OCI_ROLE_MANIFEST 0
+#define ESEAL_OCI_ROLE_CONFIG	1
+#define ESEAL_OCI_ROLE_MERGED	2
+#define ESEAL_OCI_ROLES		3
 
 struct eseal_oci_seal_opts {
 	size_t size;			/* ESEAL_OCI_SEAL_OPTS_INIT */
-	struct eseal_signer *signer;
+	struct eseal_signer *signer;	/* signs; or NULL and sigs below */
 	int hash_alg;			/* fs-verity hash; 0 = sha256 */
 	const char *store_dir;		/* objects go here, or NULL */
 	const char *platform;		/* as eseal_oci_opts.platform */
 	unsigned int flags;		/* ESEAL_OCI_SEAL_* */
+	/*
+	 * Remote signing: signatures made elsewhere over the digests a
+	 * DIGESTS_ONLY run gave (the manifest's is not used inline); each is
+	 * verified against trust before the seal is written.
+	 */
+	const uint8_t *sigs[ESEAL_OCI_ROLES];
+	size_t sig_lens[ESEAL_OCI_ROLES];
+	const struct eseal_trust *trust;
 };
 #define ESEAL_OCI_SEAL_OPTS_INIT { .size = sizeof(struct eseal_oci_seal_opts) }
 
@@ -486,7 +501,8 @@ struct eseal_oci_seal_result {
  * (filling store_dir), sign the digests and write the artifact into the
  * layout (blobs, and the referrers tag in index.json), or, inline, a new
  * manifest with the annotations that REF then names.  The layout changes
- * only at the end: its index.json is replaced atomically.
+ * only at the end: its index.json is replaced atomically.  With
+ * ESEAL_OCI_SEAL_DIGESTS_ONLY only res's digests are filled.
  */
 ESEAL_API int eseal_oci_seal(const char *source,
 			     const struct eseal_oci_seal_opts *opts,

@@ -23,6 +23,11 @@
 
 #define DOCKER_PREFIX "docker://"
 
+_Static_assert(OCI_ROLE_MANIFEST == ESEAL_OCI_ROLE_MANIFEST &&
+		       OCI_ROLE_CONFIG == ESEAL_OCI_ROLE_CONFIG &&
+		       OCI_ROLE_MERGED == ESEAL_OCI_ROLE_MERGED,
+	       "the public role numbers are the internal ones");
+
 /* One image's documents: resolved, and the manifest's and config's bytes */
 struct docs {
 	struct oci_image img;		/* img.config unused for registries */
@@ -103,14 +108,38 @@ static int dup_str(char *dst, size_t size, const char *s)
 
 /* ---- seal ---------------------------------------------------------------- */
 
-static int sign_item(struct eseal_signer *signer, struct oci_seal_item *it,
-		     const char *what, struct eseal_error *err)
+/* Sign the item's digest, or take the signature made elsewhere (checked) */
+static int sign_item(const struct eseal_oci_seal_opts *o, int role,
+		     struct oci_seal_item *it, const char *what,
+		     struct eseal_error *err)
 {
-	int r = eseal_sign_digest(signer, &it->digest, &it->sig, &it->sig_len,
-				  err);
+	struct eseal_error e = { 0 };
+	int r;
 
+	if (o->signer) {
+		r = eseal_sign_digest(o->signer, &it->digest, &it->sig,
+				      &it->sig_len, err);
+		if (r)
+			return eseal_error_prefix(err, "signing the %s", what);
+		it->present = true;
+		return 0;
+	}
+	if (!o->sigs[role] || !o->sig_lens[role] ||
+	    o->sig_lens[role] > ESEAL_SIG_MAX)
+		return eseal_errorf(err, EINVAL, "no signature of the %s given",
+				    what);
+	r = o->trust ? eseal_verify_digest(o->trust, &it->digest, o->sigs[role],
+					   o->sig_lens[role], NULL, &e) :
+		       -EINVAL;
 	if (r)
-		return eseal_error_prefix(err, "signing the %s", what);
+		return eseal_errorf(err, r == -EINVAL ? EINVAL : -r,
+				    "the signature given for the %s does not verify over its digest: %s",
+				    what, e.msg[0] ? e.msg : "nothing to trust");
+	it->sig = malloc(o->sig_lens[role]);
+	if (!it->sig)
+		return eseal_errorf(err, ENOMEM, "out of memory");
+	memcpy(it->sig, o->sigs[role], o->sig_lens[role]);
+	it->sig_len = o->sig_lens[role];
 	it->present = true;
 	return 0;
 }
@@ -230,8 +259,11 @@ int eseal_oci_seal(const char *source, const struct eseal_oci_seal_opts *o,
 	struct docs d = { 0 };
 	int alg, r;
 
-	if (!o || !o->size || !o->signer || !res)
-		return eseal_errorf(err, EINVAL, "eseal_oci_seal: no options");
+	if (!o || !o->size || !res ||
+	    (!o->signer && !o->trust &&
+	     !(o->flags & ESEAL_OCI_SEAL_DIGESTS_ONLY)))
+		return eseal_errorf(err, EINVAL,
+				    "eseal_oci_seal: no signer, no signatures");
 	alg = o->hash_alg ? o->hash_alg : ESEAL_HASH_SHA256;
 	if (alg != ESEAL_HASH_SHA256 && alg != ESEAL_HASH_SHA512)
 		return eseal_errorf(err, EINVAL, "unknown hash algorithm %d",
@@ -263,20 +295,25 @@ int eseal_oci_seal(const char *source, const struct eseal_oci_seal_opts *o,
 					      &s.item[OCI_ROLE_MANIFEST].digest);
 	if (r < 0 && !err->msg[0])
 		r = eseal_errorf(err, -r, "hashing failed");
-	if (!r && !s.inline_mode)
-		r = sign_item(o->signer, &s.item[OCI_ROLE_MANIFEST], "manifest",
-			      err);
-	if (!r)
-		r = sign_item(o->signer, &s.item[OCI_ROLE_CONFIG], "config",
-			      err);
-	if (!r)
-		r = sign_item(o->signer, &s.item[OCI_ROLE_MERGED], "EROFS image",
-			      err);
 	if (r)
 		goto out;
 	res->merged = s.item[OCI_ROLE_MERGED].digest;
 	res->config_verity = s.item[OCI_ROLE_CONFIG].digest;
 	res->manifest_verity = s.item[OCI_ROLE_MANIFEST].digest;
+	dup_str(res->manifest, sizeof(res->manifest), d.img.desc.digest.str);
+	if (o->flags & ESEAL_OCI_SEAL_DIGESTS_ONLY)
+		goto out;
+	if (!s.inline_mode)
+		r = sign_item(o, ESEAL_OCI_ROLE_MANIFEST,
+			      &s.item[OCI_ROLE_MANIFEST], "manifest", err);
+	if (!r)
+		r = sign_item(o, ESEAL_OCI_ROLE_CONFIG,
+			      &s.item[OCI_ROLE_CONFIG], "config", err);
+	if (!r)
+		r = sign_item(o, ESEAL_OCI_ROLE_MERGED,
+			      &s.item[OCI_ROLE_MERGED], "EROFS image", err);
+	if (r)
+		goto out;
 	r = s.inline_mode ? write_inline(l, &src, &s, &d, res, err) :
 			    write_artifact(l, &s, &d, res, err);
 out:

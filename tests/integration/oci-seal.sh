@@ -296,6 +296,26 @@ check_has "... an image with a sha512 digest" "over sha512:"
 check_has "oci verify --json: valid, two seals" '"valid":true'
 check_has "... seals" '"seals":2'
 
+# remote signing: the digests out, the signatures in, checked first
+rm -rf lr && cp -a "$L" lr
+"$ESEAL" oci seal --print-digests "oci:lr:1" >digests 2>&1
+check "seal --print-digests: manifest, config, image" \
+	grep -qx "manifest sha256:[0-9a-f]\{64\}" digests
+while read -r role d; do
+	"$ESEAL" sign --key keys/signing.key --cert keys/signing.pem \
+		--digest "$d" "$role.sig" >/dev/null 2>&1
+done <digests
+cp lr/index.json index.before
+check_fails "signatures in the wrong places are refused" \
+	"$ESEAL" oci seal --cert keys/signing.pem --manifest-sig manifest.sig \
+	--config-sig image.sig --image-sig config.sig "oci:lr:1"
+check_has "... naming the one that does not verify" "signature given for the config"
+check "... and the layout is as it was" cmp index.before lr/index.json
+check "seal with the signatures made elsewhere" \
+	"$ESEAL" oci seal --cert keys/signing.pem --manifest-sig manifest.sig \
+	--config-sig config.sig --image-sig image.sig "oci:lr:1"
+check "... and it verifies" "$ESEAL" oci verify --cert keys/signing.pem "oci:lr:1"
+
 # ---- usage -------------------------------------------------------------------
 "$ESEAL" oci pull --digest-store x "docker://$REG/app:1" y.img >"$WORK/.out" 2>&1
 check "pull without --cert or --ca is a usage error (exit 2)" test $? -eq 2
