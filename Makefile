@@ -24,15 +24,19 @@ LDFLAGS    ?=
 SANITIZE_CC ?= clang
 COMPAT_DIR ?= $(abspath ../shared/compat/composefs-1.0.8)
 
+FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
 BASE_CFLAGS := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
-	-fvisibility=hidden -Ilib/include -DESEAL_VERSION='"$(VERSION)"'
-LIBS       := -lcrypto -lxxhash -lkeyutils -larchive -ljansson -lz -lpthread
+	-fvisibility=hidden -Ilib/include $(FUSE_CFLAGS) \
+	-DESEAL_VERSION='"$(VERSION)"'
+LIBS       := -lcrypto -lxxhash -lkeyutils -larchive -ljansson -lz -lfuse3 -lpthread
 ALL_CFLAGS  = $(BASE_CFLAGS) $(CFLAGS)
 
-# lib/ at any depth; every folder of it may hold private headers
+# lib/ at any depth, one folder per concern; every folder may hold private
+# headers, included by their basename (unique across lib/) or as
+# "folder/name.h"
 LIB_SRCS   := $(sort $(shell find lib -name '*.c'))
 LIB_HDRS   := $(sort $(shell find lib -name '*.h'))
-LIB_PRIV   := $(patsubst %/,-I%,$(sort $(dir $(LIB_SRCS) $(LIB_HDRS))))
+LIB_PRIV   := -Ilib $(patsubst %/,-I%,$(sort $(dir $(LIB_SRCS) $(LIB_HDRS))))
 # the command groups: cli/ (the table and the helpers), then one folder each
 CMD_DIRS   := cli mkimage sign mount oci
 CMD_SRCS   := $(sort $(foreach d,$(CMD_DIRS),$(wildcard $(d)/*.c)))

@@ -180,7 +180,7 @@ struct json {
 	bool first;		/* no member written yet */
 };
 void json_begin(struct json *j, FILE *f);
-/* "name": and what follows is the caller's (json_string, an array...) */
+/* "name": and what follows is the caller's (json_quote, an array...) */
 void json_key(struct json *j, const char *name);
 /* a JSON string; NULL gives null */
 void json_quote(FILE *f, const char *s);
@@ -192,19 +192,16 @@ void json_end(struct json *j);
 /* ---- atomic output files (cli/output.c) -------------------------------- */
 
 /*
- * An output file that appears complete or not at all (an O_TMPFILE, else a
- * short-named temporary file, fsynced, then linked or renamed into place).
+ * An output file that appears complete or not at all: the library's
+ * eseal_output, or standard output for "-" where a command allows it.
  * Each function prints its own error, naming the path.
  */
-#define OUTPUT_TMP_SIZE 32
 struct output {
 	const char *path;	/* as given */
-	const char *base;	/* its last component */
 	int fd;			/* write here */
-	int dirfd;		/* O_PATH fd of its directory; -1 for stdout */
-	char tmp[OUTPUT_TMP_SIZE]; /* name of a named temporary file, or "" */
+	struct eseal_output *file; /* NULL for stdout */
 };
-#define OUTPUT_INIT { .fd = -1, .dirfd = -1 }
+#define OUTPUT_INIT { .fd = -1 }
 #define OUTPUT_STDOUT_OK (1u << 0)	/* "-" is standard output */
 /*
  * Refuses a path that exists and is not a regular file, or is one of the

@@ -117,18 +117,21 @@ static const struct command commands[] = {
 	{
 		.name = "mount",
 		.fn = cmd_mount,
-		.summary = "mount a signed image as a verified overlay",
+		.summary = "mount a signed image as a verified overlay or FUSE mount",
 		.usage = "erofs-seal mount [OPTIONS] IMAGE MOUNTPOINT",
-		.help = "Mount a (signed) erofs-seal image as a verified overlay.",
+		.help = "Mount a (signed) erofs-seal image as a verified overlay, or\n"
+			"serve it through FUSE, checking every read (--fuse, the\n"
+			"default when not root).",
 	},
 	{
 		.name = "umount",
 		.fn = cmd_umount,
-		.summary = "unmount an overlay made by mount",
+		.summary = "unmount an overlay or FUSE mount made by mount",
 		.usage = "erofs-seal umount [OPTIONS] MOUNTPOINT",
 		.help = "Unmount an erofs-seal overlay and its EROFS layer (or a layer\n"
 			"under the run directory that a plain umount left behind;\n"
-			"not one an overlay still stacks on).",
+			"not one an overlay still stacks on), or a FUSE mount that\n"
+			"mount made.",
 	},
 };
 

@@ -87,11 +87,11 @@ static const char *input_file(const char *src, bool from_file,
 
 int cmd_mkimage(int argc, char **argv)
 {
-	struct eseal_image_opts iopts = { .min_version = 0, .max_version = 1 };
-	struct eseal_oci_opts oopts = { 0 };
-	struct eseal_store_opts *sopts = &oopts.store;
-	struct eseal_source source = { .fd = -1 };
-	struct eseal_store_stats stats = { 0 };
+	struct eseal_image_opts iopts = ESEAL_IMAGE_OPTS_INIT;
+	struct eseal_store_opts sopts = ESEAL_STORE_OPTS_INIT;
+	struct eseal_oci_opts oopts = ESEAL_OCI_OPTS_INIT;
+	struct eseal_source source = ESEAL_SOURCE_INIT;
+	struct eseal_store_stats stats = ESEAL_STORE_STATS_INIT;
 	struct progress_state ps = { 0 };
 	struct eseal_error err = { 0 };
 	struct eseal_tree *tree = NULL;
@@ -104,7 +104,7 @@ int cmd_mkimage(int argc, char **argv)
 	char hex[2 * ESEAL_DIGEST_MAX + 1];
 	const struct cli_opt opts[] = {
 		{ .name = "basedir", .alias = "digest-store", .kind = CLI_STRING,
-		  .ptr = &sopts->store_dir, .arg = "DIR",
+		  .ptr = &sopts.store_dir, .arg = "DIR",
 		  .help = "store regular files' data in DIR/xx/<digest>" },
 		{ .name = "print-digest", .kind = CLI_BOOL, .ptr = &print_digest,
 		  .help = "print the image's fs-verity digest (on stderr\n"
@@ -133,7 +133,7 @@ int cmd_mkimage(int argc, char **argv)
 		{ .name = "max-version", .kind = CLI_UINT,
 		  .ptr = &iopts.max_version, .min = 0, .max = 1, .arg = "N",
 		  .help = "highest format version to write (default 1)" },
-		{ .name = "threads", .kind = CLI_UINT, .ptr = &sopts->threads,
+		{ .name = "threads", .kind = CLI_UINT, .ptr = &sopts.threads,
 		  .min = 1, .max = 1024, .arg = "N",
 		  .help = "hashing/copying threads (default: online CPUs)" },
 		{ .name = "hash", .kind = CLI_HASH, .ptr = &iopts.hash_alg,
@@ -182,10 +182,14 @@ int cmd_mkimage(int argc, char **argv)
 		usage_error("empty path");
 	if (out && !strcmp(out, "-") && isatty(STDOUT_FILENO))
 		usage_error("refusing to write an image to a terminal");
+	oopts.store = &sopts;
 	oopts.max_entries = max_entries;
-	sopts->hash_alg = iopts.hash_alg;
-	if (!from_file && eseal_source_parse(src, &source, &err) < 0)
-		return fail(-EINVAL, &err);
+	sopts.hash_alg = iopts.hash_alg;
+	if (!from_file) {
+		r = eseal_source_parse(src, &source, &err);
+		if (r < 0)
+			return fail(r, &err);
+	}
 	if (source.kind != ESEAL_SOURCE_DIR) {
 		if (scan_flags)
 			usage_error("--use-epoch, --skip-devices, --skip-xattrs and --user-xattrs apply to a directory");
@@ -212,8 +216,8 @@ int cmd_mkimage(int argc, char **argv)
 		goto out;
 
 	if (!quiet && isatty(STDERR_FILENO)) {
-		sopts->progress = show_progress;
-		sopts->progress_arg = &ps;
+		sopts.progress = show_progress;
+		sopts.progress_arg = &ps;
 	}
 	if (source.kind != ESEAL_SOURCE_DIR)
 		r = eseal_tree_from_source(&source, &oopts, &tree, &stats,
@@ -222,7 +226,7 @@ int cmd_mkimage(int argc, char **argv)
 		r = load_tree(src, from_file, dump_flags, scan_flags, &tree,
 			      &err);
 	if (r >= 0 && !from_file && source.kind == ESEAL_SOURCE_DIR)
-		r = eseal_tree_store_objects(tree, sopts, &stats, &err);
+		r = eseal_tree_store_objects(tree, &sopts, &stats, &err);
 	/* a directory or a dump; OCI and tar sources had them applied */
 	if (r >= 0 && oci_rules && source.kind == ESEAL_SOURCE_DIR)
 		r = eseal_tree_oci_rules(tree, oopts.flags, &err);
@@ -249,7 +253,7 @@ int cmd_mkimage(int argc, char **argv)
 		fprintf(out && !strcmp(out, "-") ? stderr : stdout, "%s\n",
 			hex);
 	}
-	if (!quiet && sopts->store_dir && stats.objects_new &&
+	if (!quiet && sopts.store_dir && stats.objects_new &&
 	    stats.verity_unsupported && isatty(STDERR_FILENO))
 		fprintf(stderr,
 			"note: fs-verity could not be enabled on %llu new objects (not supported by the store's filesystem)\n",

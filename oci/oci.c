@@ -175,8 +175,8 @@ static int report(const struct oci_args *a, const char *source,
 				     res->inline_mode ? "inline" : "artifact");
 		json_str(&j, "artifact", res->artifact);
 		json_str(&j, "digest", digest);
-		json_str(&j, "signer", res->info.signer);
-		json_str(&j, "key", res->info.key);
+		json_str(&j, "signer", res->signer);
+		json_str(&j, "key", res->key);
 		json_uint(&j, "seals", res->seals);
 		json_uint(&j, "layers", res->layers);
 		json_uint(&j, "layers_fetched", res->layers_fetched);
@@ -232,7 +232,7 @@ static int do_verify(struct oci_args *a, int argc, char **argv)
 		eseal_digest_hex(&res.merged, hex);
 		printf("%s: good %s seal by %s (%s) over manifest %s, EROFS %s:%s\n",
 		       argv[0], res.inline_mode ? "inline" : "artifact",
-		       res.info.signer, res.info.key, res.manifest,
+		       res.signer, res.key, res.manifest,
 		       eseal_hash_name(res.merged.alg), hex);
 	}
 	eseal_oci_verify_result_fini(&res);
@@ -305,7 +305,7 @@ static int do_pull(struct oci_args *a, int argc, char **argv)
 	if (!a->json && !a->quiet)
 		printf("%s: good %s seal by %s; wrote %s and %s (%u of %u layers fetched, %u read from their records)\n",
 		       argv[0], res.inline_mode ? "inline" : "artifact",
-		       res.info.signer, argv[1], sigpath, res.layers_fetched,
+		       res.signer, argv[1], sigpath, res.layers_fetched,
 		       res.layers, res.layers_replayed);
 out:
 	output_abort(&img);
@@ -329,7 +329,8 @@ static int parse_tls(const char *v)
 
 int cmd_oci(int argc, char **argv)
 {
-	struct oci_args a = { .reg = ESEAL_REGISTRY_OPTS_INIT };
+	struct oci_args a = { .so = ESEAL_SIGNER_OPTS_INIT,
+			      .reg = ESEAL_REGISTRY_OPTS_INIT };
 	const struct cli_opt opts[] = {
 		{ .name = "key", .kind = CLI_STRING, .ptr = &a.so.key,
 		  .arg = "KEY",

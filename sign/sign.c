@@ -31,7 +31,7 @@ static int digest_to_sign(const char *image, const char *digest_arg, int alg,
 
 int cmd_sign(int argc, char **argv)
 {
-	struct eseal_signer_opts so = { 0 };
+	struct eseal_signer_opts so = ESEAL_SIGNER_OPTS_INIT;
 	const char *digest_arg = NULL, *pass_file = NULL, *pass_env = NULL;
 	const char *image, *sigpath;
 	struct eseal_error err = { 0 };

@@ -46,7 +46,7 @@ static int finish(bool json, enum eseal_verify_class cls, const char *image,
 int cmd_verify(int argc, char **argv)
 {
 	struct cli_list certs = { 0 }, cas = { 0 };
-	struct eseal_sig_info info = { 0 };
+	struct eseal_sig_info info = ESEAL_SIG_INFO_INIT;
 	struct eseal_error err = { 0 };
 	struct eseal_trust *t = NULL;
 	struct eseal_digest d, img;

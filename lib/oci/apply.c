@@ -36,7 +36,9 @@
 #include <unistd.h>
 
 #include "composefs.h"
+#include "files.h"
 #include "fsverity.h"
+#include "io.h"
 #include "objstore.h"
 #include "oci.h"
 #include "tree.h"
@@ -95,17 +97,17 @@ int oci_apply_init(struct oci_apply *a, const struct eseal_oci_opts *opts,
 	int r;
 
 	memset(a, 0, sizeof(*a));
-	a->sopts = &opts->store;
+	a->sopts = opts->store;
 	a->stats = stats;
-	a->hash_alg = opts->store.hash_alg ? opts->store.hash_alg :
+	a->hash_alg = opts->store->hash_alg ? opts->store->hash_alg :
 					     ESEAL_HASH_SHA256;
-	a->inline_max = opts->store.inline_max ? opts->store.inline_max :
+	a->inline_max = opts->store->inline_max ? opts->store->inline_max :
 						 ESEAL_INLINE_MAX_DEFAULT;
 	a->max_entries = opts->max_entries ? opts->max_entries :
 					     ESEAL_OCI_MAX_ENTRIES_DEFAULT;
 	if (!eseal_hash_size(a->hash_alg))
 		return eseal_errorf(err, EINVAL, "unknown hash algorithm %d",
-				    opts->store.hash_alg);
+				    opts->store->hash_alg);
 	if (a->inline_max > COMPOSEFS_INLINE_CONTENT_MAX)
 		return eseal_errorf(err, EINVAL,
 				    "inline size limit %zu too large",
@@ -122,11 +124,11 @@ int oci_apply_init(struct oci_apply *a, const struct eseal_oci_opts *opts,
 	if (r)
 		return r;
 	root->nlink = 2;
-	if (!opts->store.store_dir)
+	if (!opts->store->store_dir)
 		return 0;
-	r = eseal_objstore_open(opts->store.store_dir, &a->st, err);
+	r = eseal_objstore_open(opts->store->store_dir, &a->st, err);
 	if (!r)
-		r = oci_store_new(a->st, opts->store.threads, stats, &a->writer,
+		r = oci_store_new(a->st, opts->store->threads, stats, &a->writer,
 				  err);
 	return r;
 }
@@ -380,25 +382,6 @@ static int set_attrs(struct oci_apply *a, struct entry_src *src,
 	return r;
 }
 
-int oci_write_at(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 /* Hash size - from zero bytes (a hole of a sparse file) */
 static int hash_zeros(struct oci_apply *a, uint64_t n)
 {
@@ -429,7 +412,7 @@ static int store_data(struct oci_apply *a, struct oci_tar *t,
 		      const struct oci_entry *e, const char *layer,
 		      struct eseal_digest *d, struct eseal_error *err)
 {
-	struct eseal_objtmp tmp = { .fd = -1 };
+	struct eseal_tmpfile tmp = { .fd = -1 };
 	struct eseal_obj_result res;
 	bool in_mem = e->size <= OCI_APPLY_BUF;
 	uint64_t pos = 0, off;
@@ -461,14 +444,12 @@ static int store_data(struct oci_apply *a, struct oci_tar *t,
 				eseal_errorf(err, -r, "hashing failed");
 				break;
 			}
-			if (tmp.fd >= 0) {
-				r = oci_write_at(tmp.fd, blk, len, off);
-				if (r) {
-					eseal_syserrorf(err, -r,
-							"%s: writing an object",
-							layer);
-					break;
-				}
+			if (tmp.fd >= 0 &&
+			    eseal_pwrite_full(tmp.fd, blk, len, off) < 0) {
+				r = eseal_syserrorf(err, errno,
+						    "%s: writing an object",
+						    layer);
+				break;
 			}
 		}
 		pos = off + len;
@@ -502,12 +483,10 @@ static int store_data(struct oci_apply *a, struct oci_tar *t,
 		return r;
 	count_object(a, &res);
 done:
-	if (a->st)
-		eseal_objstore_tmp_discard(a->st, &tmp);
+	eseal_tmpfile_discard(&tmp);
 	return 0;
 fail:
-	if (a->st)
-		eseal_objstore_tmp_discard(a->st, &tmp);
+	eseal_tmpfile_discard(&tmp);
 	return r;
 }
 

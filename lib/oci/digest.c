@@ -9,8 +9,6 @@
 
 #include "oci.h"
 
-static const char hexdig[] = "0123456789abcdef";
-
 int oci_digest_parse(const char *s, size_t len, struct oci_digest *d)
 {
 	size_t hexlen, i;
@@ -31,17 +29,12 @@ int oci_digest_parse(const char *s, size_t len, struct oci_digest *d)
 	hexlen = len - 7;
 	if (hexlen != 2u * d->len)
 		return -EINVAL;
-	for (i = 0; i < hexlen; i++) {
-		int v = eseal_hexval((unsigned char)hex[i]);
-
-		/* lowercase only: one spelling per digest */
-		if (v < 0 || (hex[i] >= 'A' && hex[i] <= 'F'))
+	/* lowercase only: one spelling per digest */
+	for (i = 0; i < hexlen; i++)
+		if (eseal_hexval(hex[i]) < 0 || (hex[i] >= 'A' && hex[i] <= 'F'))
 			return -EINVAL;
-		if (i % 2)
-			d->bytes[i / 2] |= (uint8_t)v;
-		else
-			d->bytes[i / 2] = (uint8_t)(v << 4);
-	}
+	if (eseal_hex_decode(hex, d->len, d->bytes))
+		return -EINVAL;
 	memcpy(d->str, s, len);
 	d->str[len] = '\0';
 	return 0;
@@ -80,18 +73,14 @@ bool oci_hash_check(struct oci_hash *h, const struct oci_digest *d,
 		    char got[OCI_DIGEST_STR_MAX])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0, i;
-	char *p = got;
+	unsigned int n = 0;
+	int k;
 
 	if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1)
 		n = 0;
-	p += snprintf(got, OCI_DIGEST_STR_MAX, "%s:",
-		      h->alg == ESEAL_HASH_SHA512 ? "sha512" : "sha256");
-	for (i = 0; i < n && i < 64; i++) {
-		*p++ = hexdig[md[i] >> 4];
-		*p++ = hexdig[md[i] & 15];
-	}
-	*p = '\0';
+	k = snprintf(got, OCI_DIGEST_STR_MAX, "%s:",
+		     h->alg == ESEAL_HASH_SHA512 ? "sha512" : "sha256");
+	eseal_hex_encode(md, MIN(n, 64u), got + k);
 	return n && n == d->len && h->alg == d->alg &&
 	       !memcmp(md, d->bytes, n);
 }

@@ -6,21 +6,21 @@
  * headers, skipping the data, and then streamed).
  *
  * In a directory nothing below the layout is followed if it is a symlink
- * (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, or one O_NOFOLLOW
- * component at a time where openat2 is missing), and only regular files
- * are read (opened O_NONBLOCK, checked with fstat: a FIFO never blocks).
+ * (eseal_open_below: openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, or
+ * one O_NOFOLLOW component at a time where openat2 is missing), and only
+ * regular files are read (opened O_NONBLOCK, checked with fstat: a FIFO
+ * never blocks).
  * A blob is checked against its descriptor as it streams: never more
  * bytes than the descriptor's size, and at its end the size and digest.
  */
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "oci.h"
 
 #define ARC_BUF (64 * 1024)
@@ -108,55 +108,15 @@ void oci_layout_close(struct oci_layout *l)
 
 /* ---- directories ----------------------------------------------------------- */
 
-/* name below dfd, one component at a time, never following a symlink */
-static int open_nofollow_walk(int dfd, const char *name, int flags)
-{
-	char comp[256];
-	const char *p = name, *slash;
-	int fd, cur = dfd, e;
-
-	while ((slash = strchr(p, '/'))) {
-		if ((size_t)(slash - p) >= sizeof(comp)) {
-			errno = ENAMETOOLONG;
-			fd = -1;
-			goto out;
-		}
-		memcpy(comp, p, (size_t)(slash - p));
-		comp[slash - p] = '\0';
-		fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-					       O_CLOEXEC);
-		if (fd < 0)
-			goto out;
-		if (cur != dfd)
-			close(cur);
-		cur = fd;
-		p = slash + 1;
-	}
-	fd = openat(cur, p, flags | O_NOFOLLOW);
-out:
-	e = errno;
-	if (cur != dfd)
-		close(cur);
-	errno = e;
-	return fd;
-}
-
 /* A regular file below the layout directory, opened to read */
 static int dir_open(struct oci_layout *l, const char *name,
 		    struct eseal_error *err)
 {
-	const int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-	struct open_how how = {
-		.flags = flags,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-			   RESOLVE_NO_MAGICLINKS,
-	};
 	struct stat st;
 	int fd, fl, e;
 
-	fd = (int)syscall(SYS_openat2, l->fd, name, &how, sizeof(how));
-	if (fd < 0 && (errno == ENOSYS || errno == EPERM))
-		fd = open_nofollow_walk(l->fd, name, flags);
+	fd = eseal_open_below(l->fd, name,
+			      O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
 		if (e == ENOENT)

@@ -388,9 +388,6 @@ struct oci_apply {
 
 #define OCI_APPLY_BUF (512u << 10)
 
-/* pwrite all of buf at off: 0 or -errno */
-int oci_write_at(int fd, const void *buf, size_t len, uint64_t off);
-
 int oci_apply_init(struct oci_apply *a, const struct eseal_oci_opts *opts,
 		   struct eseal_store_stats *stats, struct eseal_error *err);
 /* Apply one layer; 'name' names it in messages */
@@ -408,7 +405,11 @@ void oci_apply_fini(struct oci_apply *a);
 
 /* ---- source.c ------------------------------------------------------------ */
 
-/* eseal_tree_from_source(), telling how many layers came from records */
+/*
+ * eseal_tree_from_source() with options (opts->store set) and stats of
+ * this library's size, telling how many layers came from their records
+ * (replayed, or NULL)
+ */
 int oci_tree_from_source(const struct eseal_source *src,
 			 const struct eseal_oci_opts *opts,
 			 struct eseal_tree **out,
@@ -570,5 +571,51 @@ int oci_skopeo(const struct eseal_registry_opts *r, const char *step,
 	       const char *verb, enum oci_side side, const char *const *args,
 	       uint8_t **out, size_t *out_len, size_t out_max,
 	       struct eseal_error *err);
+
+/* ---- sealed.c ------------------------------------------------------------ */
+
+/* One image's documents: resolved, and the manifest's and config's bytes */
+struct oci_docs {
+	struct oci_image img;		/* img.config unused for registries */
+	uint8_t *mbuf, *cbuf;
+	size_t mlen, clen;
+};
+
+void oci_docs_fini(struct oci_docs *d);
+/* The image REF names in a layout, with its manifest's and config's bytes */
+int oci_docs_from_layout(struct oci_layout *l, const char *ref,
+			 const char *platform, struct oci_docs *d,
+			 struct eseal_error *err);
+/*
+ * The canonical EROFS of the image (by manifest digest) in a layout: to
+ * fd (or -1), its objects into store_dir (or NULL) with layer records,
+ * its digest; stats (this library's size) and replayed as
+ * oci_tree_from_source() fills them.
+ */
+int oci_generate(const char *layout, const struct oci_digest *manifest,
+		 int alg, const char *store_dir, int fd,
+		 struct eseal_digest *digest, struct eseal_store_stats *stats,
+		 unsigned int *replayed, struct eseal_error *err);
+
+/* ---- seal-check.c -------------------------------------------------------- */
+
+/*
+ * The first seal of f that holds (every signature trusted, the manifest
+ * and config digests right), the result filled: its index; else -errno
+ * with res->verdict and the message of the most telling failure.
+ */
+int oci_choose_seal(const struct oci_found *f, const struct oci_docs *d,
+		    const struct eseal_oci_verify_opts *o,
+		    struct eseal_oci_verify_result *res, struct eseal_error *err);
+/* Generate the EROFS and compare it with seal s; res->verdict on failure */
+int oci_regenerate(const char *layout, const struct oci_docs *d,
+		   const struct oci_seal *s,
+		   const struct eseal_oci_verify_opts *o,
+		   struct eseal_oci_verify_result *res, struct eseal_error *err);
+/* eseal_oci_verify() of an oci: or oci-archive: source */
+int oci_verify_layout(const struct eseal_source *src,
+		      const struct eseal_oci_verify_opts *o,
+		      struct eseal_oci_verify_result *res,
+		      struct eseal_error *err);
 
 #endif /* ESEAL_OCI_H */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "objstore.h"
 #include "oci.h"
 #include "tree.h"
 
@@ -33,38 +34,42 @@ int eseal_source_parse(const char *spec, struct eseal_source *src,
 		{ "oci-archive:", ESEAL_SOURCE_OCI_ARCHIVE },
 		{ "tar:", ESEAL_SOURCE_TAR },
 	};
+	struct eseal_source s = ESEAL_SOURCE_INIT;
 	const char *rest = spec, *colon;
 	size_t i;
+	int r;
 
-	memset(src, 0, sizeof(*src));
-	src->fd = -1;
+	r = eseal_abi_check(src, sizeof(s), ESEAL_V0_SOURCE, "eseal_source",
+			    err);
+	if (r)
+		return r;
 	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
 		size_t n = strlen(kinds[i].prefix);
 
 		if (!strncmp(spec, kinds[i].prefix, n)) {
-			src->kind = kinds[i].kind;
+			s.kind = kinds[i].kind;
 			rest = spec + n;
 			break;
 		}
 	}
-	colon = src->kind == ESEAL_SOURCE_OCI ||
-			src->kind == ESEAL_SOURCE_OCI_ARCHIVE ?
+	colon = s.kind == ESEAL_SOURCE_OCI ||
+			s.kind == ESEAL_SOURCE_OCI_ARCHIVE ?
 			strchr(rest, ':') : NULL;
 	if (colon && !colon[1])
 		return eseal_errorf(err, EINVAL, "%s: empty REF after ':'",
 				    spec);
-	src->path = colon ? strndup(rest, (size_t)(colon - rest)) :
-			    strdup(rest);
+	s.path = colon ? strndup(rest, (size_t)(colon - rest)) : strdup(rest);
 	if (colon)
-		src->ref = strdup(colon + 1);
-	if (!src->path || (colon && !src->ref)) {
-		eseal_source_free(src);
-		return eseal_errorf(err, ENOMEM, "out of memory");
+		s.ref = strdup(colon + 1);
+	if (!s.path || (colon && !s.ref))
+		r = eseal_errorf(err, ENOMEM, "out of memory");
+	else if (!s.path[0])
+		r = eseal_errorf(err, EINVAL, "%s: empty path", spec);
+	if (r) {
+		eseal_source_free(&s);
+		return r;
 	}
-	if (!src->path[0]) {
-		eseal_source_free(src);
-		return eseal_errorf(err, EINVAL, "%s: empty path", spec);
-	}
+	eseal_abi_out(src, &s, sizeof(s));
 	return 0;
 }
 
@@ -221,7 +226,7 @@ static int from_layout(struct oci_apply *a, const struct eseal_source *src,
 		       struct eseal_error *err)
 {
 	const char *store = (opts->flags & ESEAL_OCI_LAYER_RECORDS) ?
-				    opts->store.store_dir : NULL;
+				    opts->store->store_dir : NULL;
 	struct oci_layout *l = NULL;
 	struct oci_image img = { 0 };
 	uint64_t used = 0;
@@ -292,22 +297,16 @@ static int from_layout(struct oci_apply *a, const struct eseal_source *src,
 	return r;
 }
 
-int eseal_tree_from_source(const struct eseal_source *src,
-			   const struct eseal_oci_opts *opts,
-			   struct eseal_tree **out,
-			   struct eseal_store_stats *stats,
-			   struct eseal_error *err)
-{
-	return oci_tree_from_source(src, opts, out, stats, NULL, err);
-}
-
+/*
+ * The whole way, with options and results of this library's size;
+ * replayed: how many layers came from their records, or NULL
+ */
 int oci_tree_from_source(const struct eseal_source *src,
 			 const struct eseal_oci_opts *opts,
 			 struct eseal_tree **out,
 			 struct eseal_store_stats *stats,
 			 unsigned int *replayed, struct eseal_error *err)
 {
-	struct eseal_store_stats local;
 	atomic_uint_fast64_t in_bytes = 0;
 	struct eseal_error serr;
 	struct oci_apply a;
@@ -315,15 +314,12 @@ int oci_tree_from_source(const struct eseal_source *src,
 	unsigned int flags = opts->flags;
 	int r;
 
-	*out = NULL;
-	if (!stats)
-		stats = &local;
-	memset(stats, 0, sizeof(*stats));
 	if (src->kind != ESEAL_SOURCE_OCI &&
 	    src->kind != ESEAL_SOURCE_OCI_ARCHIVE &&
 	    src->kind != ESEAL_SOURCE_TAR)
 		return eseal_errorf(err, EINVAL,
-				    "%s: not an OCI or tar source", src->path);
+				    "%s: not an OCI or tar source",
+				    src->path ? src->path : "(none)");
 	max_size = opts->max_size ? opts->max_size :
 				    ESEAL_OCI_MAX_SIZE_DEFAULT;
 	r = oci_apply_init(&a, opts, stats, err);
@@ -352,4 +348,35 @@ int oci_tree_from_source(const struct eseal_source *src,
 	}
 	*out = a.tree;
 	return 0;
+}
+
+int eseal_tree_from_source(const struct eseal_source *src,
+			   const struct eseal_oci_opts *opts,
+			   struct eseal_tree **out,
+			   struct eseal_store_stats *stats,
+			   struct eseal_error *err)
+{
+	struct eseal_oci_opts o = { .size = sizeof(o) };
+	struct eseal_store_stats full = { .size = sizeof(full) };
+	struct eseal_store_opts so;
+	struct eseal_source s;
+	int r;
+
+	*out = NULL;
+	if (!src)
+		return eseal_errorf(err, EINVAL, "no source");
+	r = eseal_abi_in(&s, sizeof(s), src, ESEAL_V0_SOURCE, "eseal_source",
+			 err);
+	if (!r && opts)
+		r = eseal_abi_in(&o, sizeof(o), opts, ESEAL_V0_OCI_OPTS,
+				 "eseal_oci_opts", err);
+	if (!r)
+		r = eseal_store_args_in(o.store, stats, &so, err);
+	if (r)
+		return r;
+	o.store = &so;
+	r = oci_tree_from_source(&s, &o, out, &full, NULL, err);
+	if (stats)
+		eseal_abi_out(stats, &full, sizeof(full));
+	return r;
 }

@@ -10,6 +10,8 @@
  */
 #include <stdlib.h>
 
+#include "files.h"
+#include "io.h"
 #include "objstore.h"
 #include "oci.h"
 #include "workers.h"
@@ -39,7 +41,7 @@ struct oci_store {
 static void run_job(void *arg, void *tls, void *p)
 {
 	struct oci_store *s = arg;
-	struct eseal_objtmp tmp;
+	struct eseal_tmpfile tmp = { .fd = -1 };
 	struct job *j = p;
 	int r;
 
@@ -54,10 +56,10 @@ static void run_job(void *arg, void *tls, void *p)
 	if (!r)
 		r = eseal_objstore_tmp_new(s->st, &tmp, &j->err);
 	if (!r) {
-		r = oci_write_at(tmp.fd, j->data, j->len, 0);
-		if (r) {
-			eseal_syserrorf(&j->err, -r, "writing an object");
-			eseal_objstore_tmp_discard(s->st, &tmp);
+		if (eseal_pwrite_full(tmp.fd, j->data, j->len, 0) < 0) {
+			r = eseal_syserrorf(&j->err, errno,
+					    "writing an object");
+			eseal_tmpfile_discard(&tmp);
 		} else {
 			r = eseal_objstore_tmp_commit(s->st, &tmp, &j->digest,
 						      &j->res, &j->err);

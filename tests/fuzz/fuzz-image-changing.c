@@ -4,7 +4,7 @@
  * it is read, as a file someone else writes to would.
  *
  * Built with ESEAL_FETCH_HOOK (Makefile): every read the reader makes of
- * image bytes (the img_*() fetchers of lib/erofs-read.h) calls
+ * image bytes (the img_*() fetchers of lib/image/erofs-read.h) calls
  * eseal_fetch_hook() right after it, and the hook changes the bytes just
  * read (each xor'ed with a non-zero value from a generator seeded by the
  * input, so that a crash reproduces).  A reader that reads each field

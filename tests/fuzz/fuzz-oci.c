@@ -35,7 +35,7 @@ static void __attribute__((noreturn)) fail(const char *what,
 /* The image of tree in a malloc'd buffer, or NULL when it is refused */
 static uint8_t *image(struct eseal_tree *tree, size_t *len)
 {
-	struct eseal_image_opts opts = { .min_version = 0, .max_version = 1 };
+	struct eseal_image_opts opts = ESEAL_IMAGE_OPTS_INIT;
 	struct eseal_error err = { 0 };
 	int fd = memfd_create("fuzz-oci-img", MFD_CLOEXEC);
 	uint8_t *buf;
@@ -81,9 +81,9 @@ static void round_trip(struct eseal_tree *tree)
 static void source(int kind, unsigned int flags, const uint8_t *data,
 		   size_t size)
 {
-	struct eseal_oci_opts opts = { 0 };
+	struct eseal_oci_opts opts = ESEAL_OCI_OPTS_INIT;
 	struct eseal_error err = { 0 };
-	struct eseal_source src = { 0 };
+	struct eseal_source src = ESEAL_SOURCE_INIT;
 	struct eseal_tree *tree = NULL;
 	char path[64];
 	int fd = memfd_create("fuzz-oci-src", MFD_CLOEXEC);

@@ -177,7 +177,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct eseal_error err = { 0 };
-	struct eseal_sig_info info;
+	struct eseal_sig_info info = ESEAL_SIG_INFO_INIT;
 	const struct eseal_trust *t;
 	uint8_t *buf = NULL;
 	size_t len = 0, i, cut;

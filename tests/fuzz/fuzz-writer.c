@@ -25,7 +25,7 @@ static int memfd = -1;
 /* Write tree into memfd; its bytes (mmap'ed) in *img, or NULL. */
 static int write_image(struct eseal_tree *tree, void **img, size_t *len)
 {
-	struct eseal_image_opts opts = { .min_version = 0, .max_version = 1 };
+	struct eseal_image_opts opts = ESEAL_IMAGE_OPTS_INIT;
 	struct eseal_error err = { 0 };
 	off_t end;
 

@@ -30,11 +30,29 @@ else
 fi
 soname=$(objdump -p "$dest/opt/eseal/lib/liberofs-seal.so" 2>/dev/null | awk '/SONAME/ { print $2 }')
 if [ "$soname" = liberofs-seal.so.0 ]; then ok "versioned soname $soname"; else not_ok "versioned soname (got '$soname')"; fi
-if nm -D --defined-only "$dest/opt/eseal/lib/liberofs-seal.so" | grep -q ' eseal_tree_free$' &&
-	! nm -D --defined-only "$dest/opt/eseal/lib/liberofs-seal.so" | grep -q ' eseal_node_new$'; then
-	ok "the shared library exports the public API only"
+# the exported symbols are exactly the functions the installed header
+# declares ESEAL_API, and each of those has a kernel-doc "Returns:"
+hdr=$dest/opt/eseal/include/erofs-seal.h
+sed -n 's/^ESEAL_API.*[ *]\(eseal_[a-z0-9_]*\)(.*/\1/p' "$hdr" | sort >api.want
+nm -D --defined-only "$dest/opt/eseal/lib/liberofs-seal.so" |
+	awk '$2 ~ /^[TDBRVW]$/ { print $3 }' | sort >api.got
+if [ -s api.want ] && cmp -s api.want api.got; then
+	ok "the shared library exports exactly the header's $(wc -l <api.want) functions"
 else
-	not_ok "the shared library exports the public API only"
+	not_ok "the shared library exports exactly the header's functions"
+	diff api.want api.got | sed 's/^/#   /' | head -10
+fi
+undoc=$(awk '/^\/\*\*$/ { doc = ""; indoc = 1 }
+	indoc { doc = doc $0 "\n" } /\*\/$/ { indoc = 0 }
+	/^ESEAL_API/ { match($0, /eseal_[a-z0-9_]*\(/);
+		name = substr($0, RSTART, RLENGTH - 1);
+		if (index(doc, " * " name "() - ") == 0 || index(doc, " * Returns:") == 0)
+			print name;
+		doc = "" }' "$hdr")
+if [ -z "$undoc" ]; then
+	ok "every exported function has a kernel-doc comment with Returns:"
+else
+	not_ok "every exported function has a kernel-doc comment with Returns: $(echo $undoc)"
 fi
 
 cat >prog.c <<'EOC'

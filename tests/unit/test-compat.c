@@ -124,7 +124,7 @@ static void check_should_fail(const char *dir, const char *name)
 	ret = eseal_tree_from_dump(f, name, ESEAL_DUMP_LENIENT, &tree, &err);
 	close_asset(f, is_pipe);
 	if (!ret) {
-		struct eseal_image_opts opts = { .min_version = 0, .max_version = 1 };
+		struct eseal_image_opts opts = ESEAL_IMAGE_OPTS_INIT;
 
 		ret = eseal_image_write(tree, &opts, -1, NULL, &err);
 		eseal_tree_free(tree);
@@ -134,7 +134,7 @@ static void check_should_fail(const char *dir, const char *name)
 
 static void check_asset(const char *dir, const char *name)
 {
-	struct eseal_image_opts opts = { .min_version = 0, .max_version = 1 };
+	struct eseal_image_opts opts = ESEAL_IMAGE_OPTS_INIT;
 	struct eseal_error err = { 0 };
 	struct eseal_tree *tree = NULL;
 	struct eseal_digest d, d2;

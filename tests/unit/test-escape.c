@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
- * The one escaping of names (lib/escape.c): the forms `info ls` prints,
+ * The one escaping of names (lib/util/escape.c): the forms `info ls` prints,
  * names cut short only at whole forms, and messages that never carry a
  * control byte or invalid UTF-8, whatever a caller formatted into them.
  */
@@ -94,9 +94,27 @@ static void test_messages(void)
 	      strlen(err.msg));
 }
 
+/* The one hex encoder and decoder (lib/util/hex.c) */
+static void test_hex(void)
+{
+	const uint8_t bytes[] = { 0x00, 0x7f, 0xa5, 0xff };
+	uint8_t back[4];
+	char hex[9];
+
+	eseal_hex_encode(bytes, sizeof(bytes), hex);
+	CHECK(!strcmp(hex, "007fa5ff"), "hex is lower case, NUL-terminated (%s)",
+	      hex);
+	CHECK(eseal_hex_decode("007FA5ff", 4, back) == 0 &&
+	      !memcmp(back, bytes, 4), "either case decodes");
+	CHECK(eseal_hex_decode("007fa5fg", 4, back) == -EINVAL &&
+	      eseal_hex_decode("007fa5f", 4, back) == -EINVAL,
+	      "a non-hex digit or a short string is refused");
+}
+
 int main(void)
 {
 	test_names();
 	test_messages();
+	test_hex();
 	return test_done();
 }

@@ -310,7 +310,8 @@ static void test_hostile(const char *label, const struct image *seed,
 static int write_image(struct eseal_tree *tree, unsigned int version,
 		       struct image *out, struct eseal_error *err)
 {
-	struct eseal_image_opts opts = { .min_version = version,
+	struct eseal_image_opts opts = { .size = sizeof(opts),
+					 .min_version = version,
 					 .max_version = version };
 	int fd = memfd_create("image", MFD_CLOEXEC);
 	off_t size;
@@ -873,7 +874,7 @@ static void dir_trees(void)
 		{ "directory tree, --use-epoch, version 1",
 		  ESEAL_SCAN_USE_EPOCH, 1 },
 	};
-	struct eseal_store_opts opts = { .threads = 2 };
+	struct eseal_store_opts opts = { .size = sizeof(opts), .threads = 2 };
 	struct eseal_error err = { 0 };
 	struct eseal_tree *t;
 	size_t i;

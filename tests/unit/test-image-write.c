@@ -223,7 +223,8 @@ static int write_img(struct eseal_tree *t, unsigned int min, unsigned int max,
 		     struct img *im, struct eseal_digest *d,
 		     struct eseal_error *err)
 {
-	struct eseal_image_opts o = { .min_version = min, .max_version = max };
+	struct eseal_image_opts o = { .size = sizeof(o), .min_version = min,
+				      .max_version = max };
 	int fd = memfd_create("img", 0), ret;
 
 	memset(err, 0, sizeof(*err));
@@ -357,7 +358,7 @@ static void test_overlay_xattrs(void)
 static void test_output(void)
 {
 	struct eseal_tree *t = sample_tree(true);
-	struct eseal_image_opts o = { .min_version = 0, .max_version = 1 };
+	struct eseal_image_opts o = ESEAL_IMAGE_OPTS_INIT;
 	struct eseal_digest d1, d2, d3, d4;
 	struct eseal_error err;
 	struct img a, b;
@@ -405,7 +406,7 @@ static void test_output(void)
 static void expect_error(struct eseal_tree *t, const char *want,
 			 const char *what)
 {
-	struct eseal_image_opts o = { .min_version = 0, .max_version = 1 };
+	struct eseal_image_opts o = ESEAL_IMAGE_OPTS_INIT;
 	struct eseal_error err = { 0 };
 	int ret = eseal_image_write(t, &o, -1, NULL, &err);
 

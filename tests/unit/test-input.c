@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
- * lib/input.c: what the library and the commands accept as an input file.
+ * lib/util/input.c: what the library and the commands accept as an input file.
  * Regular files are read whole up to a limit (exactly the limit is fine,
  * one byte more is -EFBIG); directories, devices, sockets and FIFOs are
  * refused with the path and the type in the message, a FIFO without

@@ -383,7 +383,7 @@ static int store(struct eseal_tree *tree, const char *store_dir,
 		 unsigned int threads, struct eseal_store_stats *stats,
 		 struct eseal_error *err)
 {
-	struct eseal_store_opts o = { 0 };
+	struct eseal_store_opts o = ESEAL_STORE_OPTS_INIT;
 
 	o.store_dir = store_dir;
 	o.threads = threads;
@@ -394,7 +394,9 @@ static int store(struct eseal_tree *tree, const char *store_dir,
 static void test_store(struct eseal_tree *t1)
 {
 	struct eseal_error err = { 0 };
-	struct eseal_store_stats s1, s2, s3;
+	struct eseal_store_stats s1 = ESEAL_STORE_STATS_INIT;
+	struct eseal_store_stats s2 = ESEAL_STORE_STATS_INIT;
+	struct eseal_store_stats s3 = ESEAL_STORE_STATS_INIT;
 	struct eseal_tree *t2 = NULL, *t3 = NULL;
 	struct nodes n1 = { .n = 0 }, n2 = { .n = 0 }, n3 = { .n = 0 };
 	struct eseal_node *n;

@@ -101,8 +101,8 @@ static int sign_with(const char *key, const char *cert, const char *pass,
 		     const struct eseal_digest *d, uint8_t **sig,
 		     size_t *len, struct eseal_error *err)
 {
-	struct eseal_signer_opts o = { .key = key, .cert = cert,
-				       .passphrase = pass };
+	struct eseal_signer_opts o = { .size = sizeof(o), .key = key,
+				       .cert = cert, .passphrase = pass };
 	struct eseal_signer *s = NULL;
 	int ret;
 
