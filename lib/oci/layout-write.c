@@ -2,7 +2,8 @@
 /*
  * Writing into an OCI image layout directory (oci seal): blobs under
  * blobs/<alg>/<hex>, and tags in index.json.  Each file is written to a
- * temporary name in its directory, fsynced and renamed into place, so a
+ * temporary file in its directory (files.h: eseal_tmpfile), fsynced and
+ * only then given its name, replacing the old one atomically, so a
  * reader sees the old file or the new one, never part of one; index.json
  * is replaced last, so an interrupted seal leaves only unreferenced blobs.
  * Nothing below the layout is followed if it is a symlink.  Writers are
@@ -13,10 +14,14 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "files.h"
+#include "io.h"
 #include "oci.h"
+
+#define OCI_TMP_PREFIX ".erofs-seal."
 
 int oci_sub_dir(int dfd, const char *name, const char *where,
 		struct eseal_error *err)
@@ -33,59 +38,26 @@ int oci_sub_dir(int dfd, const char *name, const char *where,
 	return fd;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int oci_put_file(int dfd, const char *where, const char *name,
 		 const void *buf, size_t len, struct eseal_error *err)
 {
-	static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	char tmp[32];
-	uint8_t rnd[8];
-	int fd = -1, r, i, tries;
+	struct eseal_tmpfile t;
+	int r;
 
-	for (tries = 0; tries < 100 && fd < 0; tries++) {
-		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-			return eseal_syserrorf(err, errno, "getrandom");
-		memcpy(tmp, ".erofs-seal.", 12);
-		for (i = 0; i < 8; i++)
-			tmp[12 + i] = chars[rnd[i] % 36];
-		tmp[20] = '\0';
-		fd = openat(dfd, tmp,
-			    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-			    0644);
-		if (fd < 0 && errno != EEXIST)
-			return eseal_syserrorf(err, errno,
-					       "%s: cannot create a temporary file",
-					       where);
-	}
-	if (fd < 0)
-		return eseal_errorf(err, EEXIST,
-				    "%s: cannot create a temporary file", where);
-	r = write_all(fd, buf, len);
-	if (!r && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
+	r = eseal_tmpfile_create(&t, dfd, OCI_TMP_PREFIX, O_WRONLY, 0644,
+				 false);
+	if (r)
+		return eseal_syserrorf(err, -r,
+				       "%s: cannot create a temporary file",
+				       where);
+	if (eseal_pwrite_full(t.fd, buf, len, 0) < 0 || fchmod(t.fd, 0644) < 0 ||
+	    fsync(t.fd) < 0)
 		r = -errno;
-	if (!r && renameat(dfd, tmp, dfd, name) < 0)
-		r = -errno;
-	close(fd);
-	if (r) {
-		unlinkat(dfd, tmp, 0);
+	if (!r)
+		r = eseal_tmpfile_replace(&t, name, OCI_TMP_PREFIX);
+	eseal_tmpfile_discard(&t);
+	if (r)
 		return eseal_syserrorf(err, -r, "%s/%s", where, name);
-	}
 	fsync(dfd);
 	return 0;
 }
