@@ -30,7 +30,9 @@
 #include <unistd.h>
 
 #include "fsverity.h"
+#include "io.h"
 #include "oci.h"
+#include "store-open.h"
 
 #define REC_MAGIC "ESEALREC"
 #define REC_VERSION 1
@@ -146,8 +148,7 @@ void oci_rec_data(struct oci_rec *r, const struct eseal_digest *d,
 }
 
 /* <store>/.erofs-seal/layers/<alg>, made as needed; an fd */
-static int rec_dir(const char *store, int alg, bool create,
-		   struct eseal_error *err)
+static int rec_dir(const char *store, int alg, struct eseal_error *err)
 {
 	const char *parts[] = { ".erofs-seal", "layers", eseal_hash_name(alg) };
 	int fd, next;
@@ -157,13 +158,10 @@ static int rec_dir(const char *store, int alg, bool create,
 	if (fd < 0)
 		return eseal_syserrorf(err, errno, "%s", store);
 	for (i = 0; i < ARRAY_SIZE(parts); i++) {
-		next = create ? oci_sub_dir(fd, parts[i], store, err) :
-				openat(fd, parts[i],
-				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					       O_CLOEXEC);
+		next = oci_sub_dir(fd, parts[i], store, err);
 		close(fd);
 		if (next < 0)
-			return create ? next : -ENOENT;
+			return next;
 		fd = next;
 	}
 	return fd;
@@ -199,7 +197,7 @@ int oci_rec_save(struct oci_rec *r, const char *store, int alg,
 		return eseal_errorf(err, ENOMEM, "out of memory");
 	}
 	put(&h, sum.bytes, 32);
-	fd = h.oom ? -ENOMEM : rec_dir(store, alg, true, err);
+	fd = h.oom ? -ENOMEM : rec_dir(store, alg, err);
 	if (fd < 0) {
 		free(h.buf);
 		return fd == -ENOMEM ? eseal_errorf(err, ENOMEM, "out of memory") :
@@ -368,28 +366,30 @@ int oci_rec_load(const char *store, int alg, size_t inline_max,
 		 const struct oci_digest *blob, const struct oci_digest *diff_id,
 		 struct oci_replay *rp)
 {
-	char name[OCI_DIGEST_STR_MAX];
+	char name[OCI_DIGEST_STR_MAX], path[OCI_DIGEST_STR_MAX + 32];
 	struct stat st;
 	ssize_t got;
-	int dfd, fd, r;
+	int sfd, fd, r;
 
 	memset(rp, 0, sizeof(*rp));
-	dfd = rec_dir(store, alg, false, NULL);
-	if (dfd < 0)
+	sfd = open(store, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0)
 		return -ENOENT;
 	rec_name(blob, name, sizeof(name));
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	close(dfd);
+	snprintf(path, sizeof(path), ".erofs-seal/layers/%s/%s",
+		 eseal_hash_name(alg), name);
+	/* a regular file below the store, nothing on the way followed */
+	fd = eseal_store_open(sfd, path, O_RDONLY, &st);
+	close(sfd);
 	if (fd < 0)
 		return -ENOENT;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 40 ||
-	    st.st_size > REC_MAX) {
+	if (st.st_size < 40 || st.st_size > REC_MAX) {
 		close(fd);
 		return -ENOENT;
 	}
 	rp->len = (size_t)st.st_size;
 	rp->buf = malloc(rp->len);
-	got = rp->buf ? pread(fd, rp->buf, rp->len, 0) : -1;
+	got = rp->buf ? eseal_pread_full(fd, rp->buf, rp->len, 0) : -1;
 	close(fd);
 	r = got == (ssize_t)rp->len ?
 		    parse(rp, alg, inline_max, blob, diff_id) :
