@@ -645,6 +645,23 @@ static void progress(struct oci_apply *a, bool force)
 	a->sopts->progress(&p, a->sopts->progress_arg);
 }
 
+/* One more entry of a layer, streamed or replayed, within the limit */
+static int apply_next(struct oci_apply *a, struct entry_src *src,
+		      const struct oci_entry *e, const char *name,
+		      struct eseal_error *err)
+{
+	int r;
+
+	if (++a->n_entries > a->max_entries)
+		return eseal_errorf(err, EFBIG,
+				    "%s: over the limit of %llu entries", name,
+				    (unsigned long long)a->max_entries);
+	r = apply_entry(a, src, e, name, err);
+	if (!r)
+		progress(a, false);
+	return r;
+}
+
 int oci_apply_layer(struct oci_apply *a, struct oci_tar *t, const char *name,
 		    struct eseal_error *err)
 {
@@ -653,37 +670,15 @@ int oci_apply_layer(struct oci_apply *a, struct oci_tar *t, const char *name,
 	int r;
 
 	while ((r = oci_tar_next(t, &e, err)) > 0) {
-		if (++a->n_entries > a->max_entries)
-			return eseal_errorf(err, EFBIG,
-					    "%s: over the limit of %llu entries",
-					    name,
-					    (unsigned long long)a->max_entries);
-		r = apply_entry(a, &src, &e, name, err);
+		r = apply_next(a, &src, &e, name, err);
 		if (r)
 			return r;
-		progress(a, false);
 	}
 	if (!r)
 		r = oci_tar_finish(t, err);
 	if (!r)
 		progress(a, true);
 	return r;
-}
-
-bool oci_apply_can_replay(struct oci_apply *a, const struct oci_replay *rp)
-{
-	const struct oci_rec_entry *re;
-	size_t i;
-
-	if (!a->st)
-		return false;
-	for (i = 0; i < rp->n; i++) {
-		re = &rp->entries[i];
-		if (re->have_data && re->e.size > a->inline_max &&
-		    eseal_objstore_has(a->st, &re->digest, NULL) != 1)
-			return false;
-	}
-	return true;
 }
 
 int oci_apply_replay(struct oci_apply *a, const struct oci_replay *rp,
@@ -695,15 +690,9 @@ int oci_apply_replay(struct oci_apply *a, const struct oci_replay *rp,
 	for (i = 0; i < rp->n; i++) {
 		struct entry_src src = { .re = &rp->entries[i] };
 
-		if (++a->n_entries > a->max_entries)
-			return eseal_errorf(err, EFBIG,
-					    "%s: over the limit of %llu entries",
-					    name,
-					    (unsigned long long)a->max_entries);
-		r = apply_entry(a, &src, &rp->entries[i].e, name, err);
+		r = apply_next(a, &src, &rp->entries[i].e, name, err);
 		if (r)
 			return r;
-		progress(a, false);
 	}
 	progress(a, true);
 	return 0;

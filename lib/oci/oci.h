@@ -338,6 +338,12 @@ int oci_rec_load(const char *store, int alg, size_t inline_max,
 		 const struct oci_digest *blob, const struct oci_digest *diff_id,
 		 struct oci_replay *rp);
 void oci_replay_fini(struct oci_replay *rp);
+/*
+ * Can the record be replayed into store st (NULL: no store, no) with
+ * this inline limit: is every object it names there?
+ */
+bool oci_replay_usable(const struct oci_replay *rp, struct eseal_objstore *st,
+		       size_t inline_max);
 /* xattr after *pos (NULL: the first) of an entry: 1, 0 at the end */
 int oci_rec_next_xattr(const struct oci_rec_entry *re, const uint8_t **pos,
 		       const char **key, const void **value, size_t *len);
@@ -393,8 +399,6 @@ int oci_apply_init(struct oci_apply *a, const struct eseal_oci_opts *opts,
 /* Apply one layer; 'name' names it in messages */
 int oci_apply_layer(struct oci_apply *a, struct oci_tar *t, const char *name,
 		    struct eseal_error *err);
-/* Can the record be replayed here (all its objects in the store)? */
-bool oci_apply_can_replay(struct oci_apply *a, const struct oci_replay *rp);
 /* Apply one layer from its record */
 int oci_apply_replay(struct oci_apply *a, const struct oci_replay *rp,
 		     const char *name, struct eseal_error *err);

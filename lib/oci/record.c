@@ -31,6 +31,7 @@
 
 #include "fsverity.h"
 #include "io.h"
+#include "objstore.h"
 #include "oci.h"
 #include "store-open.h"
 
@@ -397,6 +398,23 @@ int oci_rec_load(const char *store, int alg, size_t inline_max,
 	if (r)
 		oci_replay_fini(rp);
 	return r == -ENOMEM ? r : r ? -ENOENT : 0;
+}
+
+bool oci_replay_usable(const struct oci_replay *rp, struct eseal_objstore *st,
+		       size_t inline_max)
+{
+	const struct oci_rec_entry *re;
+	size_t i;
+
+	if (!st)
+		return false;
+	for (i = 0; i < rp->n; i++) {
+		re = &rp->entries[i];
+		if (re->have_data && re->e.size > inline_max &&
+		    eseal_objstore_has(st, &re->digest, NULL) != 1)
+			return false;
+	}
+	return true;
 }
 
 int oci_rec_next_xattr(const struct oci_rec_entry *re, const uint8_t **pos,

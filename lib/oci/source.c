@@ -202,7 +202,7 @@ static int try_replay(struct oci_apply *a, const struct oci_image *img,
 		return eseal_errorf(err, ENOMEM, "out of memory");
 	if (r)
 		return 0;
-	if (!oci_apply_can_replay(a, &rp)) {
+	if (!oci_replay_usable(&rp, a->st, a->inline_max)) {
 		oci_replay_fini(&rp);
 		return 0;
 	}
