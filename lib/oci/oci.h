@@ -65,6 +65,8 @@ struct oci_digest {
  * blobs/).  0, or -EINVAL for anything else.
  */
 int oci_digest_parse(const char *s, size_t len, struct oci_digest *d);
+/* Exactly 2 * n lowercase hex digits (len of them) into n bytes: 0, -EINVAL */
+int oci_hex_lower(const char *hex, size_t len, size_t n, uint8_t *out);
 
 /* Hashing bytes to compare them with a digest */
 struct oci_hash;

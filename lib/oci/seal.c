@@ -54,18 +54,11 @@ static int key_role(const char *key, int *alg)
 /* Lowercase hex of exactly the algorithm's digest size */
 static int parse_hex(const char *s, int alg, struct eseal_digest *d)
 {
-	size_t i, n = alg == ESEAL_HASH_SHA512 ? 64 : 32;
+	size_t n = alg == ESEAL_HASH_SHA512 ? 64 : 32;
 
 	memset(d, 0, sizeof(*d));
-	if (strlen(s) != 2 * n)
+	if (oci_hex_lower(s, strlen(s), n, d->bytes))
 		return -EINVAL;
-	for (i = 0; i < 2 * n; i++) {
-		int v = eseal_hexval((unsigned char)s[i]);
-
-		if (v < 0 || (s[i] >= 'A' && s[i] <= 'F'))
-			return -EINVAL;
-		d->bytes[i / 2] |= (uint8_t)(i % 2 ? v : v << 4);
-	}
 	d->alg = (uint8_t)alg;
 	d->size = (uint8_t)n;
 	return 0;
