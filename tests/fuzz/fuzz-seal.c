@@ -16,38 +16,31 @@
 #include <string.h>
 
 #include "erofs-seal.h"
+#include "fuzz-print.h"
 #include "oci/oci.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void __attribute__((noreturn)) fail(const char *what,
-					   const struct eseal_error *err)
-{
-	fprintf(stderr, "round trip broken: %s: %s\n", what,
-		err ? err->msg : "");
-	abort();
-}
 
 static void same(const struct oci_seal *a, const struct oci_seal *b)
 {
 	int i;
 
 	if (a->alg != b->alg)
-		fail("the algorithm changed", NULL);
+		fuzz_fail("the algorithm changed", NULL);
 	for (i = 0; i < OCI_N_ROLES; i++) {
 		const struct oci_seal_item *x = &a->item[i], *y = &b->item[i];
 
 		if (x->present != y->present)
-			fail("a role came or went", NULL);
+			fuzz_fail("a role came or went", NULL);
 		if (!x->present)
 			continue;
 		if (x->digest.size != y->digest.size ||
 		    memcmp(x->digest.bytes, y->digest.bytes, x->digest.size))
-			fail("a digest changed", NULL);
+			fuzz_fail("a digest changed", NULL);
 		if ((x->sig || y->sig) &&
 		    (x->sig_len != y->sig_len ||
 		     memcmp(x->sig, y->sig, x->sig_len)))
-			fail("a signature changed", NULL);
+			fuzz_fail("a signature changed", NULL);
 	}
 }
 
@@ -65,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = oci_artifact_parse(data + 1, size - 1, "fuzz", &s, &err);
 		if (r) {
 			if (!err.msg[0])
-				fail("artifact refused without a message", &err);
+				fuzz_fail("artifact refused without a message", &err);
 			return 0;
 		}
 		/* made again: the signatures are the layers' blobs, unread */
@@ -76,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		if (oci_artifact_make(&s, &s.subject, &out, &len, &err) ||
 		    oci_artifact_parse(out, len, "again", &s2, &err))
-			fail("a parsed artifact made again", &err);
+			fuzz_fail("a parsed artifact made again", &err);
 		for (i = 0; i < OCI_N_ROLES; i++) {
 			free(s.item[i].sig);
 			s.item[i].sig = NULL;
@@ -84,19 +77,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		same(&s, &s2);
 		if (strcmp(s.subject.digest.str, s2.subject.digest.str) ||
 		    s.subject.size != s2.subject.size)
-			fail("the subject changed", NULL);
+			fuzz_fail("the subject changed", NULL);
 		goto out;
 	}
 	alg = data[0] % 3 == 1 ? ESEAL_HASH_SHA256 : ESEAL_HASH_SHA512;
 	r = oci_inline_parse(data + 1, size - 1, "fuzz", alg, &s, &err);
 	if (r) {
 		if (r != -ENOENT && !err.msg[0])
-			fail("inline seal refused without a message", &err);
+			fuzz_fail("inline seal refused without a message", &err);
 		return 0;
 	}
 	if (oci_inline_make(data + 1, size - 1, "fuzz", &s, &out, &len, &err) ||
 	    oci_inline_parse(out, len, "again", alg, &s2, &err))
-		fail("a parsed inline seal written again", &err);
+		fuzz_fail("a parsed inline seal written again", &err);
 	same(&s, &s2);
 out:
 	free(out);
