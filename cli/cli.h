@@ -48,8 +48,25 @@ void image_sig_operands(int argc, char **argv, const char *digest_arg,
 /* IMAGE's fs-verity digest with pin's algorithm, else alg, else sha256 */
 int image_digest(const char *image, const struct eseal_digest *pin, int alg,
 		 struct eseal_digest *out, struct eseal_error *err);
+/*
+ * The signing key of so (key, cert, module), its passphrase or PIN from
+ * pass_file, pass_env, or $ESEAL_KEY_PASS / $ESEAL_PKCS11_PIN; NULL after
+ * a message
+ */
+struct eseal_signer *signer_open(struct eseal_signer_opts *so,
+				 const char *pass_file, const char *pass_env);
+struct cli_list;
+/* What --cert and --ca name, in a new trust; NULL with *ret and err set */
+struct eseal_trust *trust_load(const struct cli_list *certs,
+			       const struct cli_list *cas,
+			       struct eseal_error *err, int *ret);
+/* verify's exit code and JSON "result" for a verdict */
+int verify_exit(enum eseal_verify_class cls);
+const char *verify_result_name(enum eseal_verify_class cls);
 /* store/ */
 int cmd_store(int argc, char **argv);
+/* oci/ */
+int cmd_oci(int argc, char **argv);
 /* mount/ */
 int cmd_mount(int argc, char **argv);
 int cmd_umount(int argc, char **argv);
@@ -169,10 +186,10 @@ struct json {
 	bool first;		/* no member written yet */
 };
 void json_begin(struct json *j, FILE *f);
-/* "name": and what follows is the caller's (json_string, an array...) */
+/* "name": and what follows is the caller's (json_quote, an array...) */
 void json_key(struct json *j, const char *name);
 /* a JSON string; NULL gives null */
-void json_string(FILE *f, const char *s);
+void json_quote(FILE *f, const char *s);
 void json_str(struct json *j, const char *name, const char *v);
 void json_bool(struct json *j, const char *name, bool v);
 void json_uint(struct json *j, const char *name, unsigned long long v);

@@ -107,6 +107,31 @@ static const struct command commands[] = {
 			"fsck exits 0 when clean, 1 when it found problems, 4 when it could\n"
 			"not read the store or an entry.",
 	},
+	/* signed OCI images (oci/) */
+	{
+		.name = "oci",
+		.fn = cmd_oci,
+		.summary = "seal, verify, push and pull signed OCI images",
+		.usage = "erofs-seal oci seal --key=KEY --cert=CERT [--hash=ALG] [--inline] [--digest-store=DIR] oci:LAYOUT[:REF]\n"
+			 "erofs-seal oci seal --print-digests [--hash=ALG] [--inline] oci:LAYOUT[:REF]\n"
+			 "erofs-seal oci seal --cert=CERT --manifest-sig=SIG --config-sig=SIG --image-sig=SIG oci:LAYOUT[:REF]\n"
+			 "erofs-seal oci verify (--cert=CERT | --ca=BUNDLE)... [--json] SOURCE\n"
+			 "erofs-seal oci push [REGISTRY OPTIONS] oci:LAYOUT:TAG docker://HOST/REPO:TAG\n"
+			 "erofs-seal oci pull [REGISTRY OPTIONS] --digest-store=DIR (--cert=CERT | --ca=BUNDLE)... SOURCE IMAGE",
+		.help = "composefs's OCI sealing: signatures over the fs-verity digests of an\n"
+			"image's manifest, its config and the EROFS image its layers give.\n"
+			"  seal    generate the EROFS, sign, and write the seal into the layout\n"
+			"          (an artifact under the referrers tag sha256-<hex>, or inline)\n"
+			"  verify  check a seal's signatures, regenerate the EROFS, compare\n"
+			"  push    copy the image and its seals to a registry (skopeo)\n"
+			"  pull    fetch, check the signatures, then the layers (only those the\n"
+			"          cache lacks) into the store, regenerate, compare, and only\n"
+			"          then write IMAGE and IMAGE.sig, for 'erofs-seal mount'\n"
+			"SOURCE: docker://HOST/REPO[:TAG|@DIGEST], oci:LAYOUT[:REF] or\n"
+			"oci-archive:FILE[:REF].  Registries are reached through skopeo.\n"
+			"Exit (verify, pull): 0 good, 1 bad, 2 usage, 3 untrusted signer,\n"
+			"      4 cannot read.",
+	},
 	/* mounting (mount/) */
 	{
 		.name = "mount",

@@ -180,11 +180,11 @@ void json_key(struct json *j, const char *name)
 	if (!j->first)
 		fputc(',', j->f);
 	j->first = false;
-	json_string(j->f, name);
+	json_quote(j->f, name);
 	fputc(':', j->f);
 }
 
-void json_string(FILE *f, const char *s)
+void json_quote(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
@@ -207,7 +207,7 @@ void json_string(FILE *f, const char *s)
 void json_str(struct json *j, const char *name, const char *v)
 {
 	json_key(j, name);
-	json_string(j->f, v);
+	json_quote(j->f, v);
 }
 
 void json_bool(struct json *j, const char *name, bool v)

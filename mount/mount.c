@@ -69,7 +69,7 @@ static void print_json(const char *image,
 			continue;
 		if (!first)
 			putchar(',');
-		json_string(stdout, eseal_mount_missing_text(bit));
+		json_quote(stdout, eseal_mount_missing_text(bit));
 		first = false;
 	}
 	putchar(']');

@@ -8,11 +8,6 @@
 
 #include "cli.h"
 
-static bool is_pkcs11(const char *key)
-{
-	return !strncmp(key, "pkcs11:", 7);
-}
-
 /* The digest to sign: IMAGE's, which must match --digest when both are given */
 static int digest_to_sign(const char *image, const char *digest_arg, int alg,
 			  struct eseal_digest *d)
@@ -43,7 +38,6 @@ int cmd_sign(int argc, char **argv)
 	struct eseal_signer *s = NULL;
 	struct output o = OUTPUT_INIT;
 	struct eseal_digest d;
-	char *pass = NULL;
 	uint8_t *sig = NULL;
 	size_t sig_len;
 	int alg = 0, ret = 1, r;
@@ -82,26 +76,16 @@ int cmd_sign(int argc, char **argv)
 	/* SIG must not replace a special file or one of the inputs */
 	if (!output_open(&o, sigpath, 0,
 			 (const char *[]){ image, so.cert,
-					   is_pkcs11(so.key) ? NULL : so.key,
+					   !strncmp(so.key, "pkcs11:", 7) ? NULL : so.key,
 					   pass_file },
 			 4))
 		return 1;
 	if (digest_to_sign(image, digest_arg, alg, &d))
 		goto out;
-	if (!pass_file && !pass_env) {
-		pass_env = is_pkcs11(so.key) ? "ESEAL_PKCS11_PIN" :
-					       "ESEAL_KEY_PASS";
-		if (!getenv(pass_env))
-			pass_env = NULL;
-	}
-	if (read_secret(pass_file, pass_env, &pass))
+	s = signer_open(&so, pass_file, pass_env);
+	if (!s)
 		goto out;
-	so.passphrase = pass;
-	if (!so.pkcs11_module)
-		so.pkcs11_module = getenv("ESEAL_PKCS11_MODULE");
-	r = eseal_signer_open(&so, &s, &err);
-	if (!r)
-		r = eseal_sign_digest(s, &d, &sig, &sig_len, &err);
+	r = eseal_sign_digest(s, &d, &sig, &sig_len, &err);
 	if (r) {
 		fail(r, &err);
 		goto out;
@@ -110,7 +94,6 @@ int cmd_sign(int argc, char **argv)
 		ret = 0;
 out:
 	output_abort(&o);
-	free_secret(pass);
 	free(sig);
 	eseal_signer_free(s);
 	return ret;

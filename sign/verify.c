@@ -9,30 +9,17 @@
 
 #include "cli.h"
 
-static const char *const result_names[] = {
-	[ESEAL_VERIFY_OK] = "ok",
-	[ESEAL_VERIFY_BAD] = "bad-signature",
-	[ESEAL_VERIFY_UNTRUSTED] = "untrusted",
-	[ESEAL_VERIFY_ERROR] = "error",
-};
-
 /* The outcome, as JSON and/or a message; returns the exit code. */
 static int finish(bool json, enum eseal_verify_class cls, const char *image,
 		  const char *digest, const struct eseal_sig_info *info,
 		  const char *why)
 {
-	static const int codes[] = {
-		[ESEAL_VERIFY_OK] = 0,
-		[ESEAL_VERIFY_BAD] = EXIT_BAD_SIGNATURE,
-		[ESEAL_VERIFY_UNTRUSTED] = EXIT_UNTRUSTED,
-		[ESEAL_VERIFY_ERROR] = EXIT_NO_INPUT,
-	};
 	struct json j;
 
 	if (json) {
 		json_begin(&j, stdout);
 		json_bool(&j, "valid", cls == ESEAL_VERIFY_OK);
-		json_str(&j, "result", result_names[cls]);
+		json_str(&j, "result", verify_result_name(cls));
 		json_str(&j, "image", image ? image : "");
 		json_str(&j, "digest", digest);
 		json_str(&j, "signer", info->signer);
@@ -53,26 +40,7 @@ static int finish(bool json, enum eseal_verify_class cls, const char *image,
 			  cls == ESEAL_VERIFY_UNTRUSTED ? ": untrusted signer" :
 							  "",
 			  why);
-	return finish_stdout(codes[cls]);
-}
-
-/* What --cert and --ca name, in a new trust; NULL after finish() */
-static struct eseal_trust *load_trust(const struct cli_list *certs,
-				      const struct cli_list *cas,
-				      struct eseal_error *err, int *ret)
-{
-	struct eseal_trust *t;
-	size_t i;
-
-	*ret = eseal_trust_new(&t, err);
-	for (i = 0; !*ret && i < certs->n; i++)
-		*ret = eseal_trust_add_certs(t, certs->v[i], err);
-	for (i = 0; !*ret && i < cas->n; i++)
-		*ret = eseal_trust_add_ca(t, cas->v[i], err);
-	if (!*ret)
-		return t;
-	eseal_trust_free(t);
-	return NULL;
+	return finish_stdout(verify_exit(cls));
 }
 
 int cmd_verify(int argc, char **argv)
@@ -118,7 +86,7 @@ int cmd_verify(int argc, char **argv)
 		usage_error("give --cert or --ca: what to trust");
 	image_sig_operands(argc - ret, argv + ret, digest_arg, alg, &image,
 			   &sigpath, &d);
-	t = load_trust(&certs, &cas, &err, &ret);
+	t = trust_load(&certs, &cas, &err, &ret);
 	if (!t)
 		return finish(json, ESEAL_VERIFY_ERROR, NULL, "", &info,
 			      error_text(ret, &err));

@@ -119,3 +119,24 @@ line"
 	touch -d '2010-10-10 10:10:10.101010101' names
 	)
 }
+
+# oci_rules_by_hand SRC DEST: a copy of the tree SRC with the canonical OCI
+# rules applied by hand (docs/oci.md): what an image of SRC's layers must
+# show.  /run emptied with /usr's mtime, the root with /usr's owner, mode
+# and mtime, only security.capability xattrs kept.
+oci_rules_by_hand() {
+	cp -a "$1" "$2" || return 1
+	find "$2/run" -mindepth 1 -delete 2>/dev/null
+	[ -d "$2/run" ] && touch -r "$2/usr" "$2/run"
+	chown --reference="$2/usr" "$2"
+	chmod --reference="$2/usr" "$2"
+	touch -r "$2/usr" "$2"
+	python3 - "$2" <<'EOF'
+import os, sys
+for top, dirs, files in os.walk(sys.argv[1]):
+    for name in [top] + [os.path.join(top, f) for f in dirs + files]:
+        for x in os.listxattr(name, follow_symlinks=False):
+            if x != "security.capability":
+                os.removexattr(name, x, follow_symlinks=False)
+EOF
+}

@@ -779,6 +779,12 @@ ESEAL_API void eseal_source_free(struct eseal_source *src);
 #define ESEAL_OCI_RULES       (1u << 0) /* the canonical OCI rules; always
 					   for oci: and oci-archive: */
 #define ESEAL_OCI_USER_XATTRS (1u << 1) /* the rules keep user.* xattrs */
+/*
+ * Keep a record of each layer read in the store (<store>/.erofs-seal/
+ * layers/) and replay a layer from its record, without reading it, when
+ * all its objects are there (docs/oci.md, "Layer records")
+ */
+#define ESEAL_OCI_LAYER_RECORDS (1u << 2)
 
 /* Limits for hostile input (a gzip bomb, a flood of entries) */
 #define ESEAL_OCI_MAX_SIZE_DEFAULT    (32ull << 30) /* uncompressed bytes */
@@ -1094,6 +1100,196 @@ ESEAL_API int eseal_signature_hash_alg(const void *sig, size_t len);
  */
 ESEAL_API int eseal_signature_read(const char *path, uint8_t **buf,
 				   size_t *len, struct eseal_error *err);
+
+/* ---- signed OCI images (lib/oci; docs/oci.md, "Signed images") ---------- */
+
+/*
+ * composefs's OCI sealing (composefs-rs sealing_spec.rs): PKCS#7
+ * signatures, as eseal_sign_digest() makes them, over the fs-verity
+ * digests of an image's manifest, its config and the canonical EROFS its
+ * layers give, carried in an artifact that refers to the image (found by
+ * the referrers tag "sha256-<hex of the manifest digest>") or inline, as
+ * annotations of the image manifest.
+ */
+#define ESEAL_OCI_ARTIFACT_TYPE	 "application/vnd.composefs.metadata.v1"
+#define ESEAL_OCI_SIGNATURE_TYPE "application/vnd.composefs.signature.v1+pkcs7"
+/* "sha512:" + 128 hex digits + NUL */
+#define ESEAL_OCI_DIGEST_STR_MAX 136
+
+/*
+ * How to reach a registry: skopeo runs as a subprocess with these (its
+ * --tls-verify, --authfile, --creds and --cert-dir); NULL: not given.
+ */
+struct eseal_registry_opts {
+	size_t size;			/* ESEAL_REGISTRY_OPTS_INIT */
+	const char *skopeo;		/* the program; NULL: "skopeo" in PATH */
+	int tls_verify;			/* -1: skopeo's default, 0, 1 */
+	const char *authfile;
+	const char *creds;		/* USER[:PASSWORD] */
+	const char *cert_dir;
+};
+#define ESEAL_REGISTRY_OPTS_INIT \
+	{ .size = sizeof(struct eseal_registry_opts), .tls_verify = -1 }
+
+/* eseal_oci_seal_opts.flags */
+#define ESEAL_OCI_SEAL_INLINE (1u << 0) /* annotations in the image manifest */
+#define ESEAL_OCI_SEAL_DIGESTS_ONLY (1u << 1) /* the digests to sign, no seal */
+
+/* What a seal signs (eseal_oci_seal_opts.sigs) */
+#define ESEAL_OCI_ROLE_MANIFEST 0
+#define ESEAL_OCI_ROLE_CONFIG	1
+#define ESEAL_OCI_ROLE_MERGED	2
+#define ESEAL_OCI_ROLES		3
+
+struct eseal_oci_seal_opts {
+	size_t size;			/* ESEAL_OCI_SEAL_OPTS_INIT */
+	struct eseal_signer *signer;	/* signs; or NULL and sigs below */
+	int hash_alg;			/* fs-verity hash; 0 = sha256 */
+	const char *store_dir;		/* objects go here, or NULL */
+	const char *platform;		/* as eseal_oci_opts.platform */
+	unsigned int flags;		/* ESEAL_OCI_SEAL_* */
+	/*
+	 * Remote signing: signatures made elsewhere over the digests a
+	 * DIGESTS_ONLY run gave (the manifest's is not used inline); each is
+	 * verified against trust before the seal is written.
+	 */
+	const uint8_t *sigs[ESEAL_OCI_ROLES];
+	size_t sig_lens[ESEAL_OCI_ROLES];
+	const struct eseal_trust *trust;
+};
+#define ESEAL_OCI_SEAL_OPTS_INIT { .size = sizeof(struct eseal_oci_seal_opts) }
+
+struct eseal_oci_seal_result {
+	size_t size;			/* ESEAL_OCI_SEAL_RESULT_INIT */
+	/* the sealed image's manifest (inline: the new one REF now names) */
+	char manifest[ESEAL_OCI_DIGEST_STR_MAX];
+	char artifact[ESEAL_OCI_DIGEST_STR_MAX]; /* "" when inline */
+	struct eseal_digest merged;	/* fs-verity digest of the EROFS */
+	struct eseal_digest config_verity, manifest_verity;
+	/* objects the EROFS names: written to the store / already there */
+	uint64_t objects_new, objects_existing;
+};
+#define ESEAL_OCI_SEAL_RESULT_INIT \
+	{ .size = sizeof(struct eseal_oci_seal_result) }
+
+/**
+ * eseal_oci_seal() - Seal an image of an OCI layout
+ * @source: "oci:LAYOUT[:REF]"
+ * @opts: the signer (or signatures made elsewhere and what to check them
+ *	  against), hash, store, platform and flags (ESEAL_OCI_SEAL_OPTS_INIT
+ *	  first)
+ * @res: the digests signed and what was written
+ *	 (ESEAL_OCI_SEAL_RESULT_INIT first)
+ * @err: a message naming the layout, document or layer and the reason
+ *
+ * Generates the image's canonical EROFS (filling opts->store_dir), signs
+ * its digest and the manifest's and config's fs-verity digests, and
+ * writes the artifact into the layout (blobs, and the referrers tag in
+ * index.json), or with ESEAL_OCI_SEAL_INLINE a new manifest with the
+ * annotations that REF then names.  The layout changes only at the end:
+ * its index.json is replaced atomically.  With ESEAL_OCI_SEAL_DIGESTS_ONLY
+ * only res's digests are filled and nothing is written.
+ *
+ * Returns: 0; -EINVAL for a source that is not an oci: layout, bad
+ * options (or a struct size this library does not know), a signature
+ * given that does not verify over its digest; as eseal_tree_from_source()
+ * for the image, as eseal_sign_digest() for signing; another -errno of a
+ * failed write to the layout; -ENOMEM.
+ */
+ESEAL_API int eseal_oci_seal(const char *source,
+			     const struct eseal_oci_seal_opts *opts,
+			     struct eseal_oci_seal_result *res,
+			     struct eseal_error *err);
+
+struct eseal_oci_verify_opts {
+	size_t size;			/* ESEAL_OCI_VERIFY_OPTS_INIT */
+	const struct eseal_trust *trust;
+	int hash_alg;			/* only seals of this hash; 0: any */
+	const char *platform;
+	const char *store_dir;		/* objects go here, or NULL */
+	int image_fd;			/* the EROFS is written here, or -1 */
+	/* docker:// sources (pull): the registry and a layout to fetch to */
+	const struct eseal_registry_opts *registry;
+	const char *cache;		/* NULL: <store_dir>/.erofs-seal/oci */
+};
+#define ESEAL_OCI_VERIFY_OPTS_INIT \
+	{ .size = sizeof(struct eseal_oci_verify_opts), .image_fd = -1 }
+
+struct eseal_oci_verify_result {
+	size_t size;			/* ESEAL_OCI_VERIFY_RESULT_INIT */
+	int verdict;			/* enum eseal_verify_class */
+	bool inline_mode;		/* the seal that held was inline */
+	char manifest[ESEAL_OCI_DIGEST_STR_MAX];
+	char artifact[ESEAL_OCI_DIGEST_STR_MAX];
+	struct eseal_digest merged;	/* the signed EROFS digest */
+	char signer[256];		/* subject of its signer's certificate */
+	char key[32];			/* its key: "RSA-3072", "ECDSA-P256"... */
+	uint8_t *signature;		/* its signature (malloc'd) */
+	size_t signature_len;
+	uint64_t objects_new, objects_existing; /* as in the seal result */
+	unsigned int seals;		/* seals found for the manifest */
+	unsigned int layers, layers_fetched, layers_replayed;
+};
+#define ESEAL_OCI_VERIFY_RESULT_INIT \
+	{ .size = sizeof(struct eseal_oci_verify_result) }
+
+/**
+ * eseal_oci_verify() - Verify a sealed OCI image
+ * @source: "oci:LAYOUT[:REF]" or "docker://HOST/REPO:TAG" (fetched with
+ *	    skopeo into opts->cache, the layers only after the signatures
+ *	    held, and only those the cache lacks)
+ * @opts: what is trusted, the hash, store, image fd, registry and cache
+ *	  (ESEAL_OCI_VERIFY_OPTS_INIT first, ESEAL_REGISTRY_OPTS_INIT first
+ *	  in opts->registry)
+ * @res: the verdict, the seal that held and its signer
+ *	 (ESEAL_OCI_VERIFY_RESULT_INIT first); free it with
+ *	 eseal_oci_verify_result_fini()
+ * @err: a message naming the document, seal or layer and the reason
+ *
+ * Finds the seals (the artifacts that refer to the manifest, and inline
+ * annotations), checks every signature of one of them and the manifest's
+ * and config's digests, then regenerates the EROFS (to image_fd, its
+ * objects into store_dir) and compares its digest.
+ *
+ * Returns: 0 when a seal held; else a negative errno and res->verdict
+ * says why: ESEAL_VERIFY_BAD (no seal, a signature or digest that does
+ * not match, a layer changed), ESEAL_VERIFY_UNTRUSTED (no trusted
+ * signer), or ESEAL_VERIFY_ERROR (nothing could be read: as
+ * eseal_tree_from_source(), skopeo's failure, bad options or a struct
+ * size this library does not know).
+ */
+ESEAL_API int eseal_oci_verify(const char *source,
+			       const struct eseal_oci_verify_opts *opts,
+			       struct eseal_oci_verify_result *res,
+			       struct eseal_error *err);
+
+/**
+ * eseal_oci_verify_result_fini() - Free what a verify result holds
+ * @r: a result eseal_oci_verify() filled
+ *
+ * Returns: nothing; r->signature is NULL after.
+ */
+ESEAL_API void eseal_oci_verify_result_fini(struct eseal_oci_verify_result *r);
+
+/**
+ * eseal_oci_push() - Copy a sealed image to a registry
+ * @source: "oci:LAYOUT:REF"
+ * @dest: "docker://HOST/REPO:TAG"
+ * @reg: how to reach the registry (ESEAL_REGISTRY_OPTS_INIT first), or
+ *	 NULL for skopeo's defaults
+ * @err: a message naming the step and skopeo's own error
+ *
+ * The image goes with skopeo, its manifest unchanged (so that its digest
+ * stays the subject), then the referrers tag of that manifest, when the
+ * layout has one.
+ *
+ * Returns: 0; -EINVAL for a source or destination of another transport
+ * (or a struct size this library does not know); -EIO when skopeo
+ * failed; another -errno of running it or reading the layout; -ENOMEM.
+ */
+ESEAL_API int eseal_oci_push(const char *source, const char *dest,
+			     const struct eseal_registry_opts *reg,
+			     struct eseal_error *err);
 
 /* ---- keyrings (lib/sign/keyring.c) -------------------------------------- */
 

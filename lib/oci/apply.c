@@ -26,6 +26,10 @@
  * OCI_APPLY_BUF bytes are hashed in memory and handed to store.c, which
  * writes their objects on a few threads, and only new ones; files up to
  * the inline limit are kept in the tree.
+ *
+ * A layer may also come from its record (record.c): the same entries in
+ * the same order through the same code, file data by digest.  While a
+ * layer streams, a->rec (when set) takes down what each entry used.
  */
 #include <stdlib.h>
 #include <time.h>
@@ -318,8 +322,31 @@ static int link_target(struct oci_apply *a, const struct oci_entry *e,
 
 /* ---- attributes and data ------------------------------------------------- */
 
+/* Where an entry's xattrs and data come from: a tar stream, or a record */
+struct entry_src {
+	struct oci_tar *t;
+	const struct oci_rec_entry *re;
+	const uint8_t *xpos;
+};
+
+static int next_xattr(struct oci_apply *a, struct entry_src *src,
+		      const char **key, const void **value, size_t *len,
+		      const char *layer, struct eseal_error *err)
+{
+	int r = src->re ? oci_rec_next_xattr(src->re, &src->xpos, key, value,
+					     len) :
+			  oci_tar_xattr(src->t, key, value, len, err);
+
+	if (r < 0 && src->re)
+		return eseal_errorf(err, EINVAL, "%s: a damaged layer record",
+				    layer);
+	if (r > 0 && a->rec)
+		oci_rec_xattr(a->rec, *key, *value, *len);
+	return r;
+}
+
 /* The entry's owner, mode, mtime and xattrs (replacing all it had) */
-static int set_attrs(struct oci_apply *a, struct oci_tar *t,
+static int set_attrs(struct oci_apply *a, struct entry_src *src,
 		     struct eseal_node *node, const struct oci_entry *e,
 		     const char *layer, struct eseal_error *err)
 {
@@ -335,7 +362,7 @@ static int set_attrs(struct oci_apply *a, struct oci_tar *t,
 	node->mtime_nsec = e->mtime_nsec;
 	node->rdev = e->rdev;
 	node->n_xattrs = 0;
-	while ((r = oci_tar_xattr(t, &key, &value, &len, err)) > 0) {
+	while ((r = next_xattr(a, src, &key, &value, &len, layer, err)) > 0) {
 		if (!key[0] || strlen(key) > COMPOSEFS_XATTR_NAME_MAX ||
 		    len > COMPOSEFS_XATTR_VALUE_MAX)
 			return eseal_errorf(err, E2BIG,
@@ -459,6 +486,25 @@ fail:
 	return r;
 }
 
+/* The data of a regular file entry from its record: digest, inline content */
+static int replay_data(struct oci_apply *a, const struct oci_rec_entry *re,
+		       const char *layer, struct eseal_digest *d,
+		       struct eseal_error *err)
+{
+	uint64_t size = re->e.size;
+
+	if (!re->have_data || (size && size <= a->inline_max &&
+			       re->content_len != size))
+		return eseal_errorf(err, EINVAL,
+				    "%s: %s: a damaged layer record", layer,
+				    re->e.path);
+	*d = re->digest;
+	memcpy(a->buf, re->content, re->content_len);
+	a->stats->files++;
+	a->stats->bytes += size;
+	return 0;
+}
+
 /* ---- one entry ----------------------------------------------------------- */
 
 static int apply_whiteout(struct oci_apply *a, struct eseal_node *dir,
@@ -474,7 +520,7 @@ static int apply_whiteout(struct oci_apply *a, struct eseal_node *dir,
 	return victim ? oci_remove(a->tree, &a->removed, victim, err) : 0;
 }
 
-static int apply_entry(struct oci_apply *a, struct oci_tar *t,
+static int apply_entry(struct oci_apply *a, struct entry_src *src,
 		       const struct oci_entry *e, const char *layer,
 		       struct eseal_error *err)
 {
@@ -485,6 +531,8 @@ static int apply_entry(struct oci_apply *a, struct oci_tar *t,
 	bool whiteout;
 	int n, r;
 
+	if (a->rec)
+		oci_rec_entry(a->rec, e);
 	n = split_path(a, e->path, "the path", layer, e->path, err);
 	if (n < 0)
 		return n;
@@ -493,7 +541,7 @@ static int apply_entry(struct oci_apply *a, struct oci_tar *t,
 			return eseal_errorf(err, ENOTDIR,
 					    "%s: %s: the root entry is not a directory",
 					    layer, e->path);
-		return set_attrs(a, t, a->tree->root, e, layer, err);
+		return set_attrs(a, src, a->tree->root, e, layer, err);
 	}
 	name = e->path + a->comps[2 * n - 2];
 	len = a->comps[2 * n - 1];
@@ -514,7 +562,7 @@ static int apply_entry(struct oci_apply *a, struct oci_tar *t,
 			return 0;	/* already that inode */
 	} else if (e->type == S_IFDIR) {
 		if (old && S_ISDIR(old->mode) && !old->link_to)
-			return set_attrs(a, t, old, e, layer, err);
+			return set_attrs(a, src, old, e, layer, err);
 	} else if (e->type == S_IFLNK) {
 		if (!e->symlink || !e->symlink[0] ||
 		    strlen(e->symlink) >= COMPOSEFS_PATH_MAX)
@@ -524,9 +572,14 @@ static int apply_entry(struct oci_apply *a, struct oci_tar *t,
 					    COMPOSEFS_PATH_MAX - 1);
 	} else if (e->type == S_IFREG) {
 		/* the data first: a failure leaves the tree as it was */
-		r = store_data(a, t, e, layer, &d, err);
+		r = src->re ? replay_data(a, src->re, layer, &d, err) :
+			      store_data(a, src->t, e, layer, &d, err);
 		if (r)
 			return r;
+		if (a->rec)
+			oci_rec_data(a->rec, &d, a->buf,
+				     e->size <= a->inline_max ?
+					     (size_t)e->size : 0);
 	} else if (e->type != S_IFCHR && e->type != S_IFBLK &&
 		   e->type != S_IFIFO) {
 		return eseal_errorf(err, EINVAL,
@@ -545,7 +598,7 @@ static int apply_entry(struct oci_apply *a, struct oci_tar *t,
 	if (target) {
 		node->link_to = target;
 	} else {
-		r = set_attrs(a, t, node, e, layer, err);
+		r = set_attrs(a, src, node, e, layer, err);
 		if (!r && e->type == S_IFLNK)
 			r = eseal_node_set_payload(a->tree, node, e->symlink,
 						   err);
@@ -588,26 +641,55 @@ static void progress(struct oci_apply *a, bool force)
 	a->sopts->progress(&p, a->sopts->progress_arg);
 }
 
+/* One more entry of a layer, streamed or replayed, within the limit */
+static int apply_next(struct oci_apply *a, struct entry_src *src,
+		      const struct oci_entry *e, const char *name,
+		      struct eseal_error *err)
+{
+	int r;
+
+	if (++a->n_entries > a->max_entries)
+		return eseal_errorf(err, EFBIG,
+				    "%s: over the limit of %llu entries", name,
+				    (unsigned long long)a->max_entries);
+	r = apply_entry(a, src, e, name, err);
+	if (!r)
+		progress(a, false);
+	return r;
+}
+
 int oci_apply_layer(struct oci_apply *a, struct oci_tar *t, const char *name,
 		    struct eseal_error *err)
 {
+	struct entry_src src = { .t = t };
 	struct oci_entry e;
 	int r;
 
 	while ((r = oci_tar_next(t, &e, err)) > 0) {
-		if (++a->n_entries > a->max_entries)
-			return eseal_errorf(err, EFBIG,
-					    "%s: over the limit of %llu entries",
-					    name,
-					    (unsigned long long)a->max_entries);
-		r = apply_entry(a, t, &e, name, err);
+		r = apply_next(a, &src, &e, name, err);
 		if (r)
 			return r;
-		progress(a, false);
 	}
 	if (!r)
 		r = oci_tar_finish(t, err);
 	if (!r)
 		progress(a, true);
 	return r;
+}
+
+int oci_apply_replay(struct oci_apply *a, const struct oci_replay *rp,
+		     const char *name, struct eseal_error *err)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < rp->n; i++) {
+		struct entry_src src = { .re = &rp->entries[i] };
+
+		r = apply_next(a, &src, &rp->entries[i].e, name, err);
+		if (r)
+			return r;
+	}
+	progress(a, true);
+	return 0;
 }

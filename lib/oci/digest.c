@@ -9,9 +9,22 @@
 
 #include "oci.h"
 
+int oci_hex_lower(const char *hex, size_t len, size_t n, uint8_t *out)
+{
+	size_t i;
+
+	if (len != 2 * n)
+		return -EINVAL;
+	/* lowercase only: one spelling per digest */
+	for (i = 0; i < len; i++)
+		if (eseal_hexval(hex[i]) < 0 || (hex[i] >= 'A' && hex[i] <= 'F'))
+			return -EINVAL;
+	return eseal_hex_decode(hex, n, out);
+}
+
 int oci_digest_parse(const char *s, size_t len, struct oci_digest *d)
 {
-	size_t hexlen, i;
+	size_t hexlen;
 	const char *hex;
 
 	memset(d, 0, sizeof(*d));
@@ -27,13 +40,7 @@ int oci_digest_parse(const char *s, size_t len, struct oci_digest *d)
 		return -EINVAL;
 	}
 	hexlen = len - 7;
-	if (hexlen != 2u * d->len)
-		return -EINVAL;
-	/* lowercase only: one spelling per digest */
-	for (i = 0; i < hexlen; i++)
-		if (eseal_hexval(hex[i]) < 0 || (hex[i] >= 'A' && hex[i] <= 'F'))
-			return -EINVAL;
-	if (eseal_hex_decode(hex, d->len, d->bytes))
+	if (oci_hex_lower(hex, hexlen, d->len, d->bytes))
 		return -EINVAL;
 	memcpy(d->str, s, len);
 	d->str[len] = '\0';
@@ -91,4 +98,19 @@ void oci_hash_free(struct oci_hash *h)
 		return;
 	EVP_MD_CTX_free(h->ctx);
 	free(h);
+}
+
+int oci_digest_of(const void *buf, size_t len, int alg, struct oci_digest *d)
+{
+	struct oci_hash *h = oci_hash_new(alg);
+	char str[OCI_DIGEST_STR_MAX];
+
+	if (!h)
+		return -ENOMEM;
+	oci_hash_update(h, buf, len);
+	/* d is empty: the check fails, and str gets the digest */
+	memset(d, 0, sizeof(*d));
+	oci_hash_check(h, d, str);
+	oci_hash_free(h);
+	return oci_digest_parse(str, strlen(str), d);
 }

@@ -79,6 +79,27 @@ static bool platform_match(const struct oci_desc *d, const struct platform *p)
 	return !p->variant[0] || !d->variant || !strcmp(d->variant, p->variant);
 }
 
+int oci_index_pick(const struct oci_index *x, const char *platform,
+		   const char *name, const struct oci_desc **out,
+		   struct eseal_error *err)
+{
+	struct platform plat;
+	size_t i;
+	int r;
+
+	r = platform_parse(platform, &plat, err);
+	if (r)
+		return r;
+	for (i = 0; i < x->n_manifests; i++)
+		if (platform_match(&x->manifests[i], &plat)) {
+			*out = &x->manifests[i];
+			return 0;
+		}
+	return eseal_errorf(err, ENOENT, "%s: no image for platform %s/%s%s%s",
+			    name, plat.os, plat.arch,
+			    plat.variant[0] ? "/" : "", plat.variant);
+}
+
 static int desc_copy(struct oci_desc *to, const struct oci_desc *from,
 		     struct eseal_error *err)
 {
@@ -100,11 +121,20 @@ static int pick_top(struct oci_layout *l, const struct oci_index *x,
 	size_t i;
 
 	if (!ref) {
-		if (x->n_manifests != 1)
+		size_t n = 0;
+
+		/* seals and referrers indexes are no images (docs/oci.md) */
+		for (i = 0; i < x->n_manifests; i++)
+			if (!x->manifests[i].artifact_type &&
+			    !(x->manifests[i].ref_name &&
+			      oci_is_referrers_tag(x->manifests[i].ref_name)) &&
+			    !n++)
+				found = &x->manifests[i];
+		if (n != 1)
 			return eseal_errorf(err, EINVAL,
 					    "%s: holds %zu images; name one (:TAG or :@sha256:<hex>)",
-					    oci_layout_name(l), x->n_manifests);
-		return desc_copy(out, &x->manifests[0], err);
+					    oci_layout_name(l), n);
+		return desc_copy(out, found, err);
 	}
 	if (ref[0] == '@') {
 		if (oci_digest_parse(ref + 1, strlen(ref + 1), &want))
@@ -142,11 +172,12 @@ int oci_image_resolve(struct oci_layout *l, const char *ref,
 		      struct eseal_error *err)
 {
 	struct oci_index top = { 0 }, idx = { 0 };
+	const struct oci_desc *pick;
 	struct platform plat;
 	struct oci_desc cur = { 0 };
 	uint8_t *buf = NULL;
 	char name[600], *mt = NULL;
-	size_t len, i;
+	size_t len;
 	int r, depth;
 
 	memset(img, 0, sizeof(*img));
@@ -214,19 +245,11 @@ int oci_image_resolve(struct oci_layout *l, const char *ref,
 		buf = NULL;
 		if (r)
 			break;
-		for (i = 0; i < idx.n_manifests; i++)
-			if (platform_match(&idx.manifests[i], &plat))
-				break;
-		if (i == idx.n_manifests) {
-			r = eseal_errorf(err, ENOENT,
-					 "%s: no image for platform %s/%s%s%s",
-					 name, plat.os, plat.arch,
-					 plat.variant[0] ? "/" : "",
-					 plat.variant);
+		r = oci_index_pick(&idx, platform, name, &pick, err);
+		if (r)
 			break;
-		}
 		oci_desc_fini(&cur);
-		r = desc_copy(&cur, &idx.manifests[i], err);
+		r = desc_copy(&cur, pick, err);
 		oci_index_fini(&idx);
 	}
 	free(buf);

@@ -11,8 +11,8 @@
 
 #include "oci.h"
 
-static json_t *load(const void *buf, size_t len, const char *name,
-		    struct eseal_error *err)
+json_t *oci_json_load(const void *buf, size_t len, const char *name,
+		      struct eseal_error *err)
 {
 	json_error_t je;
 	json_t *root;
@@ -69,7 +69,7 @@ static int get_digest(json_t *v, const char *name, const char *where,
 	return 0;
 }
 
-static int check_schema(json_t *root, const char *name,
+int oci_json_check_schema(json_t *root, const char *name,
 			struct eseal_error *err)
 {
 	json_t *v = json_object_get(root, "schemaVersion");
@@ -80,7 +80,7 @@ static int check_schema(json_t *root, const char *name,
 	return 0;
 }
 
-static int desc_parse(json_t *o, const char *name, const char *where,
+int oci_desc_parse(json_t *o, const char *name, const char *where,
 		      struct oci_desc *d, struct eseal_error *err)
 {
 	json_t *v, *p;
@@ -156,7 +156,7 @@ static int descs_parse(json_t *root, const char *key, const char *what,
 	for (i = 0; i < json_array_size(a); i++) {
 		snprintf(where, sizeof(where), "%s %zu", what, i + 1);
 		(*n)++;
-		r = desc_parse(json_array_get(a, i), name, where, &(*out)[i],
+		r = oci_desc_parse(json_array_get(a, i), name, where, &(*out)[i],
 			       err);
 		if (r)
 			return r;
@@ -175,10 +175,10 @@ static int doc_begin(const void *buf, size_t len, const char *name,
 {
 	int r;
 
-	*root = load(buf, len, name, err);
+	*root = oci_json_load(buf, len, name, err);
 	if (!*root)
 		return -EINVAL;
-	r = check_schema(*root, name, err);
+	r = oci_json_check_schema(*root, name, err);
 	if (!r)
 		r = get_str(*root, "mediaType", false, name, what, media_type,
 			    err);
@@ -219,7 +219,7 @@ int oci_manifest_parse(const void *buf, size_t len, const char *name,
 		r = get_str(root, "artifactType", false, name, "the manifest",
 			    &out->artifact_type, err);
 	if (!r)
-		r = desc_parse(json_object_get(root, "config"), name,
+		r = oci_desc_parse(json_object_get(root, "config"), name,
 			       "the config", &out->config, err);
 	if (!r)
 		r = descs_parse(root, "layers", "layer", name, &out->layers,
@@ -239,7 +239,7 @@ int oci_config_parse(const void *buf, size_t len, const char *name,
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	root = load(buf, len, name, err);
+	root = oci_json_load(buf, len, name, err);
 	if (!root)
 		return -EINVAL;
 	r = get_str(root, "os", false, name, "the config", &out->os, err);
@@ -299,7 +299,7 @@ out:
 int oci_json_media_type(const void *buf, size_t len, const char *name,
 			char **out, struct eseal_error *err)
 {
-	json_t *root = load(buf, len, name, err);
+	json_t *root = oci_json_load(buf, len, name, err);
 	int r;
 
 	*out = NULL;

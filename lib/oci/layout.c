@@ -59,6 +59,11 @@ const char *oci_layout_name(const struct oci_layout *l)
 	return l->path;
 }
 
+int oci_layout_dirfd(const struct oci_layout *l)
+{
+	return l->archive ? -1 : l->fd;
+}
+
 int oci_layout_open(const char *path, bool archive, struct oci_layout **out,
 		    struct eseal_error *err)
 {

@@ -183,11 +183,50 @@ static bool is_layer_type(const char *mt)
 	return false;
 }
 
+/*
+ * Layer i from its record in the store, when there is a usable one:
+ * 1 replayed, 0 not (stream it), or -errno
+ */
+static int try_replay(struct oci_apply *a, const struct oci_image *img,
+		      size_t i, const char *store, const char *name,
+		      uint64_t *used, uint64_t max_size,
+		      struct eseal_error *err)
+{
+	struct oci_replay rp;
+	int r;
+
+	r = oci_rec_load(store, a->hash_alg, a->inline_max,
+			 &img->manifest.layers[i].digest,
+			 &img->config.diff_ids[i], &rp);
+	if (r == -ENOMEM)
+		return eseal_errorf(err, ENOMEM, "out of memory");
+	if (r)
+		return 0;
+	if (!oci_replay_usable(&rp, a->st, a->inline_max)) {
+		oci_replay_fini(&rp);
+		return 0;
+	}
+	if (rp.size > max_size - *used) {
+		oci_replay_fini(&rp);
+		return eseal_errorf(err, EFBIG,
+				    "%s: over the limit of %llu uncompressed bytes",
+				    name, (unsigned long long)max_size);
+	}
+	*used += rp.size;
+	r = oci_apply_replay(a, &rp, name, err);
+	oci_replay_fini(&rp);
+	if (!r)
+		a->replayed++;
+	return r ? r : 1;
+}
+
 /* An image of a layout (oci:, oci-archive:) */
 static int from_layout(struct oci_apply *a, const struct eseal_source *src,
 		       const struct eseal_oci_opts *opts, uint64_t max_size,
 		       struct eseal_error *err)
 {
+	const char *store = (opts->flags & ESEAL_OCI_LAYER_RECORDS) ?
+				    opts->store->store_dir : NULL;
 	struct oci_layout *l = NULL;
 	struct oci_image img = { 0 };
 	uint64_t used = 0;
@@ -216,6 +255,19 @@ static int from_layout(struct oci_apply *a, const struct eseal_source *src,
 					 name, d->media_type);
 			break;
 		}
+		if (store) {
+			r = try_replay(a, &img, i, store, name, &used, max_size,
+				       err);
+			if (r) {
+				r = r < 0 ? r : 0;
+				continue;
+			}
+			r = oci_rec_new(&a->rec);
+			if (r) {
+				r = eseal_errorf(err, ENOMEM, "out of memory");
+				break;
+			}
+		}
 		r = oci_blob_open(l, d, &bs.b, err);
 		if (r)
 			break;
@@ -226,8 +278,16 @@ static int from_layout(struct oci_apply *a, const struct eseal_source *src,
 		if (!r) {
 			r = oci_apply_layer(a, t, name, err);
 			used += oci_tar_size(t);
+			/* read whole, digests checked: its record may be kept */
+			if (!r && a->rec)
+				oci_rec_save(a->rec, store, a->hash_alg,
+					     a->inline_max, &d->digest,
+					     &img.config.diff_ids[i],
+					     oci_tar_size(t), NULL);
 			oci_tar_close(t);
 		}
+		oci_rec_free(a->rec);
+		a->rec = NULL;
 		if (r)
 			blame_blob(bs.b, name, err);
 		oci_blob_close(bs.b);
@@ -237,10 +297,15 @@ static int from_layout(struct oci_apply *a, const struct eseal_source *src,
 	return r;
 }
 
-/* The whole way, with options and results of this library's size */
-static int from_source(const struct eseal_source *src,
-		       const struct eseal_oci_opts *opts, struct eseal_tree **out,
-		       struct eseal_store_stats *stats, struct eseal_error *err)
+/*
+ * The whole way, with options and results of this library's size;
+ * replayed: how many layers came from their records, or NULL
+ */
+int oci_tree_from_source(const struct eseal_source *src,
+			 const struct eseal_oci_opts *opts,
+			 struct eseal_tree **out,
+			 struct eseal_store_stats *stats,
+			 unsigned int *replayed, struct eseal_error *err)
 {
 	atomic_uint_fast64_t in_bytes = 0;
 	struct eseal_error serr;
@@ -271,6 +336,8 @@ static int from_source(const struct eseal_source *src,
 			    eseal_tree_oci_rules(a.tree, flags, err) :
 			    oci_canonical_links(a.tree, err);
 	oci_graveyard_free(&a.removed);
+	if (replayed)
+		*replayed = a.replayed;
 	/* objects queued are whole and valid, even after an error */
 	if (oci_apply_sync(&a, r ? &serr : err) < 0 && !r)
 		r = -err->code;
@@ -308,7 +375,7 @@ int eseal_tree_from_source(const struct eseal_source *src,
 	if (r)
 		return r;
 	o.store = &so;
-	r = from_source(&s, &o, out, &full, err);
+	r = oci_tree_from_source(&s, &o, out, &full, NULL, err);
 	if (stats)
 		eseal_abi_out(stats, &full, sizeof(full));
 	return r;

@@ -63,6 +63,13 @@ int eseal_error_prefix(struct eseal_error *err, const char *fmt, ...)
 #define ESEAL_V0_FUSE_OPTS	offsetofend(struct eseal_fuse_opts, log_arg)
 #define ESEAL_V0_SOURCE		offsetofend(struct eseal_source, fd)
 #define ESEAL_V0_OCI_OPTS	offsetofend(struct eseal_oci_opts, flags)
+#define ESEAL_V0_REGISTRY_OPTS	offsetofend(struct eseal_registry_opts, cert_dir)
+#define ESEAL_V0_OCI_SEAL_OPTS	offsetofend(struct eseal_oci_seal_opts, trust)
+#define ESEAL_V0_OCI_SEAL_RESULT \
+	offsetofend(struct eseal_oci_seal_result, objects_existing)
+#define ESEAL_V0_OCI_VERIFY_OPTS offsetofend(struct eseal_oci_verify_opts, cache)
+#define ESEAL_V0_OCI_VERIFY_RESULT \
+	offsetofend(struct eseal_oci_verify_result, layers_replayed)
 
 /* Check the size of the caller's struct at p */
 int eseal_abi_check(const void *p, size_t full, size_t v0, const char *type,

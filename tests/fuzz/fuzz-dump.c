@@ -23,14 +23,6 @@ struct blob {
 	size_t len;
 };
 
-static void __attribute__((noreturn)) fail(const char *what,
-					   const struct eseal_error *err)
-{
-	fprintf(stderr, "round trip broken: %s: %s\n", what,
-		err ? err->msg : "");
-	abort();
-}
-
 /* The image of tree, or buf NULL when the writer refuses the tree. */
 static struct blob write_image(struct eseal_tree *tree)
 {
@@ -43,7 +35,7 @@ static struct blob write_image(struct eseal_tree *tree)
 		abort();
 	if (eseal_image_write(tree, NULL, fd, NULL, &err) < 0) {
 		if (!err.msg[0])
-			fail("writer error without a message", &err);
+			fuzz_fail("writer error without a message", &err);
 		close(fd);
 		return b;
 	}
@@ -76,24 +68,24 @@ static void round_trips(struct eseal_tree *tree, unsigned int mode)
 		return;
 	/* what we write, we must be able to read, and write again */
 	if (eseal_tree_from_image(img.buf, img.len, &back, &err) < 0)
-		fail("our own image does not load", &err);
+		fuzz_fail("our own image does not load", &err);
 	img2 = write_image(back);
 	if (!same(&img, &img2))
-		fail("image -> tree -> image differs", NULL);
+		fuzz_fail("image -> tree -> image differs", NULL);
 
 	f = open_memstream(&dump, &dump_len);
 	if (!f || eseal_dump_write(back, f, &err) < 0)
-		fail("dumping the tree of our image", &err);
+		fuzz_fail("dumping the tree of our image", &err);
 	fclose(f);
 	f = fmemopen(dump, dump_len ? dump_len : 1, "r");
 	if (!f)
 		abort();
 	if (eseal_tree_from_dump(f, "redump", mode, &again, &err) < 0)
-		fail("the dump of our image does not parse", &err);
+		fuzz_fail("the dump of our image does not parse", &err);
 	fclose(f);
 	img3 = write_image(again);
 	if (!same(&img, &img3))
-		fail("image -> dump -> image differs", NULL);
+		fuzz_fail("image -> dump -> image differs", NULL);
 
 	eseal_tree_free(back);
 	eseal_tree_free(again);
@@ -122,14 +114,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (eseal_tree_from_dump(f, "fuzz", modes[i], &tree, &err) < 0) {
 			fclose(f);
 			if (!err.msg[0] || tree)
-				fail("parser error without a message", &err);
+				fuzz_fail("parser error without a message", &err);
 			continue;
 		}
 		fclose(f);
 		/* digest only: no output */
 		if (eseal_image_write(tree, NULL, -1, NULL, &err) < 0 &&
 		    !err.msg[0])
-			fail("writer error without a message", &err);
+			fuzz_fail("writer error without a message", &err);
 		round_trips(tree, modes[i]);
 		fuzz_print(tree);
 		eseal_tree_free(tree);

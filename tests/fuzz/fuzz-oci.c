@@ -20,17 +20,10 @@
 #include <unistd.h>
 
 #include "erofs-seal.h"
+#include "fuzz-print.h"
 #include "oci/oci.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void __attribute__((noreturn)) fail(const char *what,
-					   const struct eseal_error *err)
-{
-	fprintf(stderr, "round trip broken: %s: %s\n", what,
-		err ? err->msg : "");
-	abort();
-}
 
 /* The image of tree in a malloc'd buffer, or NULL when it is refused */
 static uint8_t *image(struct eseal_tree *tree, size_t *len)
@@ -45,7 +38,7 @@ static uint8_t *image(struct eseal_tree *tree, size_t *len)
 		abort();
 	if (eseal_image_write(tree, &opts, fd, NULL, &err) < 0) {
 		if (!err.msg[0])
-			fail("writer error without a message", &err);
+			fuzz_fail("writer error without a message", &err);
 		close(fd);
 		return NULL;
 	}
@@ -69,10 +62,10 @@ static void round_trip(struct eseal_tree *tree)
 	if (!a)
 		return;
 	if (eseal_tree_from_image(a, alen, &back, &err) < 0)
-		fail("our own image does not load", &err);
+		fuzz_fail("our own image does not load", &err);
 	b = image(back, &blen);
 	if (!b || alen != blen || memcmp(a, b, alen))
-		fail("image -> tree -> image differs", NULL);
+		fuzz_fail("image -> tree -> image differs", NULL);
 	eseal_tree_free(back);
 	free(a);
 	free(b);
@@ -100,7 +93,7 @@ static void source(int kind, unsigned int flags, const uint8_t *data,
 	opts.max_entries = 100000;
 	if (eseal_tree_from_source(&src, &opts, &tree, NULL, &err) < 0) {
 		if (!err.msg[0] || tree)
-			fail("reader error without a message", &err);
+			fuzz_fail("reader error without a message", &err);
 	} else {
 		round_trip(tree);
 		eseal_tree_free(tree);
@@ -129,19 +122,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 3:
 		if (oci_index_parse(data + 1, size - 1, "fuzz", &idx, &err))
-			err.msg[0] ? (void)0 : fail("index: no message", &err);
+			err.msg[0] ? (void)0 : fuzz_fail("index: no message", &err);
 		else
 			oci_index_fini(&idx);
 		break;
 	case 4:
 		if (oci_manifest_parse(data + 1, size - 1, "fuzz", &man, &err))
-			err.msg[0] ? (void)0 : fail("manifest: no message", &err);
+			err.msg[0] ? (void)0 : fuzz_fail("manifest: no message", &err);
 		else
 			oci_manifest_fini(&man);
 		break;
 	case 5:
 		if (oci_config_parse(data + 1, size - 1, "fuzz", &cfg, &err))
-			err.msg[0] ? (void)0 : fail("config: no message", &err);
+			err.msg[0] ? (void)0 : fuzz_fail("config: no message", &err);
 		else
 			oci_config_fini(&cfg);
 		break;

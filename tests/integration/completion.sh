@@ -72,6 +72,9 @@ want "store: STORE completes directories only" "objs " store gc --all o
 want "store --keep-dir VALUE: directories" "objs " store gc --keep-dir o
 want "store --keep VALUE: files" "objfile objs " store gc --keep obj
 has "store options from its --help" --keep-dir= store --""
+want "oci verbs" "pull push seal verify " oci ""
+want "oci --tls-verify values" "false true " oci pull --tls-verify ""
+has "oci options" "--digest-store=" oci pull --dig
 want "--basedir completes directories only" "objs " mount --basedir o
 want "--cert completes files" "keys/signing.pem " verify --cert keys/s
 want "IMAGE completes files" "app.img app.img.sig " verify --cert x app

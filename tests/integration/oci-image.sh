@@ -137,20 +137,7 @@ for opt in --hash=sha512 --oci-user-xattrs; do
 done
 
 # the OCI rules by hand on a copy of umoci's tree: what the mount must show
-cp -a unpacked/rootfs expect
-find expect/run -mindepth 1 -delete
-touch -r expect/usr expect/run
-chown --reference=expect/usr expect
-chmod --reference=expect/usr expect
-touch -r expect/usr expect
-python3 - expect <<'EOF'
-import os, sys
-for top, dirs, files in os.walk(sys.argv[1]):
-    for name in [top] + [os.path.join(top, f) for f in dirs + files]:
-        for x in os.listxattr(name, follow_symlinks=False):
-            if x != "security.capability":
-                os.removexattr(name, x, follow_symlinks=False)
-EOF
+oci_rules_by_hand unpacked/rootfs expect
 mkdir meta ovl
 if "$H/fsmount" erofs "$PWD/u/oci.img" meta 2>"$WORK/err"; then
 	if "$H/fsmount" overlay - ovl "lowerdir+=$PWD/meta" \

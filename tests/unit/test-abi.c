@@ -267,6 +267,65 @@ static void test_oci(void)
 	eseal_source_free(&good);
 }
 
+/* The signed-image entry points check their structs like the others */
+static void test_oci_seal(void)
+{
+	struct eseal_error err = { 0 };
+	struct eseal_oci_seal_opts so = { 0 };
+	struct eseal_oci_seal_result sr = { 0 };
+	struct eseal_oci_verify_opts vo = { 0 };
+	struct eseal_oci_verify_result vr = { 0 };
+	struct eseal_registry_opts ro = { 0 };
+	struct eseal_trust *t = NULL;
+	const char *src = "oci:/nonexistent/layout:1";
+	int r;
+
+	if (eseal_trust_new(&t, &err)) {
+		CHECK(0, "set up: %s", err.msg);
+		return;
+	}
+	r = eseal_oci_seal(src, &so, &sr, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_OCI_SEAL_OPTS_INIT"),
+	      "eseal_oci_seal: %s", err.msg);
+	so.size = sizeof(so);
+	so.flags = ESEAL_OCI_SEAL_DIGESTS_ONLY;
+	r = eseal_oci_seal(src, &so, &sr, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_OCI_SEAL_RESULT_INIT"),
+	      "eseal_oci_seal, result: %s", err.msg);
+	sr.size = sizeof(sr);
+	r = eseal_oci_seal(src, &so, &sr, &err);
+	CHECK(r == -ENOENT && strstr(err.msg, "/nonexistent/layout"),
+	      "... and with both initialised it goes on to read (%s)",
+	      err.msg);
+
+	r = eseal_oci_verify(src, &vo, &vr, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_OCI_VERIFY_RESULT_INIT"),
+	      "eseal_oci_verify, result: %s", err.msg);
+	vr.size = sizeof(vr);
+	r = eseal_oci_verify(src, &vo, &vr, &err);
+	CHECK(r == -EINVAL && vr.verdict == ESEAL_VERIFY_ERROR &&
+	      strstr(err.msg, "ESEAL_OCI_VERIFY_OPTS_INIT"),
+	      "eseal_oci_verify: %s", err.msg);
+	vo.size = sizeof(vo);
+	vo.trust = t;
+	vo.registry = &ro;
+	r = eseal_oci_verify(src, &vo, &vr, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_REGISTRY_OPTS_INIT"),
+	      "eseal_oci_verify, registry options: %s", err.msg);
+	ro.size = sizeof(ro);
+	r = eseal_oci_verify(src, &vo, &vr, &err);
+	CHECK(r == -ENOENT && vr.verdict == ESEAL_VERIFY_ERROR &&
+	      strstr(err.msg, "/nonexistent/layout"),
+	      "... and with all initialised it goes on to read (%s)", err.msg);
+	eseal_oci_verify_result_fini(&vr);
+
+	ro.size = 0;
+	r = eseal_oci_push(src, "docker://localhost:1/x:1", &ro, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_REGISTRY_OPTS_INIT"),
+	      "eseal_oci_push: %s", err.msg);
+	eseal_trust_free(t);
+}
+
 int main(void)
 {
 	test_helpers();
@@ -274,5 +333,6 @@ int main(void)
 	test_store_life();
 	test_appended();
 	test_oci();
+	test_oci_seal();
 	return test_done();
 }
