@@ -99,6 +99,15 @@ $(BUILD)/tests/unit/%: tests/unit/%.c tests/unit/test.h $(STATIC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LIB_PRIV) -Itests/unit -MMD -MP -o $@ $< $(STATIC_LIB) $(LDFLAGS) $(LIBS)
 
+# A fully static erofs-seal for the kernel VM's initramfs
+# (kernel-patches/test/run): the same objects, every library's own
+# dependencies as pkg-config names them; Debian has no static libacl, and
+# libarchive only needs it to restore ACLs.
+STATIC_LIBS = $(filter-out -lacl,$(shell pkg-config --static --libs libarchive \
+	jansson fuse3 libcrypto libxxhash zlib)) -lkeyutils
+$(BUILD)/erofs-seal-static: $(CMD_OBJS) $(STATIC_LIB)
+	$(CC) -static -o $@ $(CMD_OBJS) $(STATIC_LIB) $(STATIC_LIBS)
+
 # stand-alone tools the shell tests use (tree comparison, fsopen mounts)
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
