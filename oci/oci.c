@@ -260,6 +260,7 @@ static int do_pull(struct oci_args *a, int argc, char **argv)
 	struct eseal_oci_verify_opts vo = ESEAL_OCI_VERIFY_OPTS_INIT;
 	struct eseal_oci_verify_result res = ESEAL_OCI_VERIFY_RESULT_INIT;
 	struct output img = OUTPUT_INIT, sig = OUTPUT_INIT;
+	struct eseal_store_writer *writer = NULL;
 	struct eseal_error err = { 0 };
 	char *sigdef = NULL;
 	const char *sigpath;
@@ -292,7 +293,15 @@ static int do_pull(struct oci_args *a, int argc, char **argv)
 	vo.image_fd = img.fd;
 	vo.registry = &a->reg;
 	vo.cache = a->cache;
-	r = eseal_oci_verify(argv[0], &vo, &res, &err);
+	/*
+	 * The store's writers' lock, from before the first object is looked
+	 * up until IMAGE and IMAGE.sig are published: a gc that keeps IMAGE's
+	 * directory then never removes an object of the image being pulled
+	 */
+	r = eseal_store_writer_open(a->store, 0, &writer, &err);
+	vo.writer = writer;
+	if (!r)
+		r = eseal_oci_verify(argv[0], &vo, &res, &err);
 	ret = report(a, argv[0], &res, r, &err);
 	if (r)
 		goto out;
@@ -310,6 +319,8 @@ static int do_pull(struct oci_args *a, int argc, char **argv)
 out:
 	output_abort(&img);
 	output_abort(&sig);
+	/* published (or refused, nothing shown): release the lock */
+	eseal_store_writer_close(writer);
 	eseal_oci_verify_result_fini(&res);
 	eseal_trust_free((struct eseal_trust *)vo.trust);
 	free(sigdef);

@@ -1211,6 +1211,14 @@ struct eseal_oci_verify_opts {
 	/* docker:// sources (pull): the registry and a layout to fetch to */
 	const struct eseal_registry_opts *registry;
 	const char *cache;		/* NULL: <store_dir>/.erofs-seal/oci */
+	/*
+	 * store_dir opened by eseal_store_writer_open(): objects go there,
+	 * and its writers' lock then covers the caller's publication of the
+	 * image written to image_fd too (docs/object-store.md), as pull
+	 * does; with store_dir alone the lock is held while the EROFS is
+	 * generated only.
+	 */
+	struct eseal_store_writer *writer;
 };
 #define ESEAL_OCI_VERIFY_OPTS_INIT \
 	{ .size = sizeof(struct eseal_oci_verify_opts), .image_fd = -1 }
@@ -1249,7 +1257,9 @@ struct eseal_oci_verify_result {
  * Finds the seals (the artifacts that refer to the manifest, and inline
  * annotations), checks every signature of one of them and the manifest's
  * and config's digests, then regenerates the EROFS (to image_fd, its
- * objects into store_dir) and compares its digest.
+ * objects into store_dir, or opts->writer's store) and compares its
+ * digest.  A caller that publishes the image afterwards passes a writer
+ * and closes it once the image has its name.
  *
  * Returns: 0 when a seal held; else a negative errno and res->verdict
  * says why: ESEAL_VERIFY_BAD (no seal, a signature or digest that does

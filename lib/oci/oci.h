@@ -597,11 +597,13 @@ int oci_docs_from_layout(struct oci_layout *l, const char *ref,
 /*
  * The canonical EROFS of the image (by manifest digest) in a layout: to
  * fd (or -1), its objects into store_dir (or NULL) with layer records,
- * its digest; stats (this library's size) and replayed as
- * oci_tree_from_source() fills them.
+ * through writer when the caller holds the store open (or NULL: under a
+ * lock of this call's own), its digest; stats (this library's size) and
+ * replayed as oci_tree_from_source() fills them.
  */
 int oci_generate(const char *layout, const struct oci_digest *manifest,
-		 int alg, const char *store_dir, int fd,
+		 int alg, const char *store_dir,
+		 struct eseal_store_writer *writer, int fd,
 		 struct eseal_digest *digest, struct eseal_store_stats *stats,
 		 unsigned int *replayed, struct eseal_error *err);
 

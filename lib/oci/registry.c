@@ -368,6 +368,10 @@ static int verify(const char *source, const struct eseal_oci_verify_opts *o,
 	    o->hash_alg != ESEAL_HASH_SHA512)
 		return eseal_errorf(err, EINVAL, "unknown hash algorithm %d",
 				    o->hash_alg);
+	/* the layer records and the default cache are found by store_dir */
+	if (o->writer && !o->store_dir)
+		return eseal_errorf(err, EINVAL,
+				    "eseal_oci_verify: a writer without the store_dir it opened");
 	if (!strncmp(source, DOCKER_PREFIX, strlen(DOCKER_PREFIX)))
 		return verify_registry(source, o, res, err);
 	r = eseal_source_parse(source, &src, err);

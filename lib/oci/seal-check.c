@@ -207,7 +207,8 @@ int oci_regenerate(const char *layout, const struct oci_docs *d,
 	int r;
 
 	r = oci_generate(layout, &d->img.desc.digest, s->alg, o->store_dir,
-			 o->image_fd, &got, &st, &res->layers_replayed, err);
+			 o->writer, o->image_fd, &got, &st,
+			 &res->layers_replayed, err);
 	res->objects_new = st.objects_new;
 	res->objects_existing = st.objects_existing;
 	if (r) {

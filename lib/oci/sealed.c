@@ -57,7 +57,8 @@ int oci_docs_from_layout(struct oci_layout *l, const char *ref,
 }
 
 int oci_generate(const char *layout, const struct oci_digest *manifest,
-		 int alg, const char *store_dir, int fd,
+		 int alg, const char *store_dir,
+		 struct eseal_store_writer *writer, int fd,
 		 struct eseal_digest *digest, struct eseal_store_stats *stats,
 		 unsigned int *replayed, struct eseal_error *err)
 {
@@ -75,6 +76,7 @@ int oci_generate(const char *layout, const struct oci_digest *manifest,
 	src.path = (char *)layout;
 	src.ref = ref;
 	so.store_dir = store_dir;
+	so.writer = writer;
 	so.hash_alg = alg;
 	oo.store = &so;
 	oo.flags = ESEAL_OCI_RULES | (store_dir ? ESEAL_OCI_LAYER_RECORDS : 0);
@@ -266,8 +268,10 @@ static int seal(const char *source, const struct eseal_oci_seal_opts *o,
 		goto out;
 	s.alg = alg;
 	s.inline_mode = o->flags & ESEAL_OCI_SEAL_INLINE;
-	r = oci_generate(src.path, &d.img.desc.digest, alg, o->store_dir, -1,
-			 &s.item[OCI_ROLE_MERGED].digest, &st, NULL, err);
+	/* seal publishes no image that needs the objects: the lock that
+	 * generation takes for itself is enough (docs/object-store.md) */
+	r = oci_generate(src.path, &d.img.desc.digest, alg, o->store_dir, NULL,
+			 -1, &s.item[OCI_ROLE_MERGED].digest, &st, NULL, err);
 	res->objects_new = st.objects_new;
 	res->objects_existing = st.objects_existing;
 	if (!r)

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 # The store's lock protocol (docs/object-store.md): writers share
 # STORE/.erofs-seal/lock, gc takes it exclusively.  The orderings are made
-# with flock(1), FIFOs and a full pipe (and a poll of /proc/locks), never
-# with timed sleeps: gc --no-wait
+# with flock(1), FIFOs and a full pipe (and a poll of /proc/locks and of
+# /proc/PID/wchan), never with timed sleeps: gc --no-wait
 # fails while a writer holds the lock (mkimage holds it until its image is
-# written, and while a tar layer streams in), a writer (a directory's or a
-# tar layer's) waits for a gc, and gc run in a loop while mkimage
+# written, and while a tar layer streams in; oci pull until IMAGE and
+# IMAGE.sig are published), a writer (a directory's, a tar layer's, a
+# pull) waits for a gc, and gc run in a loop while mkimage
 # publishes images into a kept directory (and garbage keeps coming back)
 # never leaves a kept image without an object.
 . "$TOP/tests/lib.sh"
@@ -68,24 +69,25 @@ check "once mkimage is done, gc --no-wait runs" \
 # removed; released, mkimage must store again what it needs: it cannot
 # have looked anything up before.
 mkfifo held release
-# waits_for_gc DESC SOURCE IMAGE: mkimage SOURCE started while "gc" holds
-# the lock and removes every object
+# waits_for_gc DESC IMAGE WRITER...: WRITER, which makes IMAGE in S, started
+# while "gc" holds the lock and removes every object
 waits_for_gc() {
-	local holder mk
+	local desc=$1 img=$2 holder w
+	shift 2
 	flock -o -x $L sh -c 'echo >held; read x <release' &
 	holder=$!
 	read -r _ <held
-	"$ESEAL" mkimage --quiet --basedir=S "$2" "$3" &
-	mk=$!
+	"$@" &
+	w=$!
 	find S -regex 'S/[0-9a-f][0-9a-f]/[0-9a-f]*' -delete
 	echo >release
 	wait $holder
-	wait $mk
-	check "$1 started while a gc held the lock: succeeded" test $? -eq 0
-	check "... and its image misses no object" test -z "$(missing "$3")"
+	wait $w
+	check "$desc started while a gc held the lock: succeeded" test $? -eq 0
+	check "... and its image misses no object" test -z "$(missing "$img")"
 }
 mkdir w && cp pool/p1 pool/p2 w/
-waits_for_gc "mkimage" w keep/w.img
+waits_for_gc "mkimage" keep/w.img "$ESEAL" mkimage --quiet --basedir=S w keep/w.img
 
 # ---- the OCI input path follows the same protocol ----------------------
 # A tar layer read from a FIFO: while its stream is open mkimage is taking
@@ -116,8 +118,55 @@ check "... its objects are the layer's" test -f \
 	"S/$("$ESEAL" digest layer/d/t1 | cut -c8-9)/$("$ESEAL" digest layer/d/t1 | cut -c10-71)"
 
 # and an OCI ingest started while a gc holds the lock waits for it
-waits_for_gc "mkimage tar:" tar:layer.tar keep/tar2.img
+waits_for_gc "mkimage tar:" keep/tar2.img \
+	"$ESEAL" mkimage --quiet --basedir=S tar:layer.tar keep/tar2.img
 rm keep/tar.img keep/tar2.img
+
+# ---- oci pull holds it until IMAGE and IMAGE.sig are published ----------
+# Its report (--json, line-buffered by stdbuf) goes to a FIFO filled
+# beforehand that nobody reads: the pull stops there, once the image was
+# generated into the store and matched its seal, before IMAGE and
+# IMAGE.sig are published.  A gc that ran then would not see IMAGE yet.
+"$TOP/keys/make-keys" keys >/dev/null 2>&1
+python3 "$TOP/tests/mktar.py" --layout lay d:usr \
+	"f:usr/a:$(head -c 3000 /dev/urandom | base64 -w0)" \
+	"f:usr/b:$(head -c 3000 /dev/urandom | base64 -w0)"
+check "fixtures: a sealed OCI layout" "$ESEAL" oci seal --quiet \
+	--key keys/signing.key --cert keys/signing.pem oci:lay:t
+PULL=("$ESEAL" oci pull --cert keys/signing.pem --digest-store S oci:lay:t)
+mkfifo report
+exec 4<>report
+dd if=/dev/zero of=report bs=4096 count=256 oflag=nonblock status=none \
+	2>/dev/null 4>&-
+stdbuf -oL "${PULL[@]}" --json keep/app.img >report 2>pull.err 4>&- &
+pull=$!
+for i in $(seq 1 400); do
+	grep -q pipe_write /proc/$pull/wchan 2>/dev/null && break
+	sleep 0.05
+done
+check "oci pull stops at its report, before IMAGE is published" \
+	sh -c "grep -q pipe_write /proc/$pull/wchan && test ! -e keep/app.img"
+check "... holding the writers' lock" grep -q \
+	"FLOCK *ADVISORY *READ *$pull [0-9a-f:]*:$(stat -c %i $L) " /proc/locks
+check_fails "... gc --no-wait meanwhile: refused" \
+	"$ESEAL" store gc --no-wait --keep-dir=keep S
+check_has "... the store is locked" "is locked"
+tr -d '\0' <report >report.json 4>&- &
+drain=$!
+wait $pull
+rc=$?
+check "... then the pull publishes IMAGE and IMAGE.sig" sh -c "test $rc = 0 &&
+	test -s keep/app.img -a -s keep/app.img.sig || { cat pull.err; false; }"
+exec 4>&-
+wait $drain
+check_has "... having reported a good seal" '"valid":true' report.json
+check "... which verify accepts" \
+	"$ESEAL" verify --cert keys/signing.pem keep/app.img keep/app.img.sig
+check "... and IMAGE misses no object" test -z "$(missing keep/app.img)"
+
+# and a pull started while a gc holds the lock waits for it
+waits_for_gc "oci pull" keep/app2.img "${PULL[@]}" --quiet keep/app2.img
+rm keep/app*.img*
 
 # ---- gc in a loop while images are published into a kept directory ------
 # Each build needs a pool object that is garbage until its image is

@@ -318,6 +318,18 @@ static void test_oci_seal(void)
 	      strstr(err.msg, "/nonexistent/layout"),
 	      "... and with all initialised it goes on to read (%s)", err.msg);
 	eseal_oci_verify_result_fini(&vr);
+	/* a writer's store is found by its store_dir (records, cache) too */
+	vo.writer = (struct eseal_store_writer *)&vo;
+	r = eseal_oci_verify(src, &vo, &vr, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "store_dir"),
+	      "eseal_oci_verify: a writer without its store_dir (%s)",
+	      err.msg);
+	/* a caller built before .writer: what lies beyond is not read */
+	vo.size = ESEAL_V0_OCI_VERIFY_OPTS;
+	r = eseal_oci_verify(src, &vo, &vr, &err);
+	CHECK(r == -ENOENT && strstr(err.msg, "/nonexistent/layout"),
+	      "an eseal_oci_verify_opts without writer works (%s)", err.msg);
+	eseal_oci_verify_result_fini(&vr);
 
 	ro.size = 0;
 	r = eseal_oci_push(src, "docker://localhost:1/x:1", &ro, &err);
