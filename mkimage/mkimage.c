@@ -83,7 +83,7 @@ int cmd_mkimage(int argc, char **argv)
 	struct eseal_tree *tree = NULL;
 	struct eseal_digest digest;
 	bool print_digest = false, print_only = false, from_file = false;
-	bool quiet = false;
+	bool quiet = false, strict = false, lenient = false;
 	unsigned int scan_flags = 0, dump_flags = 0;
 	const char *src, *out = NULL;
 	struct output o = OUTPUT_INIT;
@@ -100,9 +100,12 @@ int cmd_mkimage(int argc, char **argv)
 		  .help = "print the digest, write no image" },
 		{ .name = "from-file", .kind = CLI_BOOL, .ptr = &from_file,
 		  .help = "SOURCE is a composefs dump file" },
-		{ .name = "lenient", .kind = CLI_FLAG, .ptr = &dump_flags,
-		  .flag = ESEAL_DUMP_LENIENT,
-		  .help = "parse the dump file leniently" },
+		{ .name = "strict", .kind = CLI_BOOL, .ptr = &strict,
+		  .help = "parse the dump file strictly (as mkcomposefs\n"
+			  "with CFS_PARSE_STRICT set, which sets it too)" },
+		{ .name = "lenient", .kind = CLI_BOOL, .ptr = &lenient,
+		  .help = "parse the dump file leniently (the default;\n"
+			  "overrides CFS_PARSE_STRICT)" },
 		{ .name = "use-epoch", .kind = CLI_FLAG, .ptr = &scan_flags,
 		  .flag = ESEAL_SCAN_USE_EPOCH, .help = "set all mtimes to 0" },
 		{ .name = "skip-devices", .kind = CLI_FLAG, .ptr = &scan_flags,
@@ -113,6 +116,10 @@ int cmd_mkimage(int argc, char **argv)
 		{ .name = "user-xattrs", .kind = CLI_FLAG, .ptr = &scan_flags,
 		  .flag = ESEAL_SCAN_USER_XATTRS,
 		  .help = "store only user.* xattrs" },
+		{ .name = "no-hardlinks", .kind = CLI_FLAG, .ptr = &scan_flags,
+		  .flag = ESEAL_SCAN_NO_HARDLINKS,
+		  .help = "make every name of a file a file of its own,\n"
+			  "as mkcomposefs 1.0.8 does" },
 		{ .name = "min-version", .kind = CLI_UINT,
 		  .ptr = &iopts.min_version, .min = 0, .max = 1, .arg = "N",
 		  .help = "lowest format version to write (default 0)" },
@@ -136,6 +143,11 @@ int cmd_mkimage(int argc, char **argv)
 	if (argc != (print_only ? 1 : 2))
 		usage_error(print_only ? "expected SOURCE (no IMAGE with --print-digest-only)"
 				       : "expected SOURCE and IMAGE");
+	if (strict && lenient)
+		usage_error("--strict and --lenient conflict");
+	/* as mkcomposefs: lenient unless CFS_PARSE_STRICT is set at all */
+	if (!strict && (lenient || !getenv("CFS_PARSE_STRICT")))
+		dump_flags |= ESEAL_DUMP_LENIENT;
 	if (iopts.min_version > iopts.max_version)
 		usage_error("--min-version is above --max-version");
 	src = argv[0];

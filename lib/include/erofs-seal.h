@@ -212,6 +212,8 @@ ESEAL_API int eseal_entry_xattr(const struct eseal_entry *e, size_t i,
 #define ESEAL_SCAN_SKIP_XATTRS   (1u << 1) /* read no xattrs */
 #define ESEAL_SCAN_USER_XATTRS   (1u << 2) /* read only user.* xattrs */
 #define ESEAL_SCAN_USE_EPOCH     (1u << 3) /* all mtimes 0 */
+#define ESEAL_SCAN_NO_HARDLINKS  (1u << 4) /* every name its own inode, as
+					      mkcomposefs 1.0.8 does */
 
 /**
  * eseal_tree_from_dir() - Scan a directory into a tree
@@ -221,7 +223,10 @@ ESEAL_API int eseal_entry_xattr(const struct eseal_entry *e, size_t i,
  * @err: a message naming the entry and the reason
  *
  * Regular files are not read here: eseal_tree_store_objects() hashes (and
- * stores) them.  Symlinks are not followed.
+ * stores) them.  Symlinks are not followed.  Names of one inode (same
+ * device and inode number) become hardlinks to the first of them in
+ * pre-order, unless ESEAL_SCAN_NO_HARDLINKS: then each is a file of its
+ * own with nlink 1, and the image is the one mkcomposefs 1.0.8 writes.
  *
  * Returns: 0; the -errno of a failed system call (-ESTALE for a directory
  * replaced during the scan); -EINVAL for an entry the image format cannot

@@ -9,7 +9,8 @@
  * (directories: 2 + subdirectories), every xattr in listxattr order (or
  * only user.*, or none).  File data is not read here; the store step does
  * that.  Unlike mkcomposefs, hardlinks are kept: the first path in
- * pre-order (children by name) is the target, later ones link to it.
+ * pre-order (children by name) is the target, later ones link to it;
+ * ESEAL_SCAN_NO_HARDLINKS does as mkcomposefs does (each name a file).
  *
  * Directories are read on a thread pool, one directory per job, relative
  * to the source directory's fd (so path length and depth are unlimited,
@@ -28,7 +29,8 @@
 #include "workers.h"
 
 #define ALL_SCAN_FLAGS (ESEAL_SCAN_SKIP_DEVICES | ESEAL_SCAN_SKIP_XATTRS | \
-			ESEAL_SCAN_USER_XATTRS | ESEAL_SCAN_USE_EPOCH)
+			ESEAL_SCAN_USER_XATTRS | ESEAL_SCAN_USE_EPOCH | \
+			ESEAL_SCAN_NO_HARDLINKS)
 
 struct dirjob {
 	struct eseal_node *node;
@@ -240,7 +242,8 @@ static int consume(struct scan *s, struct dirjob *j)
 				j->node->nlink++;
 			r = push_pending(s, node, j->path, name,
 					 (dev_t)rec->dev, (ino_t)rec->ino);
-		} else if (rec->nlink > 1) {
+		} else if (rec->nlink > 1 &&
+			   !(s->cfg.flags & ESEAL_SCAN_NO_HARDLINKS)) {
 			r = add_cand(s, node, rec);
 		}
 		if (r)
