@@ -47,6 +47,42 @@ static void show_progress(const struct eseal_progress *p, void *arg)
 	ps->shown = true;
 }
 
+static const char *cache_state(uint32_t state)
+{
+	switch (state) {
+	case ESEAL_CACHE_NEW:
+		return "none yet";
+	case ESEAL_CACHE_LOADED:
+		return "used";
+	case ESEAL_CACHE_CORRUPT:
+		return "damaged: ignored, made anew";
+	case ESEAL_CACHE_OTHER_SOURCE:
+		return "of another source: ignored, made anew";
+	case ESEAL_CACHE_UNTRUSTED:
+		return "not ours or writable by others: ignored, replaced";
+	}
+	return "none";
+}
+
+/* --verbose: where the digests came from, what the store got */
+static void print_stats(const struct eseal_store_opts *o,
+			const struct eseal_store_stats *st)
+{
+	fprintf(stderr,
+		"files: %llu; hashed: %llu (%llu bytes); from the digest cache: %llu; measured by fs-verity: %llu\n",
+		(unsigned long long)st->files, (unsigned long long)st->hashed,
+		(unsigned long long)st->bytes,
+		(unsigned long long)st->from_cache,
+		(unsigned long long)st->measured);
+	fprintf(stderr, "digest cache: %s%s\n", cache_state(st->cache_state),
+		st->cache_state == ESEAL_CACHE_NONE ? "" :
+		st->cache_written ? "; written" : "; unchanged");
+	if (o->store_dir)
+		fprintf(stderr, "objects: %llu new, %llu there already\n",
+			(unsigned long long)st->objects_new,
+			(unsigned long long)st->objects_existing);
+}
+
 static int load_tree(const char *src, bool from_file, unsigned int dump_flags,
 		     unsigned int scan_flags, struct eseal_tree **tree,
 		     struct eseal_error *err)
@@ -83,7 +119,7 @@ int cmd_mkimage(int argc, char **argv)
 	struct eseal_tree *tree = NULL;
 	struct eseal_digest digest;
 	bool print_digest = false, print_only = false, from_file = false;
-	bool quiet = false, strict = false, lenient = false;
+	bool quiet = false, strict = false, lenient = false, verbose = false;
 	unsigned int scan_flags = 0, dump_flags = 0;
 	const char *src, *out = NULL;
 	struct output o = OUTPUT_INIT;
@@ -92,6 +128,13 @@ int cmd_mkimage(int argc, char **argv)
 		{ .name = "basedir", .alias = "digest-store", .kind = CLI_STRING,
 		  .ptr = &sopts.store_dir, .arg = "DIR",
 		  .help = "store regular files' data in DIR/xx/<digest>" },
+		{ .name = "digest-cache", .kind = CLI_STRING,
+		  .ptr = &sopts.digest_cache, .arg = "FILE",
+		  .help = "keep the digests of the source's files in FILE\n"
+			  "(default with --basedir: DIR/.erofs-seal/digest-cache)" },
+		{ .name = "no-digest-cache", .kind = CLI_FLAG,
+		  .ptr = &sopts.flags, .flag = ESEAL_STORE_NO_DIGEST_CACHE,
+		  .help = "read and hash every file, keep no digest cache" },
 		{ .name = "print-digest", .kind = CLI_BOOL, .ptr = &print_digest,
 		  .help = "print the image's fs-verity digest (on stderr\n"
 			  "when IMAGE is '-')" },
@@ -131,6 +174,9 @@ int cmd_mkimage(int argc, char **argv)
 		  .help = "hashing/copying threads (default: online CPUs)" },
 		{ .name = "quiet", .short_name = 'q', .kind = CLI_BOOL,
 		  .ptr = &quiet, .help = "no progress output" },
+		{ .name = "verbose", .short_name = 'v', .kind = CLI_BOOL,
+		  .ptr = &verbose,
+		  .help = "say on stderr where the digests came from" },
 		{ 0 },
 	};
 	int r, ret = 1;
@@ -143,6 +189,10 @@ int cmd_mkimage(int argc, char **argv)
 	if (argc != (print_only ? 1 : 2))
 		usage_error(print_only ? "expected SOURCE (no IMAGE with --print-digest-only)"
 				       : "expected SOURCE and IMAGE");
+	if (sopts.digest_cache && (sopts.flags & ESEAL_STORE_NO_DIGEST_CACHE))
+		usage_error("--digest-cache and --no-digest-cache conflict");
+	if (sopts.digest_cache && !*sopts.digest_cache)
+		usage_error("empty path");
 	if (strict && lenient)
 		usage_error("--strict and --lenient conflict");
 	/* as mkcomposefs: lenient unless CFS_PARSE_STRICT is set at all */
@@ -198,6 +248,8 @@ int cmd_mkimage(int argc, char **argv)
 		fprintf(out && !strcmp(out, "-") ? stderr : stdout, "%s\n",
 			hex);
 	}
+	if (verbose && !from_file)
+		print_stats(&sopts, &stats);
 	if (!quiet && sopts.store_dir && stats.objects_new &&
 	    stats.verity_unsupported && isatty(STDERR_FILENO))
 		fprintf(stderr,

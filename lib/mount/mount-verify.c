@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "fsverity.h"
 #include "io.h"
 #include "mount.h"
 #include "pkcs7.h"
@@ -25,26 +26,6 @@
 #ifndef TMPFS_MAGIC
 #define TMPFS_MAGIC 0x01021994
 #endif
-
-/* FS_IOC_MEASURE_VERITY: 0, or -errno (-ENODATA: no verity on the file) */
-int eseal_mount_measure(int fd, struct eseal_digest *d)
-{
-	_Alignas(struct fsverity_digest)
-		uint8_t buf[sizeof(struct fsverity_digest) + ESEAL_DIGEST_MAX];
-	struct fsverity_digest *m = (struct fsverity_digest *)buf;
-
-	memset(buf, 0, sizeof(buf));
-	m->digest_size = ESEAL_DIGEST_MAX;
-	if (ioctl(fd, FS_IOC_MEASURE_VERITY, m))
-		return -errno;
-	if (m->digest_size > ESEAL_DIGEST_MAX || !m->digest_algorithm)
-		return -EINVAL;
-	memset(d, 0, sizeof(*d));
-	d->alg = (uint8_t)m->digest_algorithm;
-	d->size = (uint8_t)m->digest_size;
-	memcpy(d->bytes, m->digest, m->digest_size);
-	return 0;
-}
 
 /*
  * Make dir (and missing parents) and check that it belongs to us and that
@@ -330,7 +311,7 @@ static void choose_mode(struct mstate *s)
 	unsigned int fl = s->o->flags;
 
 	if (!(fl & ESEAL_MOUNT_NO_FSVERITY) &&
-	    eseal_mount_measure(s->fd, &res->digest) == 0) {
+	    eseal_fsverity_measure(s->fd, &res->digest) == 0) {
 		res->mode =
 			s->feat.erofs_signature &&
 					!(fl & ESEAL_MOUNT_NO_KERNEL_VERIFY) ?

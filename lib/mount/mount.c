@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "erofs_fs.h"
+#include "fsverity.h"
 #include "mount.h"
 
 #define REQUIRE_SIG_SYSCTL "/proc/sys/fs/erofs/require_signatures"
@@ -138,7 +139,7 @@ static bool store_has_verity(const char *dir)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	r = eseal_mount_measure(fd, &d);
+	r = eseal_fsverity_measure(fd, &d);
 	close(fd);
 	return r != -EOPNOTSUPP && r != -ENOTTY && r != -EINVAL;
 }

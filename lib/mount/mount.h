@@ -29,8 +29,6 @@ struct mstate {
 	bool layer_dir, layer_mounted;
 };
 
-/* FS_IOC_MEASURE_VERITY: 0, or -errno (-ENODATA: no verity on the file) */
-int eseal_mount_measure(int fd, struct eseal_digest *d);
 /* mkdir -p dir; it must be ours and (mode & deny) == 0 */
 int eseal_mount_make_dir(const char *what, const char *dir, mode_t deny,
 			 struct eseal_error *err);

@@ -25,6 +25,7 @@
 #include "files.h"
 #include "internal.h"
 #include "objstore.h"
+#include "store-dirs.h"
 #include "tree.h"
 
 /*
@@ -47,6 +48,7 @@ struct eseal_objstore {
 	atomic_bool no_clone;		/* FICLONE unsupported */
 	atomic_bool no_verity;		/* no FS_IOC_ENABLE_VERITY here */
 	atomic_uint_fast64_t touched[4]; /* subdirectories published into */
+	struct eseal_store_dirs dirs;	/* fan-out directories, lookups */
 	pthread_mutex_t lock;		/* pending list */
 	pthread_mutex_t flush_lock;	/* one flush at a time */
 	struct pending_obj *pend;
@@ -65,109 +67,25 @@ void eseal_object_path(const struct eseal_digest *d, char *buf)
 	eseal_hex_encode(d->bytes + 1, d->size - 1, buf + 3);
 }
 
-/* "<store>/<the first len bytes of rel> is <type>, not <want>" */
-static int entry_error(struct eseal_error *err, const char *store,
-		       const char *rel, size_t len, mode_t mode,
-		       const char *want)
+int eseal_objstore_has(struct eseal_objstore *st, const char *path,
+		       struct eseal_error *err)
 {
-	char esc[ESEAL_ESC_SIZE(256)];
-
-	return eseal_errorf(err, S_ISLNK(mode) ? ELOOP : ENOTDIR,
-			    "%s/%s is %s, not %s%s", store,
-			    eseal_escape_name(esc, sizeof(esc), rel,
-					      MIN(len, (size_t)256)),
-			    eseal_file_type_name(mode), want,
-			    S_ISLNK(mode) ? " (symlinks in an object store are not followed)" : "");
+	return eseal_store_dirs_has(&st->dirs, path, err);
 }
 
-int eseal_store_lookup(int store_fd, const char *store_name,
-		       const char *payload, struct eseal_error *err)
+int eseal_objstore_index(struct eseal_objstore *st, struct eseal_error *err)
 {
-	const char *p = payload, *slash;
-	char comp[256], esc[ESEAL_ESC_SIZE(64)];
-	int dfd = store_fd, fd, r;
-	struct stat st;
-
-	if (!eseal_payload_valid(payload, strlen(payload)))
-		return eseal_errorf(err, EINVAL,
-				    "object path '%s' is not a path inside the object store",
-				    eseal_escape_str(esc, sizeof(esc), payload));
-	/* directories on the way: opened without following, checked */
-	while ((slash = strchr(p, '/'))) {
-		size_t len = (size_t)(slash - p);
-
-		if (len >= sizeof(comp)) {
-			r = 0;		/* no such name can exist */
-			goto out;
-		}
-		memcpy(comp, p, len);
-		comp[len] = '\0';
-		fd = openat(dfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			r = errno == ENOENT ? 0 :
-			    eseal_syserrorf(err, errno, "%s/%.*s", store_name,
-					    (int)(slash - payload), payload);
-			goto out;
-		}
-		if (dfd != store_fd)
-			close(dfd);
-		dfd = fd;
-		if (fstat(dfd, &st) < 0) {
-			r = eseal_syserrorf(err, errno, "%s/%.*s", store_name,
-					    (int)(slash - payload), payload);
-			goto out;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			r = entry_error(err, store_name, payload,
-					(size_t)(slash - payload), st.st_mode,
-					"a directory");
-			goto out;
-		}
-		p = slash + 1;
-	}
-	if (fstatat(dfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		r = errno == ENOENT ? 0 :
-		    eseal_syserrorf(err, errno, "%s/%s", store_name, payload);
-	else if (!S_ISREG(st.st_mode))
-		r = entry_error(err, store_name, payload, strlen(payload),
-				st.st_mode, "a regular file");
-	else
-		r = 1;
-out:
-	if (dfd != store_fd)
-		close(dfd);
-	return r;
+	return eseal_store_dirs_index(&st->dirs, err);
 }
 
-/*
- * The fan-out directory "xx" of the store, opened without following a
- * symlink; created when create is set and it is missing.  -ENOENT (and no
- * message) when it is missing and create is not set.
- */
-static int open_fanout(struct eseal_objstore *st, const char *sub,
-		       bool create, struct eseal_error *err)
+int eseal_objstore_meta_dir(struct eseal_objstore *st, struct eseal_error *err)
 {
-	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	struct stat sb;
-	int fd;
+	return eseal_store_dirs_meta(&st->dirs, err);
+}
 
-	fd = openat(st->fd, sub, flags);
-	if (fd < 0 && errno == ENOENT && create) {
-		if (mkdirat(st->fd, sub, 0755) < 0 && errno != EEXIST)
-			return eseal_syserrorf(err, errno, "%s/%s: cannot create",
-					       st->dir, sub);
-		fd = openat(st->fd, sub, flags);
-	}
-	if (fd >= 0)
-		return fd;
-	if (errno == ENOENT && !create)
-		return -ENOENT;
-	if ((errno == ELOOP || errno == ENOTDIR) &&
-	    fstatat(st->fd, sub, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !S_ISDIR(sb.st_mode))
-		return entry_error(err, st->dir, sub, strlen(sub), sb.st_mode,
-				   "a directory");
-	return eseal_syserrorf(err, errno, "%s/%s", st->dir, sub);
+const char *eseal_objstore_dir(const struct eseal_objstore *st)
+{
+	return st->dir;
 }
 
 /* mkdir -p */
@@ -224,6 +142,7 @@ int eseal_objstore_open(const char *dir, struct eseal_objstore **out,
 		eseal_objstore_close(st);
 		return r;
 	}
+	eseal_store_dirs_init(&st->dirs, st->fd, st->dir);
 	*out = st;
 	return 0;
 }
@@ -292,31 +211,27 @@ static int8_t tmp_enable_verity(struct eseal_objstore *st, struct eseal_tmpfile 
 static int tmp_publish(struct eseal_objstore *st, struct eseal_tmpfile *t,
 		       const char *path, struct eseal_error *err)
 {
-	char sub[3] = { path[0], path[1], '\0' };
 	const char *rest = path + 3;
 	struct stat sb;
 	int dfd, r;
 
-	dfd = open_fanout(st, sub, true, err);
+	dfd = eseal_store_fanout(&st->dirs, path, true, err);
 	if (dfd < 0)
 		return dfd;
 	r = eseal_tmpfile_link(t, dfd, rest);
-	if (r == 0) {
-		close(dfd);
+	if (r == 0)
 		return 0;
-	}
 	if (r != -EEXIST) {
 		r = eseal_syserrorf(err, -r, "%s/%s: cannot publish object",
 				    st->dir, path);
 	} else if (fstatat(dfd, rest, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
 		r = eseal_syserrorf(err, errno, "%s/%s", st->dir, path);
 	} else if (!S_ISREG(sb.st_mode)) {
-		r = entry_error(err, st->dir, path, strlen(path), sb.st_mode,
+		r = eseal_store_entry_error(err, st->dir, path, strlen(path), sb.st_mode,
 				"a regular file");
 	} else {
 		r = 1;
 	}
-	close(dfd);
 	return r;
 }
 
@@ -466,7 +381,7 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 			return 0;
 		}
 		eseal_object_path(&res->digest, path);
-		r = eseal_store_lookup(st->fd, st->dir, path, err);
+		r = eseal_objstore_has(st, path, err);
 		if (r)
 			res->existing = r > 0;
 		if (r)
@@ -508,7 +423,7 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		return 0;
 	}
 	eseal_object_path(&res->digest, path);
-	r = eseal_store_lookup(st->fd, st->dir, path, err);
+	r = eseal_objstore_has(st, path, err);
 	if (r) {
 		res->existing = r > 0;
 		eseal_tmpfile_discard(&t);
@@ -545,6 +460,7 @@ void eseal_objstore_close(struct eseal_objstore *st)
 	for (i = 0; i < st->n_pend; i++)
 		eseal_tmpfile_discard(&st->pend[i].t);
 	free(st->pend);
+	eseal_store_dirs_fini(&st->dirs);
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->flush_lock);
 	if (st->fd >= 0)
@@ -555,7 +471,7 @@ void eseal_objstore_close(struct eseal_objstore *st)
 
 int eseal_objstore_sync(struct eseal_objstore *st, struct eseal_error *err)
 {
-	char sub[3];
+	char sub[4];
 	unsigned int i;
 	int fd, r;
 
@@ -564,7 +480,9 @@ int eseal_objstore_sync(struct eseal_objstore *st, struct eseal_error *err)
 		if (!(atomic_load(&st->touched[i / 64]) & (1ull << (i % 64))))
 			continue;
 		eseal_hex_encode(&(uint8_t){ (uint8_t)i }, 1, sub);
-		fd = open_fanout(st, sub, false, err);
+		sub[2] = '/';
+		fd = eseal_store_fanout(&st->dirs, sub, false, err);
+		sub[2] = '\0';
 		if (fd == -ENOENT)
 			r = eseal_syserrorf(err, ENOENT, "%s/%s: cannot sync",
 					    st->dir, sub);
@@ -573,8 +491,6 @@ int eseal_objstore_sync(struct eseal_objstore *st, struct eseal_error *err)
 		else if (fsync(fd) < 0)
 			r = eseal_syserrorf(err, errno, "%s/%s: cannot sync",
 					    st->dir, sub);
-		if (fd >= 0)
-			close(fd);
 	}
 	if (!r && fsync(st->fd) < 0)
 		r = eseal_syserrorf(err, errno, "%s: cannot sync", st->dir);

@@ -49,6 +49,32 @@ void eseal_objstore_close(struct eseal_objstore *st);
 void eseal_objstore_counts(struct eseal_objstore *st, uint64_t *raced,
 			   uint64_t *verity_ok, uint64_t *verity_failed);
 
+/*
+ * Is the object path ("xx/<hex>") there, as a regular file?  1, 0, or an
+ * error naming what is there instead (nothing below the store is
+ * followed).  One fstatat(): fan-out directories are opened once.
+ */
+int eseal_objstore_has(struct eseal_objstore *st, const char *path,
+		       struct eseal_error *err);
+
+/*
+ * List the store's objects once (getdents of each fan-out directory), so
+ * that eseal_objstore_has() answers for those without a system call: for
+ * many lookups of objects that are mostly there.  Call it before other
+ * threads use the store.
+ */
+int eseal_objstore_index(struct eseal_objstore *st, struct eseal_error *err);
+
+/*
+ * The store's directory for what is not an object (the digest cache): a
+ * name no object path can take, created if missing, never followed if it
+ * is a symlink.  Returns an fd of it (the caller closes it) or -errno.
+ */
+#define ESEAL_STORE_META_DIR ".erofs-seal"
+int eseal_objstore_meta_dir(struct eseal_objstore *st, struct eseal_error *err);
+/* The store directory as given, for messages */
+const char *eseal_objstore_dir(const struct eseal_objstore *st);
+
 /* "xx/<hex>" of a digest, as mkcomposefs names objects and payloads */
 void eseal_object_path(const struct eseal_digest *d, char *buf);
 

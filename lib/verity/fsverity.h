@@ -77,6 +77,20 @@ int eseal_hash_copy_fd(struct eseal_fsverity_ctx *c, int fd, const char *name,
 		       struct eseal_digest *out, uint64_t *size_out,
 		       struct eseal_error *err);
 
+/*
+ * FS_IOC_MEASURE_VERITY: the digest the kernel keeps for fd, 0, or -errno
+ * (-ENODATA: no fs-verity on the file; -ENOTTY/-EOPNOTSUPP: none here).
+ */
+int eseal_fsverity_measure(int fd, struct eseal_digest *d);
+/*
+ * The fs-verity digest of fd as this library computes it, from the kernel
+ * without reading the data: only where fs-verity is on with alg, 4 KiB
+ * blocks and no salt (FS_IOC_READ_VERITY_METADATA), as otherwise the
+ * kernel's digest is another one.  0, or -errno (-ENODATA when it is not
+ * so: read the file then).
+ */
+int eseal_fsverity_measure_std(int fd, int alg, struct eseal_digest *d);
+
 /* Digest size of alg in bytes, 0 when unknown. */
 size_t eseal_hash_size(int alg);
 

@@ -75,6 +75,10 @@ static void verify_store(const char *dir, struct verify *v)
 		if (de->d_name[0] == '.' &&
 		    (!de->d_name[1] || !strcmp(de->d_name, "..")))
 			continue;
+		/* the store's own directory (the digest cache): no object */
+		if (!strcmp(de->d_name, ESEAL_STORE_META_DIR) &&
+		    de->d_type == DT_DIR)
+			continue;
 		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
 		if (strlen(de->d_name) != 2 || !(sub_d = opendir(sub))) {
 			v->stray++;	/* temp files, junk */

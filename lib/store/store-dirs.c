@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * The object store's directories (store-dirs.h): fan-out directories
+ * opened once without following symlinks, lookups of objects (one
+ * fstatat, or none for objects listed once), the directory for what is
+ * not an object, and eseal_store_lookup() for callers with a store fd.
+ *
+ * Below the store directory nothing is followed if it is a symlink (a
+ * planted DIR/ab -> /elsewhere must not get objects written or found
+ * outside DIR): an entry that is not a plain directory or regular file is
+ * an error naming it.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "objstore.h"
+#include "store-dirs.h"
+#include "tree.h"
+
+/*
+ * The sha256 objects of one fan-out directory, as listed once: the 31
+ * bytes after the first of each digest, sorted (only regular files, by
+ * their d_type: anything else is looked up when asked for).
+ */
+#define INDEX_REST (32 - 1)
+struct fan_index {
+	uint8_t *rest;
+	size_t n, cap;
+};
+
+/* "<store>/<the first len bytes of rel> is <type>, not <want>" */
+int eseal_store_entry_error(struct eseal_error *err, const char *store,
+			    const char *rel, size_t len, mode_t mode,
+			    const char *want)
+{
+	char esc[ESEAL_ESC_SIZE(256)];
+
+	return eseal_errorf(err, S_ISLNK(mode) ? ELOOP : ENOTDIR,
+			    "%s/%s is %s, not %s%s", store,
+			    eseal_escape_name(esc, sizeof(esc), rel,
+					      MIN(len, (size_t)256)),
+			    eseal_file_type_name(mode), want,
+			    S_ISLNK(mode) ? " (symlinks in an object store are not followed)" : "");
+}
+
+int eseal_store_lookup(int store_fd, const char *store_name,
+		       const char *payload, struct eseal_error *err)
+{
+	const char *p = payload, *slash;
+	char comp[256], esc[ESEAL_ESC_SIZE(64)];
+	int dfd = store_fd, fd, r;
+	struct stat st;
+
+	if (!eseal_payload_valid(payload, strlen(payload)))
+		return eseal_errorf(err, EINVAL,
+				    "object path '%s' is not a path inside the object store",
+				    eseal_escape_str(esc, sizeof(esc), payload));
+	/* directories on the way: opened without following, checked */
+	while ((slash = strchr(p, '/'))) {
+		size_t len = (size_t)(slash - p);
+
+		if (len >= sizeof(comp)) {
+			r = 0;		/* no such name can exist */
+			goto out;
+		}
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		fd = openat(dfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			r = errno == ENOENT ? 0 :
+			    eseal_syserrorf(err, errno, "%s/%.*s", store_name,
+					    (int)(slash - payload), payload);
+			goto out;
+		}
+		if (dfd != store_fd)
+			close(dfd);
+		dfd = fd;
+		if (fstat(dfd, &st) < 0) {
+			r = eseal_syserrorf(err, errno, "%s/%.*s", store_name,
+					    (int)(slash - payload), payload);
+			goto out;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			r = eseal_store_entry_error(err, store_name, payload,
+					(size_t)(slash - payload), st.st_mode,
+					"a directory");
+			goto out;
+		}
+		p = slash + 1;
+	}
+	if (fstatat(dfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		r = errno == ENOENT ? 0 :
+		    eseal_syserrorf(err, errno, "%s/%s", store_name, payload);
+	else if (!S_ISREG(st.st_mode))
+		r = eseal_store_entry_error(err, store_name, payload, strlen(payload),
+				st.st_mode, "a regular file");
+	else
+		r = 1;
+out:
+	if (dfd != store_fd)
+		close(dfd);
+	return r;
+}
+
+/*
+ * The fan-out directory "xx" of the store, opened without following a
+ * symlink; created when create is set and it is missing.  -ENOENT (and no
+ * message) when it is missing and create is not set.
+ */
+static int open_fanout(struct eseal_store_dirs *st, const char *sub,
+		       bool create, struct eseal_error *err)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	struct stat sb;
+	int fd;
+
+	fd = openat(st->fd, sub, flags);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(st->fd, sub, 0755) < 0 && errno != EEXIST)
+			return eseal_syserrorf(err, errno, "%s/%s: cannot create",
+					       st->dir, sub);
+		fd = openat(st->fd, sub, flags);
+	}
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT && !create)
+		return -ENOENT;
+	if ((errno == ELOOP || errno == ENOTDIR) &&
+	    fstatat(st->fd, sub, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISDIR(sb.st_mode))
+		return eseal_store_entry_error(err, st->dir, sub, strlen(sub), sb.st_mode,
+				   "a directory");
+	return eseal_syserrorf(err, errno, "%s/%s", st->dir, sub);
+}
+
+/*
+ * The fan-out directory of an object path, opened once and kept: an fd
+ * (not to be closed), or -ENOENT (no message) when it is missing and
+ * create is not set.
+ */
+int eseal_store_fanout(struct eseal_store_dirs *st, const char *path,
+		       bool create, struct eseal_error *err)
+{
+	int v = eseal_hexval(path[0]), w = eseal_hexval(path[1]);
+	char sub[3] = { path[0], path[1], '\0' };
+	int i, fd, old;
+
+	if (v < 0 || w < 0 || path[2] != '/')
+		return eseal_errorf(err, EINVAL, "%s: bad object path %.3s",
+				    st->dir, path);
+	i = v << 4 | w;
+	fd = atomic_load(&st->fanout[i]);
+	if (fd)
+		return fd - 1;
+	fd = open_fanout(st, sub, create, err);
+	if (fd < 0)
+		return fd;
+	old = 0;
+	if (!atomic_compare_exchange_strong(&st->fanout[i], &old, fd + 1)) {
+		close(fd);		/* another thread was first */
+		return old - 1;
+	}
+	return fd;
+}
+
+static int cmp_rest(const void *a, const void *b)
+{
+	return memcmp(a, b, INDEX_REST);
+}
+
+/* Listed as a regular file when the index was made? */
+static bool in_index(const struct eseal_store_dirs *st, const char *path)
+{
+	uint8_t d[1 + INDEX_REST];
+	const struct fan_index *f;
+
+	if (!st->index || strlen(path) != 3 + 2 * INDEX_REST ||
+	    eseal_hex_decode(path, 1, d) ||
+	    eseal_hex_decode(path + 3, INDEX_REST, d + 1))
+		return false;
+	f = &st->index[d[0]];
+	return f->n && bsearch(d + 1, f->rest, f->n, INDEX_REST, cmp_rest);
+}
+
+/* The name of a sha256 object in a fan-out directory, as we write it */
+static bool lower_hex(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < 2 * INDEX_REST; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		      (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	return name[i] == '\0';
+}
+
+/* List one fan-out directory into f */
+static int index_fanout(struct eseal_store_dirs *st, int dfd,
+			struct fan_index *f, struct eseal_error *err)
+{
+	char buf[32768];
+	ssize_t n, pos;
+	int fd;
+
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return eseal_syserrorf(err, errno, "%s", st->dir);
+	while ((n = getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (pos = 0; pos < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + pos);
+
+			pos += d->d_reclen;
+			if (d->d_type != DT_REG || !lower_hex(d->d_name))
+				continue;
+			if (f->n == f->cap) {
+				size_t cap = f->cap ? 2 * f->cap : 256;
+				uint8_t *p = realloc(f->rest, cap * INDEX_REST);
+
+				if (!p) {
+					close(fd);
+					return eseal_errorf(err, ENOMEM,
+							    "out of memory");
+				}
+				f->rest = p;
+				f->cap = cap;
+			}
+			eseal_hex_decode(d->d_name, INDEX_REST,
+					 f->rest + f->n * INDEX_REST);
+			f->n++;
+		}
+	}
+	if (n < 0)
+		n = eseal_syserrorf(err, errno, "%s: cannot list", st->dir);
+	close(fd);
+	if (f->n > 1)
+		qsort(f->rest, f->n, INDEX_REST, cmp_rest);
+	return (int)MIN(n, 0);
+}
+
+int eseal_store_dirs_index(struct eseal_store_dirs *st,
+			   struct eseal_error *err)
+{
+	struct fan_index *idx;
+	char sub[4];
+	unsigned int i;
+	int dfd, r = 0;
+
+	if (st->index)
+		return 0;
+	idx = calloc(256, sizeof(*idx));
+	if (!idx)
+		return eseal_errorf(err, ENOMEM, "out of memory");
+	for (i = 0; i < 256 && !r; i++) {
+		eseal_hex_encode(&(uint8_t){ (uint8_t)i }, 1, sub);
+		sub[2] = '/';
+		sub[3] = '\0';
+		dfd = eseal_store_fanout(st, sub, false, err);
+		if (dfd == -ENOENT)
+			continue;
+		r = dfd < 0 ? dfd : index_fanout(st, dfd, &idx[i], err);
+	}
+	if (r) {
+		for (i = 0; i < 256; i++)
+			free(idx[i].rest);
+		free(idx);
+		return r;
+	}
+	st->index = idx;
+	return 0;
+}
+
+int eseal_store_dirs_has(struct eseal_store_dirs *st, const char *path,
+			 struct eseal_error *err)
+{
+	struct stat sb;
+	int dfd;
+
+	/* objects are never removed by us: listed is there */
+	if (in_index(st, path))
+		return 1;
+
+	dfd = eseal_store_fanout(st, path, false, err);
+	if (dfd == -ENOENT)
+		return 0;
+	if (dfd < 0)
+		return dfd;
+	if (fstatat(dfd, path + 3, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 :
+		       eseal_syserrorf(err, errno, "%s/%s", st->dir, path);
+	if (!S_ISREG(sb.st_mode))
+		return eseal_store_entry_error(err, st->dir, path, strlen(path),
+				   sb.st_mode, "a regular file");
+	return 1;
+}
+
+int eseal_store_dirs_meta(struct eseal_store_dirs *st,
+			  struct eseal_error *err)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	struct stat sb;
+	int fd;
+
+	fd = openat(st->fd, ESEAL_STORE_META_DIR, flags);
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdirat(st->fd, ESEAL_STORE_META_DIR, 0755) < 0 &&
+		    errno != EEXIST)
+			return eseal_syserrorf(err, errno, "%s/%s: cannot create",
+					       st->dir, ESEAL_STORE_META_DIR);
+		fd = openat(st->fd, ESEAL_STORE_META_DIR, flags);
+	}
+	if (fd >= 0)
+		return fd;
+	if ((errno == ELOOP || errno == ENOTDIR) &&
+	    fstatat(st->fd, ESEAL_STORE_META_DIR, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISDIR(sb.st_mode))
+		return eseal_store_entry_error(err, st->dir, ESEAL_STORE_META_DIR,
+				   strlen(ESEAL_STORE_META_DIR), sb.st_mode,
+				   "a directory");
+	return eseal_syserrorf(err, errno, "%s/%s", st->dir,
+			       ESEAL_STORE_META_DIR);
+}
+
+void eseal_store_dirs_init(struct eseal_store_dirs *st, int fd,
+			   const char *dir)
+{
+	memset(st, 0, sizeof(*st));
+	st->fd = fd;
+	st->dir = dir;
+}
+
+void eseal_store_dirs_fini(struct eseal_store_dirs *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < 256; i++)
+		if (atomic_load(&st->fanout[i]))
+			close(atomic_load(&st->fanout[i]) - 1);
+	for (i = 0; st->index && i < 256; i++)
+		free(st->index[i].rest);
+	free(st->index);
+	st->index = NULL;
+}
