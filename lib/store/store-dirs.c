@@ -283,7 +283,6 @@ int eseal_store_dirs_has(struct eseal_store_dirs *st, const char *path,
 	/* objects are never removed by us: listed is there */
 	if (in_index(st, path))
 		return 1;
-
 	dfd = eseal_store_fanout(st, path, false, err);
 	if (dfd == -ENOENT)
 		return 0;
@@ -293,8 +292,9 @@ int eseal_store_dirs_has(struct eseal_store_dirs *st, const char *path,
 		return errno == ENOENT ? 0 :
 		       eseal_syserrorf(err, errno, "%s/%s", st->dir, path);
 	if (!S_ISREG(sb.st_mode))
-		return eseal_store_entry_error(err, st->dir, path, strlen(path),
-				   sb.st_mode, "a regular file");
+		return eseal_store_entry_error(err, st->dir, path,
+					       strlen(path), sb.st_mode,
+					       "a regular file");
 	return 1;
 }
 
