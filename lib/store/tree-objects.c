@@ -30,7 +30,7 @@
 #include "tree.h"
 #include "workers.h"
 
-#define READ_BUF (512 * 1024)
+#define READ_BUF (128 * 1024)
 #define DEFAULT_INLINE_MAX 64	/* LCFS_RECOMMENDED_INLINE_CONTENT_MAX */
 #define BIG_FILE (16ull << 20)	/* started first so they do not trail */
 #define PROGRESS_MS 100
