@@ -309,7 +309,8 @@ static void sort_new(struct eseal_dcache *c)
 {
 	size_t i, j;
 
-	qsort(c->add, c->n_add, sizeof(*c->add), cmp_new);
+	if (c->n_add > 1)
+		qsort(c->add, c->n_add, sizeof(*c->add), cmp_new);
 	for (i = j = 0; i < c->n_add; i++) {
 		if (j && !cmp_id(&c->add[j - 1].k, &c->add[i].k)) {
 			c->add[j - 1] = c->add[i];
