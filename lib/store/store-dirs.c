@@ -173,30 +173,45 @@ static int cmp_rest(const void *a, const void *b)
 	return memcmp(a, b, INDEX_REST);
 }
 
+/*
+ * n bytes from 2n lower-case hex digits, as object names are written;
+ * false for anything else.  The listing decodes every object name, so
+ * this is the quick form of eseal_hex_decode() (which also takes upper
+ * case, which no object name has).
+ */
+static bool decode_lower(const char *hex, size_t n, uint8_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < 2 * n; i++) {
+		unsigned int c = (unsigned char)hex[i], v;
+
+		if (c - '0' < 10)
+			v = c - '0';
+		else if (c - 'a' < 6)
+			v = c - 'a' + 10;
+		else
+			return false;
+		if (i & 1)
+			out[i / 2] |= (uint8_t)v;
+		else
+			out[i / 2] = (uint8_t)(v << 4);
+	}
+	return true;
+}
+
 /* Listed as a regular file when the index was made? */
 static bool in_index(const struct eseal_store_dirs *st, const char *path)
 {
 	uint8_t d[1 + INDEX_REST];
 	const struct fan_index *f;
 
-	if (!st->index || strlen(path) != 3 + 2 * INDEX_REST ||
-	    eseal_hex_decode(path, 1, d) ||
-	    eseal_hex_decode(path + 3, INDEX_REST, d + 1))
+	if (!st->index || path[2] != '/' || !decode_lower(path, 1, d) ||
+	    !decode_lower(path + 3, INDEX_REST, d + 1) ||
+	    path[3 + 2 * INDEX_REST])
 		return false;
 	f = &st->index[d[0]];
 	return f->n && bsearch(d + 1, f->rest, f->n, INDEX_REST, cmp_rest);
-}
-
-/* The name of a sha256 object in a fan-out directory, as we write it */
-static bool lower_hex(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < 2 * INDEX_REST; i++)
-		if (!((name[i] >= '0' && name[i] <= '9') ||
-		      (name[i] >= 'a' && name[i] <= 'f')))
-			return false;
-	return name[i] == '\0';
 }
 
 /* List one fan-out directory into f */
@@ -215,7 +230,8 @@ static int index_fanout(struct eseal_store_dirs *st, int dfd,
 			struct dirent64 *d = (struct dirent64 *)(buf + pos);
 
 			pos += d->d_reclen;
-			if (d->d_type != DT_REG || !lower_hex(d->d_name))
+			if (d->d_type != DT_REG ||
+			    strlen(d->d_name) != 2 * INDEX_REST)
 				continue;
 			if (f->n == f->cap) {
 				size_t cap = f->cap ? 2 * f->cap : 256;
@@ -229,9 +245,9 @@ static int index_fanout(struct eseal_store_dirs *st, int dfd,
 				f->rest = p;
 				f->cap = cap;
 			}
-			eseal_hex_decode(d->d_name, INDEX_REST,
-					 f->rest + f->n * INDEX_REST);
-			f->n++;
+			if (decode_lower(d->d_name, INDEX_REST,
+					 f->rest + f->n * INDEX_REST))
+				f->n++;
 		}
 	}
 	if (n < 0)
