@@ -60,6 +60,8 @@ static const char *cache_state(uint32_t state)
 		return "of another source: ignored, made anew";
 	case ESEAL_CACHE_UNTRUSTED:
 		return "not ours or writable by others: ignored, replaced";
+	case ESEAL_CACHE_READ_ONLY:
+		return "cannot be kept in this store (read-only to us)";
 	}
 	return "none";
 }
@@ -75,7 +77,8 @@ static void print_stats(const struct eseal_store_opts *o,
 		(unsigned long long)st->from_cache,
 		(unsigned long long)st->measured);
 	fprintf(stderr, "digest cache: %s%s\n", cache_state(st->cache_state),
-		st->cache_state == ESEAL_CACHE_NONE ? "" :
+		st->cache_state == ESEAL_CACHE_NONE ||
+		st->cache_state == ESEAL_CACHE_READ_ONLY ? "" :
 		st->cache_written ? "; written" : "; unchanged");
 	if (o->store_dir)
 		fprintf(stderr, "objects: %llu new, %llu there already\n",

@@ -316,6 +316,10 @@ struct eseal_store_opts {
 #define ESEAL_CACHE_UNTRUSTED	5	/* not ours, writable by others or
 					   not a regular file: ignored,
 					   replaced */
+#define ESEAL_CACHE_READ_ONLY	6	/* the store's cannot be made or
+					   written there (permissions, a
+					   read-only filesystem): the build
+					   goes on without keeping it */
 
 struct eseal_store_stats {
 	size_t size;			/* ESEAL_STORE_STATS_INIT */

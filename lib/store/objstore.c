@@ -355,6 +355,35 @@ static int flush(struct eseal_objstore *st, struct eseal_error *err)
 	return r;
 }
 
+/*
+ * Hash the source and look its object up: 0 when that settles it (the
+ * object is there, or the data is to be inlined: res says which), 1 when
+ * the object must be stored (path is its name), or -errno.
+ */
+static int hash_first(struct eseal_objstore *st, int sfd, const char *name,
+		      uint64_t expect, struct eseal_fsverity_ctx *c,
+		      uint8_t *buf, size_t bufsize, uint64_t keep_max,
+		      char *path, struct eseal_obj_result *res,
+		      struct eseal_error *err)
+{
+	int r;
+
+	r = eseal_hash_copy_fd(c, sfd, name, -1, NULL, buf, bufsize, expect,
+			       &res->digest, &res->size, err);
+	if (r)
+		return r;
+	if (res->size <= keep_max) {
+		res->inline_only = true;
+		return 0;
+	}
+	eseal_object_path(&res->digest, path);
+	r = eseal_objstore_has(st, path, err);
+	if (r < 0)
+		return r;
+	res->existing = r > 0;
+	return !res->existing;
+}
+
 int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		       uint64_t expect, struct eseal_fsverity_ctx *c,
 		       uint8_t *buf, size_t bufsize, uint64_t keep_max,
@@ -372,22 +401,24 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		 * already stored or will be inlined is then read once and
 		 * never copied.  What gets stored is hashed again below.
 		 */
-		r = eseal_hash_copy_fd(c, sfd, name, -1, NULL, buf, bufsize,
-				       expect, &res->digest, &res->size, err);
-		if (r)
+		r = hash_first(st, sfd, name, expect, c, buf, bufsize,
+			       keep_max, path, res, err);
+		if (r <= 0)
 			return r;
-		if (res->size <= keep_max) {
-			res->inline_only = true;
-			return 0;
-		}
-		eseal_object_path(&res->digest, path);
-		r = eseal_objstore_has(st, path, err);
-		if (r)
-			res->existing = r > 0;
-		if (r)
-			return r < 0 ? r : 0;
 	}
 	r = tmp_create(st, &t, err);
+	/*
+	 * A store we may only read (a shared one, full) is fine as long as
+	 * nothing new is needed: find out by hashing the source.
+	 */
+	if (cloning && (r == -EACCES || r == -EPERM || r == -EROFS)) {
+		cloning = false;
+		r = hash_first(st, sfd, name, expect, c, buf, bufsize,
+			       keep_max, path, res, err);
+		if (r <= 0)
+			return r;
+		r = tmp_create(st, &t, err);
+	}
 	if (r)
 		return r;
 	snprintf(tname, sizeof(tname), "%s/%s", st->dir,

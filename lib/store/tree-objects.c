@@ -495,6 +495,12 @@ static int run_pool(struct store *s, struct collect *c,
 	return r;
 }
 
+/* A store's own cache cannot be kept there: permissions, read-only fs */
+static bool read_only(int r)
+{
+	return r == -EACCES || r == -EPERM || r == -EROFS;
+}
+
 /* The digest cache: opts->digest_cache, else the store's */
 static int open_cache(struct store *s, const struct eseal_store_opts *opts,
 		      uint32_t *state, struct eseal_error *err)
@@ -513,6 +519,11 @@ static int open_cache(struct store *s, const struct eseal_store_opts *opts,
 		snprintf(display, sizeof(display), "%s/%s/%s",
 			 eseal_objstore_dir(s->st), ESEAL_STORE_META_DIR,
 			 DCACHE_NAME);
+		/* a store we may only read: no cache, and no failure */
+		if (read_only(dfd)) {
+			*state = ESEAL_CACHE_READ_ONLY;
+			return 0;
+		}
 	}
 	if (dfd < 0)
 		return dfd;
@@ -589,6 +600,10 @@ static int store_objects(struct eseal_tree *tree,
 
 		r = eseal_dcache_save(s.dc, &written, err);
 		stats->cache_written = written;
+		if (read_only(r) && !opts->digest_cache) {
+			stats->cache_state = ESEAL_CACHE_READ_ONLY;
+			r = 0;
+		}
 	}
 	if (s.st) {
 		struct eseal_error serr;

@@ -145,6 +145,32 @@ check "--no-digest-cache with a store" \
 check "... makes no cache" test ! -e st2/.erofs-seal
 check "... the same image" cmp e.img q.img
 
+# a store we may only read (a shared, full one): the build goes on
+if is_root; then
+	cp -a src pub && chmod -R a+rX pub
+	"$ESEAL" mkimage -q --basedir=st pub pub.img
+	sleep 3		# old enough to be kept
+	cp -a st ro && rm -rf ro/.erofs-seal && chmod -R a+rX,go-w ro
+	cp -a st ro2 && rm -f ro2/.erofs-seal/digest-cache &&
+		chmod -R a+rX,go-w ro2
+	mkdir out && chmod 777 out
+	# as another user, some xattrs cannot be read: its own reference
+	as_user "$ESEAL" mkimage -q --no-digest-cache pub out/pub.img
+	check "read-only store, no .erofs-seal: built as another user" \
+		as_user sh -c '"$0" mkimage -q -v --basedir=ro pub out/s.img >out/s.out 2>&1' "$ESEAL"
+	check_has "... without a cache" "digest cache: cannot be kept in this store" out/s.out
+	check "... the same image" cmp out/pub.img out/s.img
+	check "read-only store, no cache file in it: built" \
+		as_user sh -c '"$0" mkimage -q -v --basedir=ro2 pub out/t.img >out/t.out 2>&1' "$ESEAL"
+	check_has "... the cache not kept" "digest cache: cannot be kept in this store" out/t.out
+	check "... the same image" cmp out/pub.img out/t.img
+	check "a cache file that cannot be written is an error when asked for" \
+		as_user sh -c '! "$0" mkimage -q --digest-cache=ro/dc pub out/u.img 2>out/u.out' "$ESEAL"
+	check_has "... naming it" "ro/dc" out/u.out
+else
+	skip "not root: a read-only store as another user"
+fi
+
 # nothing below the store is followed: not even .erofs-seal
 mkdir st3 elsewhere
 ln -s ../elsewhere st3/.erofs-seal
