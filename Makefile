@@ -24,9 +24,11 @@ LDFLAGS    ?=
 SANITIZE_CC ?= clang
 COMPAT_DIR ?= $(abspath ../shared/compat/composefs-1.0.8)
 
+FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
 BASE_CFLAGS := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
-	-fvisibility=hidden -Ilib/include -DESEAL_VERSION='"$(VERSION)"'
-LIBS       := -lcrypto -lxxhash -lkeyutils -lpthread
+	-fvisibility=hidden -Ilib/include $(FUSE_CFLAGS) \
+	-DESEAL_VERSION='"$(VERSION)"'
+LIBS       := -lcrypto -lxxhash -lkeyutils -larchive -ljansson -lz -lfuse3 -lpthread
 ALL_CFLAGS  = $(BASE_CFLAGS) $(CFLAGS)
 
 # lib/ at any depth, one folder per concern; every folder may hold private

@@ -71,6 +71,8 @@ enum cli_opt_kind {
 	CLI_LIST,		/* struct cli_list *: append the argument */
 	CLI_UINT,		/* unsigned int *: a number in [min, max] */
 	CLI_HASH,		/* int *: ESEAL_HASH_* named by the argument */
+	CLI_SIZE,		/* uint64_t *: a byte count from 1, with an
+				   optional K, M, G or T (powers of 1024) */
 };
 
 #define CLI_LIST_MAX 64

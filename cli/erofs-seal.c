@@ -20,8 +20,16 @@ static const struct command commands[] = {
 		.summary = "build an image and object store from a tree",
 		.usage = "erofs-seal mkimage [OPTIONS] SOURCE IMAGE\n"
 			 "erofs-seal mkimage --print-digest-only [OPTIONS] SOURCE",
-		.help = "Build an EROFS metadata image (composefs format) of SOURCE, a\n"
-			"directory or, with --from-file, a composefs dump file ('-' = stdin).\n"
+		.help = "Build an EROFS metadata image (composefs format) of SOURCE:\n"
+			"  DIR                     a directory\n"
+			"  oci:LAYOUT[:REF]        an OCI image layout (REF: a tag or\n"
+			"                          @sha256:<manifest digest>)\n"
+			"  oci-archive:FILE[:REF]  the same as a tar file\n"
+			"  tar:FILE, tar:-         one tar layer (gzip, zstd, xz or plain;\n"
+			"                          '-' = stdin)\n"
+			"or, with --from-file, a composefs dump file ('-' = stdin).\n"
+			"OCI and tar sources are read as streams, nothing is extracted;\n"
+			"OCI images always get the canonical OCI rules (docs/oci.md).\n"
 			"IMAGE '-' writes to stdout.  IMAGE is replaced only when it is a\n"
 			"regular file, and appears complete or not at all.",
 	},
@@ -84,18 +92,21 @@ static const struct command commands[] = {
 	{
 		.name = "mount",
 		.fn = cmd_mount,
-		.summary = "mount a signed image as a verified overlay",
+		.summary = "mount a signed image as a verified overlay or FUSE mount",
 		.usage = "erofs-seal mount [OPTIONS] IMAGE MOUNTPOINT",
-		.help = "Mount a (signed) erofs-seal image as a verified overlay.",
+		.help = "Mount a (signed) erofs-seal image as a verified overlay, or\n"
+			"serve it through FUSE, checking every read (--fuse, the\n"
+			"default when not root).",
 	},
 	{
 		.name = "umount",
 		.fn = cmd_umount,
-		.summary = "unmount an overlay made by mount",
+		.summary = "unmount an overlay or FUSE mount made by mount",
 		.usage = "erofs-seal umount [OPTIONS] MOUNTPOINT",
 		.help = "Unmount an erofs-seal overlay and its EROFS layer (or a layer\n"
 			"under the run directory that a plain umount left behind;\n"
-			"not one an overlay still stacks on).",
+			"not one an overlay still stacks on), or a FUSE mount that\n"
+			"mount made.",
 	},
 };
 

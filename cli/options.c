@@ -38,6 +38,32 @@ static bool parse_uint(const char *s, unsigned int min, unsigned int max,
 	return true;
 }
 
+static bool parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v;
+	const char *u;
+	char *end;
+	int shift = 0;
+
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	if (*end) {
+		u = strchr(units, *end);
+		if (!u || end[1])
+			return false;
+		shift = 10 * (int)(u - units + 1);
+		if (v > (~0ull >> shift))
+			return false;
+	}
+	*out = (uint64_t)v << shift;
+	return *out > 0;
+}
+
 /* name: the spelling given, for messages */
 static int set(const struct cli_opt *o, const char *name, const char *arg)
 {
@@ -64,6 +90,12 @@ static int set(const struct cli_opt *o, const char *name, const char *arg)
 		if (*(int *)o->ptr > 0)
 			return 0;
 		error_msg("--%s: '%s' is not sha256 or sha512", name, arg);
+		return -1;
+	case CLI_SIZE:
+		if (parse_size(arg, o->ptr))
+			return 0;
+		error_msg("--%s: '%s' is not a size (bytes, or with K, M, G, T)",
+			  name, arg);
 		return -1;
 	}
 	return -1;

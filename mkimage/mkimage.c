@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
  * erofs-seal mkimage: build an EROFS metadata image (composefs format) of a
- * directory or a dump file, storing file data in a content-addressed store.
+ * directory, a dump file, an OCI image or a tar layer, storing file data in
+ * a content-addressed store.
  *
  * The image is written through cli/output.c: it gets its name only when
  * complete and fsynced, so a failure never leaves a partial image.
@@ -112,10 +113,23 @@ static int load_tree(const char *src, bool from_file, unsigned int dump_flags,
 	return ret;
 }
 
+/* The file SOURCE reads, which IMAGE must not be; NULL when none */
+static const char *input_file(const char *src, bool from_file,
+			      const struct eseal_source *s)
+{
+	if (from_file)
+		return strcmp(src, "-") ? src : NULL;
+	if (s->kind == ESEAL_SOURCE_TAR || s->kind == ESEAL_SOURCE_OCI_ARCHIVE)
+		return strcmp(s->path, "-") ? s->path : NULL;
+	return NULL;
+}
+
 int cmd_mkimage(int argc, char **argv)
 {
 	struct eseal_image_opts iopts = ESEAL_IMAGE_OPTS_INIT;
 	struct eseal_store_opts sopts = ESEAL_STORE_OPTS_INIT;
+	struct eseal_oci_opts oopts = ESEAL_OCI_OPTS_INIT;
+	struct eseal_source source = ESEAL_SOURCE_INIT;
 	struct eseal_store_stats stats = ESEAL_STORE_STATS_INIT;
 	struct progress_state ps = { 0 };
 	struct eseal_error err = { 0 };
@@ -123,7 +137,8 @@ int cmd_mkimage(int argc, char **argv)
 	struct eseal_digest digest;
 	bool print_digest = false, print_only = false, from_file = false;
 	bool quiet = false, strict = false, lenient = false, verbose = false;
-	unsigned int scan_flags = 0, dump_flags = 0;
+	bool oci_rules = false;
+	unsigned int scan_flags = 0, dump_flags = 0, max_entries = 0;
 	const char *src, *out = NULL;
 	struct output o = OUTPUT_INIT;
 	char hex[2 * ESEAL_DIGEST_MAX + 1];
@@ -175,6 +190,29 @@ int cmd_mkimage(int argc, char **argv)
 		{ .name = "threads", .kind = CLI_UINT, .ptr = &sopts.threads,
 		  .min = 1, .max = 1024, .arg = "N",
 		  .help = "hashing/copying threads (default: online CPUs)" },
+		{ .name = "hash", .kind = CLI_HASH, .ptr = &iopts.hash_alg,
+		  .arg = "ALG",
+		  .help = "fs-verity hash of objects and of the image\n"
+			  "digest: sha256 (default) or sha512" },
+		{ .name = "oci-rules", .kind = CLI_BOOL, .ptr = &oci_rules,
+		  .help = "apply the canonical OCI rules to any source: root\n"
+			  "metadata from /usr, /run emptied, only\n"
+			  "security.capability xattrs, format version 1" },
+		{ .name = "oci-user-xattrs", .kind = CLI_FLAG, .ptr = &oopts.flags,
+		  .flag = ESEAL_OCI_USER_XATTRS,
+		  .help = "the OCI rules keep user.* xattrs too" },
+		{ .name = "platform", .kind = CLI_STRING, .ptr = &oopts.platform,
+		  .arg = "OS/ARCH[/VARIANT]",
+		  .help = "the image to take from an image index\n"
+			  "(default: this machine's)" },
+		{ .name = "max-size", .kind = CLI_SIZE, .ptr = &oopts.max_size,
+		  .arg = "BYTES",
+		  .help = "refuse layers that decompress to more, all\n"
+			  "together (K, M, G, T; default 32G)" },
+		{ .name = "max-entries", .kind = CLI_UINT, .ptr = &max_entries,
+		  .min = 1, .max = UINT32_MAX, .arg = "N",
+		  .help = "refuse more tar entries, all layers together\n"
+			  "(default 4194304)" },
 		{ .name = "quiet", .short_name = 'q', .kind = CLI_BOOL,
 		  .ptr = &quiet, .help = "no progress output" },
 		{ .name = "verbose", .short_name = 'v', .kind = CLI_BOOL,
@@ -210,28 +248,58 @@ int cmd_mkimage(int argc, char **argv)
 		usage_error("empty path");
 	if (out && !strcmp(out, "-") && isatty(STDOUT_FILENO))
 		usage_error("refusing to write an image to a terminal");
+	oopts.store = &sopts;
+	oopts.max_entries = max_entries;
+	sopts.hash_alg = iopts.hash_alg;
+	if (!from_file) {
+		r = eseal_source_parse(src, &source, &err);
+		if (r < 0)
+			return fail(r, &err);
+	}
+	if (source.kind != ESEAL_SOURCE_DIR) {
+		if (scan_flags)
+			usage_error("--use-epoch, --skip-devices, --skip-xattrs and --user-xattrs apply to a directory");
+		if (!strcmp(source.path, "-") && source.kind != ESEAL_SOURCE_TAR)
+			usage_error("only a tar layer can be read from stdin (tar:-)");
+		if (!strcmp(source.path, "-"))
+			source.fd = STDIN_FILENO;
+		if (source.kind != ESEAL_SOURCE_TAR)
+			oci_rules = true;	/* images are always canonical */
+	}
+	if (oci_rules) {
+		oopts.flags |= ESEAL_OCI_RULES;
+		if (iopts.max_version < ESEAL_OCI_FORMAT_VERSION)
+			usage_error("the OCI rules write format version %u",
+				    ESEAL_OCI_FORMAT_VERSION);
+		if (iopts.min_version < ESEAL_OCI_FORMAT_VERSION)
+			iopts.min_version = ESEAL_OCI_FORMAT_VERSION;
+	}
 	/* refuse a bad IMAGE before the work; nothing is visible until done */
 	if (out && !output_open(&o, out, OUTPUT_STDOUT_OK,
-				(const char *[]){ from_file && strcmp(src, "-") ?
-							  src : NULL },
+				(const char *[]){ input_file(src, from_file,
+							     &source) },
 				1))
-		return 1;
+		goto out;
 
-	r = load_tree(src, from_file, dump_flags, scan_flags, &tree, &err);
+	if (!quiet && isatty(STDERR_FILENO)) {
+		sopts.progress = show_progress;
+		sopts.progress_arg = &ps;
+	}
+	if (source.kind != ESEAL_SOURCE_DIR)
+		r = eseal_tree_from_source(&source, &oopts, &tree, &stats,
+					   &err);
+	else
+		r = load_tree(src, from_file, dump_flags, scan_flags, &tree,
+			      &err);
+	if (r >= 0 && !from_file && source.kind == ESEAL_SOURCE_DIR)
+		r = eseal_tree_store_objects(tree, &sopts, &stats, &err);
+	/* a directory or a dump; OCI and tar sources had them applied */
+	if (r >= 0 && oci_rules && source.kind == ESEAL_SOURCE_DIR)
+		r = eseal_tree_oci_rules(tree, oopts.flags, &err);
+	if (ps.shown)
+		fputc('\n', stderr);
 	if (r < 0)
 		goto fail;
-
-	if (!from_file) {
-		if (!quiet && isatty(STDERR_FILENO)) {
-			sopts.progress = show_progress;
-			sopts.progress_arg = &ps;
-		}
-		r = eseal_tree_store_objects(tree, &sopts, &stats, &err);
-		if (ps.shown)
-			fputc('\n', stderr);
-		if (r < 0)
-			goto fail;
-	}
 
 	r = eseal_image_write(tree, &iopts, out ? o.fd : -1,
 			      print_digest ? &digest : NULL, &err);
@@ -265,5 +333,6 @@ fail:
 out:
 	output_abort(&o);
 	eseal_tree_free(tree);
+	eseal_source_free(&source);
 	return finish_stdout(ret);
 }

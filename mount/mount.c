@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
  * erofs-seal mount: one command from a signed image to a verified overlay
- * mount; and mount.erofs-seal, the same for mount(8) and /etc/fstab.
+ * mount (or a verified FUSE mount: mount-fuse.c); and mount.erofs-seal,
+ * the same for mount(8) and /etc/fstab.
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "mount-cmd.h"
 
 struct mount_args {
 	struct cli_list basedirs;
@@ -15,6 +18,7 @@ struct mount_args {
 	const char *upperdir, *workdir, *rundir, *privdir;
 	unsigned int flags;
 	bool json, quiet;
+	bool fuse, foreground;
 };
 
 /* How the image was checked: the JSON word and the words for people */
@@ -25,6 +29,8 @@ static const struct {
 	[ESEAL_MOUNT_MODE_FSVERITY] = { "fs-verity",
 					"checked here from its fs-verity digest" },
 	[ESEAL_MOUNT_MODE_COPY] = { "copy", "checked here from a private copy" },
+	[ESEAL_MOUNT_MODE_FUSE] = { "fuse",
+				    "checked here from a private copy in memory, served by a FUSE server that checks every read" },
 };
 
 static const char *mode_text(int mode, bool words)
@@ -35,7 +41,8 @@ static const char *mode_text(int mode, bool words)
 }
 
 static void print_json(const char *image,
-		       const struct eseal_mount_result *res, const char *digest)
+		       const struct eseal_mount_result *res, const char *digest,
+		       long pid)
 {
 	unsigned int bit;
 	bool first = true;
@@ -45,6 +52,8 @@ static void print_json(const char *image,
 	json_str(&j, "image", image);
 	json_str(&j, "mountpoint", res->mountpoint);
 	json_str(&j, "layer", res->layer);
+	if (pid)
+		json_uint(&j, "pid", (unsigned long long)pid);
 	json_str(&j, "mode", mode_text(res->mode, false));
 	json_str(&j, "digest", res->have_digest ? digest : NULL);
 	json_str(&j, "signer", res->signer[0] ? res->signer : NULL);
@@ -67,9 +76,9 @@ static void print_json(const char *image,
 	json_end(&j);
 }
 
-static void print_result(const char *image, const char *target,
-			 const struct eseal_mount_result *res, bool json,
-			 bool quiet)
+void mount_print_result(const char *image, const char *target,
+			const struct eseal_mount_result *res, long pid,
+			bool json, bool quiet)
 {
 	char hex[2 * ESEAL_DIGEST_MAX + 1] = "";
 	char digest[2 * ESEAL_DIGEST_MAX + 16];
@@ -80,7 +89,7 @@ static void print_result(const char *image, const char *target,
 		eseal_digest_hex(&res->digest, hex);
 	snprintf(digest, sizeof(digest), "%s:%s", alg ? alg : "?", hex);
 	if (json)
-		print_json(image, res, digest);
+		print_json(image, res, digest, pid);
 	else if (!quiet)
 		printf("%s: mounted %s (%s), %s; signature %s%s%s, digest %s, data verity %s\n",
 		       target, image, digest, mode_text(res->mode, true),
@@ -135,17 +144,23 @@ static int do_mount(struct mount_args *a, const char *image, const char *target)
 		}
 		o.signature = sig;
 	}
+	if (a->fuse) {
+		r = mount_fuse(image, target, &o, a->foreground, a->json,
+			       a->quiet);
+		free(sig);
+		return r;
+	}
 	r = eseal_mount(image, target, &o, &res, &err);
 	free(sig);
 	if (r)
 		return fail(r, &err);
-	print_result(image, target, &res, a->json, a->quiet);
+	mount_print_result(image, target, &res, 0, a->json, a->quiet);
 	eseal_mount_result_release(&res);
 	return finish_stdout(0);
 }
 
 /* The options of mount: its command line, and -o of mount.erofs-seal */
-#define N_MOUNT_OPTS 18
+#define N_MOUNT_OPTS 20
 static void mount_options(struct mount_args *a,
 			  struct cli_opt opts[N_MOUNT_OPTS + 1])
 {
@@ -196,6 +211,11 @@ static void mount_options(struct mount_args *a,
 		  .kind = CLI_STRING, .ptr = &a->privdir, .arg = "DIR",
 		  .help = "where private copies live\n"
 			  "(default " ESEAL_MOUNT_PRIVDIR ")" },
+		{ .name = "fuse", .kind = CLI_BOOL, .ptr = &a->fuse,
+		  .help = "serve the image through FUSE, checking\n"
+			  "every read (the default when not root)" },
+		{ .name = "foreground", .kind = CLI_BOOL, .ptr = &a->foreground,
+		  .help = "with --fuse: serve in this process" },
 		{ .name = "json", .kind = CLI_BOOL, .ptr = &a->json,
 		  .help = "print the result as JSON" },
 		{ .name = "quiet", .short_name = 'q', .kind = CLI_BOOL,
@@ -210,13 +230,16 @@ static void mount_options(struct mount_args *a,
 int cmd_mount(int argc, char **argv)
 {
 	struct cli_opt opts[N_MOUNT_OPTS + 1];
-	struct mount_args a = { 0 };
+	/* only root can mount the kernel's way */
+	struct mount_args a = { .fuse = geteuid() != 0 };
 	int i;
 
 	mount_options(&a, opts);
 	i = cli_parse(argc, argv, opts);
 	if (argc - i != 2)
 		usage_error("expected IMAGE and MOUNTPOINT");
+	if (a.foreground && !a.fuse)
+		usage_error("--foreground goes with --fuse");
 	return do_mount(&a, argv[i], argv[i + 1]);
 }
 
@@ -279,7 +302,7 @@ static int helper_option(const struct cli_opt *opts, struct mount_args *a,
 int cmd_mount_helper(int argc, char **argv)
 {
 	struct cli_opt opts[N_MOUNT_OPTS + 1];
-	struct mount_args a = { .quiet = true };
+	struct mount_args a = { .quiet = true, .fuse = geteuid() != 0 };
 	bool fake = false, sloppy = false;
 	char *list = NULL, *o, *save;
 	int c;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
  * erofs-seal umount: take down an overlay made by "erofs-seal mount" and
- * the EROFS layer under it.
+ * the EROFS layer under it, or a FUSE mount of "erofs-seal mount --fuse".
  */
 #include "cli.h"
 
@@ -32,7 +32,9 @@ int cmd_umount(int argc, char **argv)
 	ret = eseal_umount(argv[i], rundir, flags, layer, sizeof(layer), &err);
 	if (ret)
 		return fail(ret, &err);
-	if (verbose)
+	if (verbose && layer[0])
 		printf("%s: unmounted (EROFS layer %s)\n", argv[i], layer);
+	else if (verbose)
+		printf("%s: unmounted (FUSE)\n", argv[i]);
 	return finish_stdout(0);
 }

@@ -472,6 +472,9 @@ int eseal_image_write(struct eseal_tree *tree,
 			return ret;
 	}
 	opts = &given;
+	if (opts->hash_alg && !eseal_hash_size(opts->hash_alg))
+		return eseal_errorf(err, EINVAL, "unknown hash algorithm %d",
+				    opts->hash_alg);
 	c = calloc(1, sizeof(*c));
 	o.buf = malloc(OUT_BUF_SIZE);
 	if (!c || !o.buf) {
@@ -481,7 +484,8 @@ int eseal_image_write(struct eseal_tree *tree,
 	c->tree = tree;
 	c->err = err;
 	if (digest) {
-		o.verity = eseal_fsverity_new(ESEAL_HASH_SHA256);
+		o.verity = eseal_fsverity_new(opts->hash_alg ? opts->hash_alg :
+							       ESEAL_HASH_SHA256);
 		if (!o.verity) {
 			ret = eseal_errorf(err, ENOMEM, "out of memory");
 			goto out;

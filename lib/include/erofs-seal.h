@@ -399,6 +399,8 @@ struct eseal_image_opts {
 	size_t size;			/* ESEAL_IMAGE_OPTS_INIT */
 	unsigned int min_version;	/* composefs format versions, 0 or 1: */
 	unsigned int max_version;	/* INIT: 0 to 1 (1 only when needed) */
+	int hash_alg;			/* of the image digest: ESEAL_HASH_*,
+					   0 = sha256 */
 };
 #define ESEAL_IMAGE_OPTS_INIT \
 	{ .size = sizeof(struct eseal_image_opts), .min_version = 0, \
@@ -407,11 +409,12 @@ struct eseal_image_opts {
 /**
  * eseal_image_write() - Write the EROFS image of a tree
  * @tree: the tree
- * @opts: the format versions (ESEAL_IMAGE_OPTS_INIT first), or NULL for
- *	  the defaults (0 to 1)
+ * @opts: the format versions and digest algorithm (ESEAL_IMAGE_OPTS_INIT
+ *	  first), or NULL for the defaults (0 to 1, sha256)
  * @fd: where the image goes (may be a pipe), or -1 to compute the digest
  *	only
- * @digest: when not NULL, the image's fs-verity sha256 digest
+ * @digest: when not NULL, the image's fs-verity digest (sha256, or
+ *	    opts->hash_alg)
  * @err: a message naming the entry and the reason
  *
  * The image is composefs 1.0.8's, byte for byte (docs/format.md).
@@ -450,6 +453,141 @@ ESEAL_API int eseal_dump_write(struct eseal_tree *tree, FILE *f,
  */
 ESEAL_API int eseal_list_write(struct eseal_tree *tree, FILE *f,
 			       struct eseal_error *err);
+
+/* ---- OCI images and tar layers (lib/oci; docs/oci.md) -------------------- */
+
+/*
+ * Sources in skopeo's transport syntax:
+ *   oci:LAYOUT[:REF]        an OCI image layout directory
+ *   oci-archive:FILE[:REF]  the same layout as a tar file
+ *   tar:FILE, tar:-         one layer tarball (uncompressed, gzip, zstd or
+ *                           xz, detected from the bytes)
+ * REF is a tag (the org.opencontainers.image.ref.name annotation) or
+ * "@sha256:<hex>" (a manifest or index digest); without it the layout must
+ * hold exactly one image.  Anything else names a directory.
+ */
+#define ESEAL_SOURCE_DIR	 0
+#define ESEAL_SOURCE_OCI	 1
+#define ESEAL_SOURCE_OCI_ARCHIVE 2
+#define ESEAL_SOURCE_TAR	 3
+
+struct eseal_source {
+	size_t size;			/* ESEAL_SOURCE_INIT */
+	int kind;			/* ESEAL_SOURCE_* */
+	char *path;			/* directory, layout, archive, tar file;
+					   "-" for a tar on the fd below */
+	char *ref;			/* REF, or NULL */
+	int fd;				/* path "-": the stream to read (the
+					   caller's stdin); -1 after parsing */
+};
+#define ESEAL_SOURCE_INIT { .size = sizeof(struct eseal_source), .fd = -1 }
+
+/**
+ * eseal_source_parse() - Parse a SOURCE operand in the transport syntax
+ * @spec: "oci:LAYOUT[:REF]", "oci-archive:FILE[:REF]", "tar:FILE",
+ *	  "tar:-", or a directory; oci: and oci-archive: split at the first
+ *	  ':' after the prefix, as skopeo does
+ * @src: the parsed source (ESEAL_SOURCE_INIT first); free it with
+ *	 eseal_source_free() after success
+ * @err: a message naming spec and what is wrong with it
+ *
+ * Nothing is opened: src->kind and src->path say what to read.
+ *
+ * Returns: 0; -EINVAL for an empty path or REF (or a struct size this
+ * library does not know); -ENOMEM.
+ */
+ESEAL_API int eseal_source_parse(const char *spec, struct eseal_source *src,
+				 struct eseal_error *err);
+
+/**
+ * eseal_source_free() - Free the strings of a parsed source
+ * @src: a source eseal_source_parse() filled
+ *
+ * Returns: nothing; src->path and src->ref are NULL after.
+ */
+ESEAL_API void eseal_source_free(struct eseal_source *src);
+
+/* eseal_oci_opts.flags, and the flags of eseal_tree_oci_rules() */
+#define ESEAL_OCI_RULES       (1u << 0) /* the canonical OCI rules; always
+					   for oci: and oci-archive: */
+#define ESEAL_OCI_USER_XATTRS (1u << 1) /* the rules keep user.* xattrs */
+
+/* Limits for hostile input (a gzip bomb, a flood of entries) */
+#define ESEAL_OCI_MAX_SIZE_DEFAULT    (32ull << 30) /* uncompressed bytes */
+#define ESEAL_OCI_MAX_ENTRIES_DEFAULT (4ull << 20)  /* tar entries */
+/* The composefs format version of images of canonical trees */
+#define ESEAL_OCI_FORMAT_VERSION 1
+
+struct eseal_oci_opts {
+	size_t size;			/* ESEAL_OCI_OPTS_INIT */
+	const struct eseal_store_opts *store; /* the object store, hash,
+					   inline limit, writer threads and
+					   progress; NULL: only hash, sha256 */
+	const char *platform;		/* "os/arch[/variant]" to pick from an
+					   image index; NULL: this machine's */
+	uint64_t max_size;		/* uncompressed bytes of all layers;
+					   0 = ESEAL_OCI_MAX_SIZE_DEFAULT */
+	uint64_t max_entries;		/* tar entries of all layers;
+					   0 = ESEAL_OCI_MAX_ENTRIES_DEFAULT */
+	unsigned int flags;		/* ESEAL_OCI_* */
+};
+#define ESEAL_OCI_OPTS_INIT { .size = sizeof(struct eseal_oci_opts) }
+
+/**
+ * eseal_tree_from_source() - Read an OCI image or a tar layer into a tree
+ * @src: an oci:, oci-archive: or tar: source (eseal_source_parse())
+ * @opts: the store, limits and rules (ESEAL_OCI_OPTS_INIT first, and
+ *	  ESEAL_STORE_OPTS_INIT first in opts->store), or NULL for the
+ *	  defaults
+ * @out: the new tree; free it with eseal_tree_free()
+ * @stats: what was stored (ESEAL_STORE_STATS_INIT first), or NULL
+ * @err: a message naming the layer and the entry, and the reason
+ *
+ * The tree of an OCI image (its layers applied in order, with the OCI
+ * whiteout rules, and the canonical rules of eseal_tree_oci_rules()) or
+ * of one tar layer (the canonical rules with ESEAL_OCI_RULES), read as a
+ * stream: every regular file's bytes go from the (decompressed) stream
+ * into the object store (opts->store->store_dir; NULL only hashes),
+ * hashed as they are written; files up to the inline limit get their
+ * content in the tree.  Nothing is extracted.  Blob digests (and the
+ * config's diff_ids) are checked as the bytes stream past.  progress
+ * counts compressed bytes and entries.  docs/oci.md has the rules.
+ *
+ * Returns: 0; on error no tree, objects already published stay valid and
+ * no temporary file remains: -EINVAL for a malformed layout, manifest,
+ * config or archive, a digest that does not match, an entry that escapes
+ * the root (or bad options, or a struct size this library does not know),
+ * -ENOENT for a missing blob, image, hardlink target or /usr, -ELOOP for a
+ * symlink in a layout's path or an index nested too deep, -ENOTDIR,
+ * -EISDIR for an entry of the wrong type on the way, -EFBIG for more data
+ * or entries than the limits, -E2BIG, -ENAMETOOLONG, -ERANGE for values
+ * beyond the format, -ENOTSUP for an unknown compression, -EIO for a
+ * corrupt stream, another -errno of a failed system call, -ENOMEM.
+ */
+ESEAL_API int eseal_tree_from_source(const struct eseal_source *src,
+				     const struct eseal_oci_opts *opts,
+				     struct eseal_tree **out,
+				     struct eseal_store_stats *stats,
+				     struct eseal_error *err);
+
+/**
+ * eseal_tree_oci_rules() - Apply the canonical OCI rules to any tree
+ * @tree: the tree, changed in place
+ * @flags: ESEAL_OCI_USER_XATTRS or 0
+ * @err: a message naming the entry and the reason
+ *
+ * What oci: sources get always and mkimage --oci-rules gives a directory,
+ * a dump or a tar layer: hardlinks as shared inodes named first in sorted
+ * depth-first order, the root's metadata copied from /usr, /run emptied
+ * (its mtime that of /usr), only the security.capability xattr kept (and
+ * user.* with ESEAL_OCI_USER_XATTRS).  Images of such trees are to be
+ * written with format version ESEAL_OCI_FORMAT_VERSION.
+ *
+ * Returns: 0; -EINVAL for a tree without a root, -ENOENT when there is
+ * no /usr, -ENOTDIR when /usr or /run is not a directory; -ENOMEM.
+ */
+ESEAL_API int eseal_tree_oci_rules(struct eseal_tree *tree, unsigned int flags,
+				   struct eseal_error *err);
 
 /* ---- signatures (lib/sign; sign/ commands) ------------------------------ */
 
@@ -778,6 +916,8 @@ ESEAL_API int eseal_keyring_restrict(int32_t keyring, const char *restriction,
 #define ESEAL_MOUNT_MODE_KERNEL   1 /* the kernel checked signature/pin */
 #define ESEAL_MOUNT_MODE_FSVERITY 2 /* fs-verity digest checked here */
 #define ESEAL_MOUNT_MODE_COPY     3 /* a private copy checked here */
+#define ESEAL_MOUNT_MODE_FUSE     4 /* an in-memory copy checked here and
+				       served by eseal_fuse_serve() */
 
 /* eseal_mount_opts.flags */
 #define ESEAL_MOUNT_REQUIRE_SIGNATURE (1u << 0) /* refuse without one */
@@ -906,9 +1046,9 @@ ESEAL_API const char *eseal_mount_missing_text(unsigned int bit);
 #define ESEAL_UMOUNT_LAZY (1u << 0)	/* MNT_DETACH a busy mount */
 
 /**
- * eseal_umount() - Take down a mount made by eseal_mount()
+ * eseal_umount() - Take down a mount of eseal_mount() or eseal_fuse_mount()
  * @mountpoint: the overlay, or (when its overlay is gone) an EROFS layer
- *		under rundir
+ *		under rundir, or a FUSE mount
  * @rundir: the run directory; NULL: ESEAL_MOUNT_RUNDIR
  * @flags: ESEAL_UMOUNT_*
  * @layer: where to copy the path of the EROFS layer removed, or NULL
@@ -916,16 +1056,116 @@ ESEAL_API const char *eseal_mount_missing_text(unsigned int bit);
  * @err: a message naming the mount and the reason
  *
  * Takes down the overlay and its EROFS layer (only the layer's directory
- * when the layer was unmounted already), or a layer whose overlay is gone.
+ * when the layer was unmounted already), or a layer whose overlay is gone,
+ * or a FUSE mount made by eseal_fuse_mount() (by its owner: as root with
+ * umount2(), else through fusermount3 -u; no layer: @layer gets "").
  *
  * Returns: 0; -EBUSY, naming the overlay, for a layer an overlay still
  * stacks on, or for a busy mount without ESEAL_UMOUNT_LAZY; -EINVAL for a
- * path that is not mounted or not mounted by eseal_mount(); another
- * -errno of a failed system call.
+ * path that is not mounted or not mounted by eseal_mount() or
+ * eseal_fuse_mount(); another -errno of a failed system call.
  */
 ESEAL_API int eseal_umount(const char *mountpoint, const char *rundir,
 			   unsigned int flags, char *layer,
 			   size_t layer_size, struct eseal_error *err);
+
+/* ---- verified FUSE mounts (lib/mount/fuse*.c) ------------------------- */
+
+/*
+ * An image served through FUSE (libfuse 3), every read verified: the image
+ * is read into memory and checked as eseal_mount() checks a private copy
+ * (signature against certificates, a CA or a keyring; digest pin), then
+ * parsed with the hostile-safe reader.  Inline files come from that copy;
+ * every other regular file is read from its object in the stores (the
+ * first store that has it) and each 4 KiB block is checked against the
+ * fs-verity digest in the image before it is returned, through a Merkle
+ * tree kept next to the object ("<object>.merkle", the format of
+ * `fsverity digest --out-merkle-tree`; made when missing or wrong, kept
+ * in memory where the store is not writable) that is trusted only as far
+ * as it hashes up to that digest.  A block that does not verify fails
+ * its read with EIO and is logged, naming the object; the other blocks
+ * still read.  The mount is read-only, nodev, default_permissions,
+ * allow_other as root (for others when /etc/fuse.conf allows it), nosuid
+ * unless root mounts a signed or pinned image, of type "fuse.erofs-seal"
+ * with the image as its source; unprivileged callers mount through
+ * fusermount3.
+ */
+struct eseal_fuse;
+
+/* eseal_fuse_opts.flags */
+#define ESEAL_FUSE_DEBUG (1u << 0)	/* libfuse's request trace on stderr */
+
+/* priority: as syslog's LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG */
+typedef void (*eseal_log_fn)(void *arg, int priority, const char *msg);
+
+struct eseal_fuse_opts {
+	size_t size;			/* ESEAL_FUSE_OPTS_INIT */
+	size_t cache_bytes;		/* verified tree blocks kept in
+					   memory; 0: 32 MiB */
+	unsigned int threads;		/* requests served at once; 0: 16 */
+	unsigned int flags;		/* ESEAL_FUSE_* */
+	eseal_log_fn log;		/* what goes wrong after mounting (a
+					   bad block, ...); may be NULL */
+	void *log_arg;
+};
+#define ESEAL_FUSE_OPTS_INIT { .size = sizeof(struct eseal_fuse_opts) }
+
+/**
+ * eseal_fuse_mount() - Check an image and mount it through FUSE
+ * @image: the EROFS image
+ * @mountpoint: where it goes
+ * @mopts: object stores and what to trust (ESEAL_MOUNT_OPTS_INIT first):
+ *	   basedirs, signature, cert, ca, keyring, digest and
+ *	   ESEAL_MOUNT_REQUIRE_SIGNATURE apply; an upper directory is
+ *	   refused; the rest means nothing here
+ * @fopts: the server's cache, threads, flags and log
+ *	   (ESEAL_FUSE_OPTS_INIT first), or NULL for the defaults
+ * @out: the server, mounted but not yet serving (the kernel queues
+ *	 requests meanwhile)
+ * @res: how it was checked (ESEAL_MOUNT_RESULT_INIT first): mode
+ *	 ESEAL_MOUNT_MODE_FUSE, data_verity true, layer NULL; after success
+ *	 release it with eseal_mount_result_release()
+ * @err: a message that starts with the step that failed
+ *
+ * No thread runs before eseal_fuse_serve(), so the caller may fork() in
+ * between to detach.
+ *
+ * Returns: 0 when mounted; else nothing stays mounted, *@out is NULL and:
+ * -EINVAL for bad options (or a struct size this library does not know)
+ * or an image that is not EROFS; -EBADMSG, -ENOPKG, -EKEYREJECTED,
+ * -ENOKEY, -EKEYEXPIRED for a signature refused (as eseal_verify_digest()),
+ * -EKEYREJECTED also for a digest that is not the pinned one; -EFBIG for
+ * an image over 4 GiB or with 2^32 entries; -EPERM when the FUSE mount
+ * itself fails; or the -errno of a failed system call.
+ */
+ESEAL_API int eseal_fuse_mount(const char *image, const char *mountpoint,
+			       const struct eseal_mount_opts *mopts,
+			       const struct eseal_fuse_opts *fopts,
+			       struct eseal_fuse **out,
+			       struct eseal_mount_result *res,
+			       struct eseal_error *err);
+
+/**
+ * eseal_fuse_serve() - Serve a FUSE mount until it goes
+ * @f: a server from eseal_fuse_mount()
+ * @err: a message naming the mount point and the reason
+ *
+ * Serves until the file system is unmounted (eseal_umount(), umount(8),
+ * fusermount3 -u) or SIGTERM, SIGINT or SIGHUP arrives (handlers are
+ * installed for the duration), then unmounts.
+ *
+ * Returns: 0 once unmounted; -EINVAL for a server not mounted (served
+ * already); -ENOMEM; or the -errno that ended libfuse's loop.
+ */
+ESEAL_API int eseal_fuse_serve(struct eseal_fuse *f, struct eseal_error *err);
+
+/**
+ * eseal_fuse_free() - Unmount a FUSE server if still mounted, and free it
+ * @f: a server from eseal_fuse_mount(), or NULL
+ *
+ * Returns: nothing.
+ */
+ESEAL_API void eseal_fuse_free(struct eseal_fuse *f);
 
 /* ---- input files (lib/util/input.c) ------------------------------------- */
 

@@ -233,7 +233,9 @@ static int precheck_signature(struct mstate *s, struct eseal_error *err)
 			return 0;
 		return eseal_errorf(
 			err, EINVAL,
-			"certificate: nothing to check the signature against (this kernel cannot check EROFS signatures): give --cert, --ca or --keyring");
+			"certificate: nothing to check the signature against (%s): give --cert, --ca or --keyring",
+			s->buf ? "a FUSE mount is checked here" :
+				 "this kernel cannot check EROFS signatures");
 	}
 	if (o->cert || o->ca) {
 		r = load_trust(s, err);
@@ -310,6 +312,10 @@ static void choose_mode(struct mstate *s)
 	struct eseal_mount_result *res = s->res;
 	unsigned int fl = s->o->flags;
 
+	if (s->buf) {
+		res->mode = ESEAL_MOUNT_MODE_FUSE;
+		return;
+	}
 	if (!(fl & ESEAL_MOUNT_NO_FSVERITY) &&
 	    eseal_fsverity_measure(s->fd, &res->digest) == 0) {
 		res->mode =
@@ -333,10 +339,11 @@ int eseal_mount_verify(struct mstate *s, struct eseal_error *err)
 	r = precheck_signature(s, err);
 	if (r)
 		return r;
-	if (res->mode != ESEAL_MOUNT_MODE_COPY) {
+	if (res->mode != ESEAL_MOUNT_MODE_COPY &&
+	    res->mode != ESEAL_MOUNT_MODE_FUSE) {
 		r = check_digest(s, err);
 	} else {
-		r = make_private_copy(s, err);
+		r = s->buf ? 0 : make_private_copy(s, err);
 		if (r)
 			return r;
 		/*
@@ -356,8 +363,15 @@ int eseal_mount_verify(struct mstate *s, struct eseal_error *err)
 			algs[1] = ESEAL_HASH_SHA256;
 		}
 		for (i = 0; i < nalgs; i++) {
-			r = eseal_fsverity_digest_fd(s->fd, s->image, algs[i],
-						     &res->digest, err);
+			r = s->buf ? eseal_fsverity_digest_buf(s->buf,
+							       s->buf_len, algs[i],
+							       &res->digest) :
+				     eseal_fsverity_digest_fd(s->fd, s->image,
+							      algs[i],
+							      &res->digest, err);
+			if (r && s->buf)
+				eseal_errorf(err, -r, "%s: hashing failed",
+					     s->image);
 			if (r)
 				return eseal_error_prefix(err, "image digest");
 			res->have_digest = true;

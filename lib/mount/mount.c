@@ -157,7 +157,7 @@ static bool sysctl_is_one(const char *path)
 	return n > 0 && buf[0] == '1';
 }
 
-static int check_opts(struct mstate *s, struct eseal_error *err)
+int eseal_mount_check_opts(struct mstate *s, struct eseal_error *err)
 {
 	const struct eseal_mount_opts *o = s->o;
 	size_t i;
@@ -443,7 +443,7 @@ static void undo(struct mstate *s)
 		rmdir(s->layer);
 }
 
-static unsigned int missing(const struct mstate *s)
+unsigned int eseal_mount_missing(const struct mstate *s)
 {
 	const struct eseal_mount_result *res = s->res;
 	unsigned int m = 0;
@@ -477,14 +477,13 @@ static int mount_image(const char *image, const char *mountpoint,
 		.privdir = opts->privdir ? opts->privdir : ESEAL_MOUNT_PRIVDIR,
 		.fd = -1,
 	};
-	size_t i;
 	int r;
 
 	if (snprintf(s.target, sizeof(s.target), "%s", mountpoint) >=
 	    (int)sizeof(s.target))
 		return eseal_errorf(err, ENAMETOOLONG, "mount point %s",
 				    mountpoint);
-	r = check_opts(&s, err);
+	r = eseal_mount_check_opts(&s, err);
 	if (!r)
 		r = eseal_mount_probe(&s.feat, err);
 	if (!r)
@@ -510,14 +509,45 @@ static int mount_image(const char *image, const char *mountpoint,
 		eseal_mount_result_release(res);
 		undo(&s);
 	} else {
-		res->missing = missing(&s);
+		res->missing = eseal_mount_missing(&s);
 	}
-	if (s.fd >= 0)
-		close(s.fd);
-	eseal_trust_free(s.trust);
-	for (i = 0; i < s.n_basedirs; i++)
-		free(s.basedirs[i]);
-	free(s.basedirs);
+	eseal_mount_state_release(&s);
+	return r;
+}
+
+void eseal_mount_state_release(struct mstate *s)
+{
+	size_t i;
+
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	eseal_trust_free(s->trust);
+	s->trust = NULL;
+	for (i = 0; i < s->n_basedirs; i++)
+		free(s->basedirs[i]);
+	free(s->basedirs);
+	s->basedirs = NULL;
+	s->n_basedirs = 0;
+}
+
+int eseal_mount_args_in(const char *what, const struct eseal_mount_opts *opts,
+			struct eseal_mount_opts *o,
+			const struct eseal_mount_result *res,
+			struct eseal_mount_result *full,
+			struct eseal_error *err)
+{
+	int r;
+
+	if (!opts || !res)
+		return eseal_errorf(err, EINVAL, "%s: missing argument", what);
+	memset(full, 0, sizeof(*full));
+	full->size = sizeof(*full);
+	r = eseal_abi_check(res, sizeof(*full), ESEAL_V0_MOUNT_RESULT,
+			    "eseal_mount_result", err);
+	if (!r)
+		r = eseal_abi_in(o, sizeof(*o), opts, ESEAL_V0_MOUNT_OPTS,
+				 "eseal_mount_opts", err);
 	return r;
 }
 
@@ -525,20 +555,13 @@ int eseal_mount(const char *image, const char *mountpoint,
 		const struct eseal_mount_opts *opts,
 		struct eseal_mount_result *res, struct eseal_error *err)
 {
-	struct eseal_mount_result full = { 0 };
+	struct eseal_mount_result full;
 	struct eseal_mount_opts o;
 	int r;
 
-	if (!opts || !res)
-		return eseal_errorf(err, EINVAL, "mount: missing argument");
-	r = eseal_abi_check(res, sizeof(full), ESEAL_V0_MOUNT_RESULT,
-			    "eseal_mount_result", err);
-	if (!r)
-		r = eseal_abi_in(&o, sizeof(o), opts, ESEAL_V0_MOUNT_OPTS,
-				 "eseal_mount_opts", err);
+	r = eseal_mount_args_in("mount", opts, &o, res, &full, err);
 	if (r)
 		return r;
-	full.size = sizeof(full);
 	r = mount_image(image, mountpoint, &o, &full, err);
 	eseal_abi_out(res, &full, sizeof(full));
 	return r;

@@ -25,17 +25,39 @@ struct mstate {
 	char upper[PATH_MAX], work[PATH_MAX];
 	struct eseal_trust *trust; /* from --cert/--ca, or NULL */
 	int fd; /* the file EROFS will read */
+	const uint8_t *buf; /* or the image in memory (FUSE), checked here */
+	size_t buf_len;
 	bool require_sig;
 	bool layer_dir, layer_mounted;
 };
 
+/*
+ * The options, the mount point and the object stores (resolved into
+ * s->basedirs), as far as they can be checked without the kernel
+ */
+int eseal_mount_check_opts(struct mstate *s, struct eseal_error *err);
+/* Close and free what the checks resolved and opened (not s itself) */
+void eseal_mount_state_release(struct mstate *s);
+/*
+ * The checks of a public entry point ('what' in messages): opts and res
+ * given, of sizes this library knows; *o gets a copy of opts, *full a
+ * blank result of this library's size.  0 or -EINVAL.
+ */
+int eseal_mount_args_in(const char *what, const struct eseal_mount_opts *opts,
+			struct eseal_mount_opts *o,
+			const struct eseal_mount_result *res,
+			struct eseal_mount_result *full,
+			struct eseal_error *err);
+/* The ESEAL_MISSING_* bits of a checked (and mounted) image */
+unsigned int eseal_mount_missing(const struct mstate *s);
 /* mkdir -p dir; it must be ours and (mode & deny) == 0 */
 int eseal_mount_make_dir(const char *what, const char *dir, mode_t deny,
 			 struct eseal_error *err);
 /*
  * Choose the mode, refuse what needs no digest (the signature's form and
  * signer), then find the digest (copying and hashing the image when it
- * has no fs-verity) and check pin and signature against it.
+ * has no fs-verity; hashing s->buf when set) and check pin and signature
+ * against it.
  */
 int eseal_mount_verify(struct mstate *s, struct eseal_error *err);
 /* Refuse paths the overlay's option string cannot carry, when it is used */

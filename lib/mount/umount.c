@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "mount-sys.h"
+#include "mount/fuse-umount.h"
 
 /*
  * Split the first layer off a legacy "A:B::C" lowerdir value, in place: an
@@ -164,6 +165,14 @@ int eseal_umount(const char *mountpoint, const char *rundir, unsigned int flags,
 	if (!m) {
 		eseal_mnt_table_free(&t);
 		return eseal_errorf(err, EINVAL, "%s: not mounted", target);
+	}
+	if (!strcmp(m->fstype, ESEAL_FUSE_FSTYPE)) {
+		/* a verified FUSE mount: no layer under it */
+		eseal_mnt_table_free(&t);
+		r = eseal_fuse_umount(target, flags, err);
+		if (!r && layer_out && out_size)
+			layer_out[0] = '\0';
+		return r;
 	}
 	if (!strcmp(m->fstype, "erofs") && in_rundir(target, rd)) {
 		/* a layer left behind by a plain umount of its overlay */

@@ -49,8 +49,6 @@ struct eseal_scan_buf {
 	size_t names_len, names_cap;
 	size_t *offs;			/* sorted offsets into names */
 	size_t n, cap;
-	char *path;			/* copy for eseal_open_below */
-	size_t path_cap;
 	bool no_xattrat;		/* kernel without listxattrat() */
 	char proc[64 + NAME_MAX + 1];
 };
@@ -85,7 +83,6 @@ void eseal_scan_buf_free(struct eseal_scan_buf *b)
 	free(b->dents);
 	free(b->names);
 	free(b->offs);
-	free(b->path);
 	free(b);
 }
 
@@ -453,21 +450,12 @@ int eseal_scan_read_dir(const struct eseal_scan_cfg *cfg,
 	struct out o = { 0 };
 	struct statx stx;
 	struct stat st;
-	size_t i, plen = strlen(path) + 1;
+	size_t i;
 	int fd, r = 0;
 
 	*recs = NULL;
 	*len = *n = 0;
-	if (plen > b->path_cap) {
-		char *p = realloc(b->path, MAX(plen, (size_t)256));
-
-		if (!p)
-			return eseal_errorf(err, ENOMEM, "out of memory");
-		b->path = p;
-		b->path_cap = MAX(plen, (size_t)256);
-	}
-	memcpy(b->path, path, plen);
-	fd = eseal_open_below(cfg->src_fd, b->path,
+	fd = eseal_open_below(cfg->src_fd, path,
 			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return syserr(cfg, err, errno, path, NULL,

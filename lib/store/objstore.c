@@ -4,9 +4,10 @@
  *
  * Below the store directory nothing is followed if it is a symlink (a
  * planted DIR/ab -> /elsewhere must not get objects written or found
- * outside DIR): fan-out directories are opened with O_NOFOLLOW below the
- * store's fd, objects are linked and looked up below that, and an entry
- * that is not a plain directory or regular file is an error naming it.
+ * outside DIR): fan-out directories are opened below the store's fd
+ * without following (store-open.c), objects are linked and looked up
+ * below that, and an entry that is not a plain directory or regular file
+ * is an error naming it.
  * The store directory itself is the user's to name, symlink or not
  * (docs/object-store.md).
  */
@@ -26,6 +27,7 @@
 #include "internal.h"
 #include "objstore.h"
 #include "store-dirs.h"
+#include "store-open.h"
 #include "tree.h"
 
 /*
@@ -38,6 +40,7 @@
 struct pending_obj {
 	struct eseal_tmpfile t;
 	char path[ESEAL_OBJPATH_MAX];
+	uint8_t alg;			/* ESEAL_HASH_* of its digest */
 };
 
 struct eseal_objstore {
@@ -67,8 +70,8 @@ void eseal_object_path(const struct eseal_digest *d, char *buf)
 	eseal_hex_encode(d->bytes + 1, d->size - 1, buf + 3);
 }
 
-int eseal_objstore_has(struct eseal_objstore *st, const char *path,
-		       struct eseal_error *err)
+int eseal_objstore_has_path(struct eseal_objstore *st, const char *path,
+			    struct eseal_error *err)
 {
 	return eseal_store_dirs_has(&st->dirs, path, err);
 }
@@ -180,7 +183,8 @@ static int tmp_create(struct eseal_objstore *st, struct eseal_tmpfile *t,
  * Try FS_IOC_ENABLE_VERITY.  It needs a read-only fd and no writers, so
  * the temporary file is reopened read-only and the writable fd closed.
  */
-static int8_t tmp_enable_verity(struct eseal_objstore *st, struct eseal_tmpfile *t)
+static int8_t tmp_enable_verity(struct eseal_objstore *st,
+				struct eseal_tmpfile *t, uint8_t alg)
 {
 	struct fsverity_enable_arg arg;
 	int rfd;
@@ -194,7 +198,10 @@ static int8_t tmp_enable_verity(struct eseal_objstore *st, struct eseal_tmpfile 
 	t->fd = rfd;
 	memset(&arg, 0, sizeof(arg));
 	arg.version = 1;
-	arg.hash_algorithm = FS_VERITY_HASH_ALG_SHA256;
+	/* the object's name is its digest with this algorithm */
+	arg.hash_algorithm = alg == ESEAL_HASH_SHA512 ?
+				     FS_VERITY_HASH_ALG_SHA512 :
+				     FS_VERITY_HASH_ALG_SHA256;
 	arg.block_size = ESEAL_VERITY_BLOCK;
 	if (ioctl(rfd, FS_IOC_ENABLE_VERITY, &arg) == 0)
 		return 1;
@@ -227,8 +234,8 @@ static int tmp_publish(struct eseal_objstore *st, struct eseal_tmpfile *t,
 	} else if (fstatat(dfd, rest, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
 		r = eseal_syserrorf(err, errno, "%s/%s", st->dir, path);
 	} else if (!S_ISREG(sb.st_mode)) {
-		r = eseal_store_entry_error(err, st->dir, path, strlen(path), sb.st_mode,
-				"a regular file");
+		r = eseal_store_entry_error(err, st->dir, path, strlen(path),
+					    sb.st_mode, "a regular file");
 	} else {
 		r = 1;
 	}
@@ -271,8 +278,8 @@ static int copy_range(struct eseal_objstore *st, int sfd, int dfd)
  * the batch is full (the caller flushes), 0, or -ENOMEM after discarding.
  * A duplicate of a queued object is discarded at once.
  */
-static int queue(struct eseal_objstore *st, struct eseal_tmpfile *t, const char *path,
-		 struct eseal_obj_result *res)
+static int queue(struct eseal_objstore *st, struct eseal_tmpfile *t,
+		 const char *path, struct eseal_obj_result *res)
 {
 	struct pending_obj *p;
 	size_t i;
@@ -301,7 +308,10 @@ static int queue(struct eseal_objstore *st, struct eseal_tmpfile *t, const char 
 	}
 	p = &st->pend[st->n_pend++];
 	p->t = *t;
+	t->fd = -1;		/* the queue owns it now */
+	t->name[0] = '\0';
 	strcpy(p->path, path);
+	p->alg = res->digest.alg;
 	full = st->n_pend >= BATCH;
 	pthread_mutex_unlock(&st->lock);
 	res->published = true;
@@ -332,7 +342,7 @@ static int flush(struct eseal_objstore *st, struct eseal_error *err)
 	}
 	for (i = 0; i < n; i++) {
 		if (!r) {
-			int8_t v = tmp_enable_verity(st, &p[i].t);
+			int8_t v = tmp_enable_verity(st, &p[i].t, p[i].alg);
 
 			atomic_fetch_add(v > 0 ? &st->verity_ok :
 						 &st->verity_failed, 1);
@@ -377,11 +387,41 @@ static int hash_first(struct eseal_objstore *st, int sfd, const char *name,
 		return 0;
 	}
 	eseal_object_path(&res->digest, path);
-	r = eseal_objstore_has(st, path, err);
+	r = eseal_objstore_has_path(st, path, err);
 	if (r < 0)
 		return r;
 	res->existing = r > 0;
 	return !res->existing;
+}
+
+/*
+ * The end of every new object: t (named tname in messages) holds the bytes
+ * of res->digest.  It is discarded when that object is there already, else
+ * queued for publication.  t is consumed either way (t->fd is -1 after).
+ */
+static int commit(struct eseal_objstore *st, struct eseal_tmpfile *t,
+		  const char *tname, struct eseal_obj_result *res,
+		  struct eseal_error *err)
+{
+	char path[ESEAL_OBJPATH_MAX];
+	int r;
+
+	eseal_object_path(&res->digest, path);
+	r = eseal_objstore_has_path(st, path, err);
+	if (r) {
+		res->existing = r > 0;
+		eseal_tmpfile_discard(t);
+		return r < 0 ? r : 0;
+	}
+	if (fchmod(t->fd, ESEAL_OBJ_MODE) < 0) {
+		r = eseal_syserrorf(err, errno, "%s", tname);
+		eseal_tmpfile_discard(t);
+		return r;
+	}
+	r = queue(st, t, path, res);
+	if (r < 0)
+		return eseal_errorf(err, -r, "out of memory");
+	return r == 1 ? flush(st, err) : 0;
 }
 
 int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
@@ -453,24 +493,43 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		eseal_tmpfile_discard(&t);
 		return 0;
 	}
-	eseal_object_path(&res->digest, path);
-	r = eseal_objstore_has(st, path, err);
-	if (r) {
-		res->existing = r > 0;
-		eseal_tmpfile_discard(&t);
-		return r < 0 ? r : 0;
-	}
-	if (fchmod(t.fd, ESEAL_OBJ_MODE) < 0) {
-		r = eseal_syserrorf(err, errno, "%s", tname);
-		goto fail;
-	}
-	r = queue(st, &t, path, res);
-	if (r == 1)
-		return flush(st, err);
-	return 0;
+	return commit(st, &t, tname, res, err);
 fail:
 	eseal_tmpfile_discard(&t);
 	return r;
+}
+
+/* ---- streamed objects ---------------------------------------------------- */
+
+int eseal_objstore_tmp_new(struct eseal_objstore *st, struct eseal_tmpfile *t,
+			   struct eseal_error *err)
+{
+	return tmp_create(st, t, err);
+}
+
+int eseal_objstore_has(struct eseal_objstore *st, const struct eseal_digest *d,
+		       struct eseal_error *err)
+{
+	char path[ESEAL_OBJPATH_MAX];
+
+	eseal_object_path(d, path);
+	return eseal_objstore_has_path(st, path, err);
+}
+
+int eseal_objstore_tmp_commit(struct eseal_objstore *st,
+			      struct eseal_tmpfile *t,
+			      const struct eseal_digest *d,
+			      struct eseal_obj_result *res,
+			      struct eseal_error *err)
+{
+	char tname[64];
+
+	memset(res, 0, sizeof(*res));
+	res->digest = *d;
+	res->how = ESEAL_OBJ_COPIED;
+	snprintf(tname, sizeof(tname), "%s/%s", st->dir,
+		 t->name[0] ? t->name : "<O_TMPFILE>");
+	return commit(st, t, tname, res, err);
 }
 
 void eseal_objstore_counts(struct eseal_objstore *st, uint64_t *raced,

@@ -23,6 +23,8 @@
 /* "xx/" + hex + NUL */
 #define ESEAL_OBJPATH_MAX (2 * ESEAL_DIGEST_MAX + 2)
 #define ESEAL_OBJ_MODE 0644
+/* Files up to this size are inlined (LCFS_RECOMMENDED_INLINE_CONTENT_MAX) */
+#define ESEAL_INLINE_MAX_DEFAULT 64
 
 struct eseal_objstore;
 
@@ -54,13 +56,13 @@ void eseal_objstore_counts(struct eseal_objstore *st, uint64_t *raced,
  * error naming what is there instead (nothing below the store is
  * followed).  One fstatat(): fan-out directories are opened once.
  */
-int eseal_objstore_has(struct eseal_objstore *st, const char *path,
-		       struct eseal_error *err);
+int eseal_objstore_has_path(struct eseal_objstore *st, const char *path,
+			    struct eseal_error *err);
 
 /*
  * List the store's objects once (getdents of each fan-out directory), so
- * that eseal_objstore_has() answers for those without a system call: for
- * many lookups of objects that are mostly there.  Call it before other
+ * that eseal_objstore_has_path() answers for those without a system call:
+ * for many lookups of objects that are mostly there.  Call it before other
  * threads use the store.
  */
 int eseal_objstore_index(struct eseal_objstore *st, struct eseal_error *err);
@@ -107,5 +109,57 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		       uint64_t expect, struct eseal_fsverity_ctx *c,
 		       uint8_t *buf, size_t bufsize, uint64_t keep_max,
 		       struct eseal_obj_result *res, struct eseal_error *err);
+
+/*
+ * Streamed objects: data that comes from a stream (a tar layer) rather
+ * than a file.  eseal_objstore_tmp_new() makes a temporary file in the
+ * store (files.h: O_TMPFILE, or a ".tmp-*" name where there is none); the
+ * caller writes the bytes to t->fd, hashing what it writes, and then
+ * either commits it under its digest d or drops it with
+ * eseal_tmpfile_discard().  Commit consumes t (t->fd is -1 after, success
+ * or not): it discards it when that object is there already
+ * (res->existing), else queues it for publication as eseal_objstore_add
+ * does (res->published), under the same crash-safety rule: linked only
+ * after a syncfs() made it durable.  Both return 0 or -errno with err set.
+ */
+struct eseal_tmpfile;
+int eseal_objstore_tmp_new(struct eseal_objstore *st, struct eseal_tmpfile *t,
+			   struct eseal_error *err);
+int eseal_objstore_tmp_commit(struct eseal_objstore *st,
+			      struct eseal_tmpfile *t,
+			      const struct eseal_digest *d,
+			      struct eseal_obj_result *res,
+			      struct eseal_error *err);
+/*
+ * 1 when the object of digest d is in the store, 0 when not, or an error
+ * (an entry on the way that is not what it should be): the lookup of
+ * eseal_objstore_has_path()
+ */
+int eseal_objstore_has(struct eseal_objstore *st, const struct eseal_digest *d,
+		       struct eseal_error *err);
+
+/*
+ * The store options and stats a public function was given, checked as the
+ * growable structs they are (util/abi.c): opts (NULL: all defaults) is
+ * copied into o at this library's size, stats (NULL: none wanted) is only
+ * checked.  Returns 0, or -EINVAL naming the struct's _INIT macro.
+ */
+int eseal_store_args_in(const struct eseal_store_opts *opts,
+			const struct eseal_store_stats *stats,
+			struct eseal_store_opts *o, struct eseal_error *err);
+
+/*
+ * Give a regular file node the data it was found to have, by mkcomposefs
+ * 1.0.8's rule (lcfs_node_set_from_content with COMPUTE_DIGEST |
+ * BY_DIGEST): its size; when not empty also its fs-verity digest and the
+ * payload "xx/<rest of hex>", and when at most inline_max bytes its
+ * content (which the caller then passes).  The one home of that rule.
+ */
+struct eseal_tree;
+struct eseal_node;
+int eseal_node_set_data(struct eseal_tree *tree, struct eseal_node *node,
+			const struct eseal_digest *d, uint64_t size,
+			const uint8_t *content, size_t inline_max,
+			struct eseal_error *err);
 
 #endif /* ESEAL_OBJSTORE_H */

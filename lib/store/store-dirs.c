@@ -2,8 +2,8 @@
 /*
  * The object store's directories (store-dirs.h): fan-out directories
  * opened once without following symlinks, lookups of objects (one
- * fstatat, or none for objects listed once), the directory for what is
- * not an object, and eseal_store_lookup() for callers with a store fd.
+ * fstatat, or none for objects listed once) and the directory for what is
+ * not an object.  Paths are opened through store-open.c.
  *
  * Below the store directory nothing is followed if it is a symlink (a
  * planted DIR/ab -> /elsewhere must not get objects written or found
@@ -20,6 +20,7 @@
 
 #include "objstore.h"
 #include "store-dirs.h"
+#include "store-open.h"
 #include "tree.h"
 
 /*
@@ -33,109 +34,33 @@ struct fan_index {
 	size_t n, cap;
 };
 
-/* "<store>/<the first len bytes of rel> is <type>, not <want>" */
-int eseal_store_entry_error(struct eseal_error *err, const char *store,
-			    const char *rel, size_t len, mode_t mode,
-			    const char *want)
-{
-	char esc[ESEAL_ESC_SIZE(256)];
-
-	return eseal_errorf(err, S_ISLNK(mode) ? ELOOP : ENOTDIR,
-			    "%s/%s is %s, not %s%s", store,
-			    eseal_escape_name(esc, sizeof(esc), rel,
-					      MIN(len, (size_t)256)),
-			    eseal_file_type_name(mode), want,
-			    S_ISLNK(mode) ? " (symlinks in an object store are not followed)" : "");
-}
-
-int eseal_store_lookup(int store_fd, const char *store_name,
-		       const char *payload, struct eseal_error *err)
-{
-	const char *p = payload, *slash;
-	char comp[256], esc[ESEAL_ESC_SIZE(64)];
-	int dfd = store_fd, fd, r;
-	struct stat st;
-
-	if (!eseal_payload_valid(payload, strlen(payload)))
-		return eseal_errorf(err, EINVAL,
-				    "object path '%s' is not a path inside the object store",
-				    eseal_escape_str(esc, sizeof(esc), payload));
-	/* directories on the way: opened without following, checked */
-	while ((slash = strchr(p, '/'))) {
-		size_t len = (size_t)(slash - p);
-
-		if (len >= sizeof(comp)) {
-			r = 0;		/* no such name can exist */
-			goto out;
-		}
-		memcpy(comp, p, len);
-		comp[len] = '\0';
-		fd = openat(dfd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			r = errno == ENOENT ? 0 :
-			    eseal_syserrorf(err, errno, "%s/%.*s", store_name,
-					    (int)(slash - payload), payload);
-			goto out;
-		}
-		if (dfd != store_fd)
-			close(dfd);
-		dfd = fd;
-		if (fstat(dfd, &st) < 0) {
-			r = eseal_syserrorf(err, errno, "%s/%.*s", store_name,
-					    (int)(slash - payload), payload);
-			goto out;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			r = eseal_store_entry_error(err, store_name, payload,
-					(size_t)(slash - payload), st.st_mode,
-					"a directory");
-			goto out;
-		}
-		p = slash + 1;
-	}
-	if (fstatat(dfd, p, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		r = errno == ENOENT ? 0 :
-		    eseal_syserrorf(err, errno, "%s/%s", store_name, payload);
-	else if (!S_ISREG(st.st_mode))
-		r = eseal_store_entry_error(err, store_name, payload, strlen(payload),
-				st.st_mode, "a regular file");
-	else
-		r = 1;
-out:
-	if (dfd != store_fd)
-		close(dfd);
-	return r;
-}
-
 /*
- * The fan-out directory "xx" of the store, opened without following a
- * symlink; created when create is set and it is missing.  -ENOENT (and no
- * message) when it is missing and create is not set.
+ * A directory of the store (a fan-out "xx", or ESEAL_STORE_META_DIR),
+ * opened without following a symlink; created when create is set and it
+ * is missing.  -ENOENT (and no message) when it is missing and create is
+ * not set.
  */
-static int open_fanout(struct eseal_store_dirs *st, const char *sub,
+static int open_dir(struct eseal_store_dirs *st, const char *sub,
 		       bool create, struct eseal_error *err)
 {
-	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	const int flags = O_RDONLY | O_DIRECTORY;
 	struct stat sb;
 	int fd;
 
-	fd = openat(st->fd, sub, flags);
-	if (fd < 0 && errno == ENOENT && create) {
+	fd = eseal_store_open(st->fd, sub, flags, NULL);
+	if (fd == -ENOENT && create) {
 		if (mkdirat(st->fd, sub, 0755) < 0 && errno != EEXIST)
 			return eseal_syserrorf(err, errno, "%s/%s: cannot create",
 					       st->dir, sub);
-		fd = openat(st->fd, sub, flags);
+		fd = eseal_store_open(st->fd, sub, flags, NULL);
 	}
-	if (fd >= 0)
+	if (fd >= 0 || (fd == -ENOENT && !create))
 		return fd;
-	if (errno == ENOENT && !create)
-		return -ENOENT;
-	if ((errno == ELOOP || errno == ENOTDIR) &&
-	    fstatat(st->fd, sub, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	if (fstatat(st->fd, sub, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    !S_ISDIR(sb.st_mode))
-		return eseal_store_entry_error(err, st->dir, sub, strlen(sub), sb.st_mode,
-				   "a directory");
-	return eseal_syserrorf(err, errno, "%s/%s", st->dir, sub);
+		return eseal_store_entry_error(err, st->dir, sub, strlen(sub),
+					       sb.st_mode, "a directory");
+	return eseal_syserrorf(err, -fd, "%s/%s", st->dir, sub);
 }
 
 /*
@@ -157,7 +82,7 @@ int eseal_store_fanout(struct eseal_store_dirs *st, const char *path,
 	fd = atomic_load(&st->fanout[i]);
 	if (fd)
 		return fd - 1;
-	fd = open_fanout(st, sub, create, err);
+	fd = open_dir(st, sub, create, err);
 	if (fd < 0)
 		return fd;
 	old = 0;
@@ -317,28 +242,7 @@ int eseal_store_dirs_has(struct eseal_store_dirs *st, const char *path,
 int eseal_store_dirs_meta(struct eseal_store_dirs *st,
 			  struct eseal_error *err)
 {
-	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-	struct stat sb;
-	int fd;
-
-	fd = openat(st->fd, ESEAL_STORE_META_DIR, flags);
-	if (fd < 0 && errno == ENOENT) {
-		if (mkdirat(st->fd, ESEAL_STORE_META_DIR, 0755) < 0 &&
-		    errno != EEXIST)
-			return eseal_syserrorf(err, errno, "%s/%s: cannot create",
-					       st->dir, ESEAL_STORE_META_DIR);
-		fd = openat(st->fd, ESEAL_STORE_META_DIR, flags);
-	}
-	if (fd >= 0)
-		return fd;
-	if ((errno == ELOOP || errno == ENOTDIR) &&
-	    fstatat(st->fd, ESEAL_STORE_META_DIR, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !S_ISDIR(sb.st_mode))
-		return eseal_store_entry_error(err, st->dir, ESEAL_STORE_META_DIR,
-				   strlen(ESEAL_STORE_META_DIR), sb.st_mode,
-				   "a directory");
-	return eseal_syserrorf(err, errno, "%s/%s", st->dir,
-			       ESEAL_STORE_META_DIR);
+	return open_dir(st, ESEAL_STORE_META_DIR, true, err);
 }
 
 void eseal_store_dirs_init(struct eseal_store_dirs *st, int fd,

@@ -30,11 +30,6 @@ void eseal_store_dirs_init(struct eseal_store_dirs *st, int fd,
 /* Close the fan-out directories, free the listing */
 void eseal_store_dirs_fini(struct eseal_store_dirs *st);
 
-/* "<store>/<the first len bytes of rel> is <type>, not <want>" (-ELOOP
- * for a symlink, else -ENOTDIR) */
-int eseal_store_entry_error(struct eseal_error *err, const char *store,
-			    const char *rel, size_t len, mode_t mode,
-			    const char *want);
 /*
  * The fan-out directory of an object path ("xx/..."), opened once and
  * kept: an fd (not to be closed), or -ENOENT (no message) when it is
@@ -42,7 +37,7 @@ int eseal_store_entry_error(struct eseal_error *err, const char *store,
  */
 int eseal_store_fanout(struct eseal_store_dirs *st, const char *path,
 		       bool create, struct eseal_error *err);
-/* eseal_objstore_has(), eseal_objstore_index(), eseal_objstore_meta_dir() */
+/* eseal_objstore_has_path(), eseal_objstore_index(), eseal_objstore_meta_dir() */
 int eseal_store_dirs_has(struct eseal_store_dirs *st, const char *path,
 			 struct eseal_error *err);
 int eseal_store_dirs_index(struct eseal_store_dirs *st,

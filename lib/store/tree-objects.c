@@ -31,7 +31,6 @@
 #include "workers.h"
 
 #define READ_BUF (128 * 1024)
-#define DEFAULT_INLINE_MAX 64	/* LCFS_RECOMMENDED_INLINE_CONTENT_MAX */
 #define BIG_FILE (16ull << 20)	/* started first so they do not trail */
 #define PROGRESS_MS 100
 #define INDEX_MIN 4096		/* files: list the store's objects */
@@ -168,7 +167,7 @@ static int known_digest(struct store *s, struct job *j,
 
 	if (s->st) {
 		eseal_object_path(d, path);
-		r = eseal_objstore_has(s->st, path, &j->err);
+		r = eseal_objstore_has_path(s->st, path, &j->err);
 		if (r <= 0)
 			return r;
 		j->res.existing = true;
@@ -349,11 +348,9 @@ static int apply(struct store *s, struct job *j,
 		 struct eseal_store_stats *stats, struct eseal_error *err)
 {
 	struct eseal_node *node = j->node;
-	char path[ESEAL_OBJPATH_MAX];
 	struct eseal_dcache_key k;
 	int r;
 
-	node->size = j->res.size;
 	if (j->from == FROM_CACHE) {
 		stats->from_cache++;
 	} else if (j->from == FROM_VERITY) {
@@ -374,16 +371,9 @@ static int apply(struct store *s, struct job *j,
 		if (r)
 			return eseal_errorf(err, -r, "out of memory");
 	}
-	if (!j->res.size)
-		return 0;
-	eseal_object_path(&j->res.digest, path);
-	r = eseal_node_set_digest(s->tree, node, &j->res.digest, err);
-	if (!r)
-		r = eseal_node_set_payload(s->tree, node, path, err);
-	if (!r && j->res.size <= s->inline_max)
-		r = eseal_node_set_content(s->tree, node, j->content,
-					   j->res.size, err);
-	if (r)
+	r = eseal_node_set_data(s->tree, node, &j->res.digest, j->res.size,
+				j->content, s->inline_max, err);
+	if (r || !j->res.size)
 		return r;
 	stats->objects_new += j->res.published;
 	stats->objects_existing += j->res.existing;
@@ -392,6 +382,26 @@ static int apply(struct store *s, struct job *j,
 		stats->copied += j->res.how == ESEAL_OBJ_COPIED;
 	}
 	return 0;
+}
+
+int eseal_node_set_data(struct eseal_tree *tree, struct eseal_node *node,
+			const struct eseal_digest *d, uint64_t size,
+			const uint8_t *content, size_t inline_max,
+			struct eseal_error *err)
+{
+	char path[ESEAL_OBJPATH_MAX];
+	int r;
+
+	node->size = size;
+	if (!size)
+		return 0;
+	eseal_object_path(d, path);
+	r = eseal_node_set_digest(tree, node, d, err);
+	if (!r)
+		r = eseal_node_set_payload(tree, node, path, err);
+	if (!r && size <= inline_max)
+		r = eseal_node_set_content(tree, node, content, size, err);
+	return r;
 }
 
 /* A job done: its result into the tree (the first error stays in *r) */
@@ -544,7 +554,8 @@ static int store_objects(struct eseal_tree *tree,
 	s.tree = tree;
 	s.src_fd = -1;
 	s.alg = opts->hash_alg ? opts->hash_alg : ESEAL_HASH_SHA256;
-	s.inline_max = opts->inline_max ? opts->inline_max : DEFAULT_INLINE_MAX;
+	s.inline_max = opts->inline_max ? opts->inline_max :
+					    ESEAL_INLINE_MAX_DEFAULT;
 	if (!eseal_hash_size(s.alg))
 		return eseal_errorf(err, EINVAL, "unknown hash algorithm %d",
 				    opts->hash_alg);
@@ -628,6 +639,24 @@ out:
 	return r;
 }
 
+int eseal_store_args_in(const struct eseal_store_opts *opts,
+			const struct eseal_store_stats *stats,
+			struct eseal_store_opts *o, struct eseal_error *err)
+{
+	int r = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->size = sizeof(*o);
+	if (opts)
+		r = eseal_abi_in(o, sizeof(*o), opts, ESEAL_V0_STORE_OPTS,
+				 "eseal_store_opts", err);
+	if (!r && stats)
+		r = eseal_abi_check(stats, sizeof(*stats),
+				    ESEAL_V0_STORE_STATS, "eseal_store_stats",
+				    err);
+	return r;
+}
+
 int eseal_tree_store_objects(struct eseal_tree *tree,
 			     const struct eseal_store_opts *opts,
 			     struct eseal_store_stats *stats,
@@ -639,11 +668,7 @@ int eseal_tree_store_objects(struct eseal_tree *tree,
 
 	if (!opts)
 		return eseal_errorf(err, EINVAL, "no store options");
-	r = eseal_abi_in(&o, sizeof(o), opts, ESEAL_V0_STORE_OPTS,
-			 "eseal_store_opts", err);
-	if (!r && stats)
-		r = eseal_abi_check(stats, sizeof(full), ESEAL_V0_STORE_STATS,
-				    "eseal_store_stats", err);
+	r = eseal_store_args_in(opts, stats, &o, err);
 	if (r)
 		return r;
 	r = store_objects(tree, &o, &full, err);

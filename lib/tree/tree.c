@@ -272,20 +272,17 @@ int eseal_node_add_child(struct eseal_tree *tree, struct eseal_node *parent,
 	return 0;
 }
 
-static uint32_t child_index(const struct eseal_node *parent,
-			    const struct eseal_node *child)
+/* the index of child in its parent's children, by name */
+static uint32_t child_slot(const struct eseal_node *child)
 {
-	uint32_t i = 0;
-
-	while (parent->children[i] != child)
-		i++;
-	return i;
+	return child_lower_bound(child->parent, child->name,
+				 strlen(child->name));
 }
 
 void eseal_node_swap_places(struct eseal_node *a, struct eseal_node *b)
 {
 	struct eseal_node *ap = a->parent, *bp = b->parent;
-	uint32_t ai = child_index(ap, a), bi = child_index(bp, b);
+	uint32_t ai = child_slot(a), bi = child_slot(b);
 	uint32_t depth = a->depth;
 	char *name = a->name;
 
@@ -297,6 +294,72 @@ void eseal_node_swap_places(struct eseal_node *a, struct eseal_node *b)
 	b->parent = ap;
 	a->depth = b->depth;
 	b->depth = depth;
+}
+
+/*
+ * Visit the subtree below top without a stack (children arrays and
+ * parent pointers are enough), counting its nodes; with free_arrays, free
+ * each node's arrays once its children are done.
+ */
+static size_t subtree_visit(struct eseal_node *top, bool free_arrays)
+{
+	struct eseal_node *n = top, *p;
+	size_t count = 0;
+	uint32_t i = 0;		/* next child of n to visit */
+
+	for (;;) {
+		if (i == 0)
+			count++;
+		if (i < n->n_children) {
+			n = n->children[i];
+			i = 0;
+			continue;
+		}
+		if (n == top)
+			break;
+		p = n->parent;
+		i = child_slot(n) + 1;
+		if (free_arrays)
+			node_free_arrays(n);
+		n = p;
+	}
+	if (free_arrays)
+		node_free_arrays(top);
+	return count;
+}
+
+void eseal_node_remove_child(struct eseal_tree *tree, struct eseal_node *child)
+{
+	struct eseal_node *parent = child->parent;
+	uint32_t i = child_slot(child);
+
+	tree->n_nodes -= subtree_visit(child, false);
+	memmove(&parent->children[i], &parent->children[i + 1],
+		(parent->n_children - i - 1) * sizeof(*parent->children));
+	parent->n_children--;
+	child->parent = NULL;
+	child->flags &= ~ESEAL_NODE_IN_TREE;
+}
+
+void eseal_subtree_free(struct eseal_node *top)
+{
+	subtree_visit(top, true);
+	top->children = NULL;
+	top->n_children = top->cap_children = 0;
+	top->xattrs = NULL;
+	top->n_xattrs = top->cap_xattrs = 0;
+}
+
+void eseal_node_filter_xattrs(struct eseal_node *node,
+			      bool (*keep)(const char *key, void *arg),
+			      void *arg)
+{
+	uint32_t i, j = 0;
+
+	for (i = 0; i < node->n_xattrs; i++)
+		if (keep(node->xattrs[i].key, arg))
+			node->xattrs[j++] = node->xattrs[i];
+	node->n_xattrs = j;
 }
 
 int eseal_node_set_xattr(struct eseal_tree *tree, struct eseal_node *node,

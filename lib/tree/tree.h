@@ -35,6 +35,7 @@ struct eseal_xattr {
 #define ESEAL_NODE_OVL_WHITEOUTS (1u << 2) /* read from an image: a directory
 					     the writer marked as holding
 					     escaped whiteouts */
+#define ESEAL_NODE_MARK		(1u << 3) /* scratch mark of one pass */
 
 /*
  * Where a regular file from a directory scan came from, as lstat() saw it:
@@ -122,12 +123,25 @@ struct eseal_node *eseal_node_find_child(const struct eseal_node *parent,
  */
 void eseal_node_swap_places(struct eseal_node *a, struct eseal_node *b);
 
+/*
+ * Take child, with everything below it, out of its parent.  The nodes stay
+ * allocated (in the tree's arena, so that hardlinks to them can still be
+ * followed) but are no longer counted; the caller frees their arrays with
+ * eseal_subtree_free() once nothing needs them.
+ */
+void eseal_node_remove_child(struct eseal_tree *tree, struct eseal_node *child);
+void eseal_subtree_free(struct eseal_node *top);
+
 /* Add or replace an xattr (key must be non-empty). */
 int eseal_node_set_xattr(struct eseal_tree *tree, struct eseal_node *node,
 			 const char *key, const void *value, size_t value_len,
 			 struct eseal_error *err);
 const struct eseal_xattr *eseal_node_get_xattr(const struct eseal_node *node,
 					       const char *key);
+/* Keep only the xattrs for which keep() says true, in their order. */
+void eseal_node_filter_xattrs(struct eseal_node *node,
+			      bool (*keep)(const char *key, void *arg),
+			      void *arg);
 /* Sort the node's xattrs by key (strcmp); writers that need it call this. */
 void eseal_node_sort_xattrs(struct eseal_node *node);
 

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
 /*
  * Files below a directory fd: opening a relative path of any length
- * (lib/util/open-below.c), and temporary files that get their name only
- * when they are complete (lib/util/tmpfile.c), the one mechanism behind
- * the object store's objects, the atomic output files (output.c) and the
- * private copies of images the mount checks.
+ * without following a symlink (lib/util/open-below.c), and temporary
+ * files that get their name only when they are complete
+ * (lib/util/tmpfile.c), the one mechanism behind the object store's
+ * objects and Merkle tree files, the atomic output files (output.c) and
+ * the private copies of images the mount checks.
  */
 #ifndef ESEAL_FILES_H
 #define ESEAL_FILES_H
@@ -13,12 +14,17 @@
 #include <sys/types.h>
 
 /*
- * openat() for relative paths of any length: one that does not fit
- * PATH_MAX is walked a component at a time, each directory on the way
- * opened with O_NOFOLLOW (rel is modified meanwhile and restored).
- * Returns the fd, or -1 and errno.
+ * openat() of a relative path below dirfd that never follows a symlink,
+ * on the way or at the end, and never leaves dirfd (no "..", no absolute
+ * path): openat2() with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+ * RESOLVE_NO_MAGICLINKS.  A path longer than PATH_MAX, or a kernel
+ * without openat2(), is walked a component at a time instead, each
+ * directory on the way opened O_NOFOLLOW and checked, the last opened
+ * with O_NOFOLLOW added.  Not for O_CREAT.  Returns the fd, or -1 and
+ * errno: ELOOP for a symlink (an O_PATH | O_NOFOLLOW open gets the
+ * symlink itself), EXDEV for a path that leaves dirfd, ENOTDIR, ENOENT...
  */
-int eseal_open_below(int dirfd, char *rel, int flags);
+int eseal_open_below(int dirfd, const char *rel, int flags);
 
 /*
  * The directory of path (as given: symlinks in it are followed), opened

@@ -55,6 +55,9 @@ int eseal_error_prefix(struct eseal_error *err, const char *fmt, ...)
 #define ESEAL_V0_MOUNT_OPTS	offsetofend(struct eseal_mount_opts, privdir)
 #define ESEAL_V0_MOUNT_RESULT	offsetofend(struct eseal_mount_result, mountpoint)
 #define ESEAL_V0_MOUNT_FEATURES	offsetofend(struct eseal_mount_features, overlay_verity)
+#define ESEAL_V0_FUSE_OPTS	offsetofend(struct eseal_fuse_opts, log_arg)
+#define ESEAL_V0_SOURCE		offsetofend(struct eseal_source, fd)
+#define ESEAL_V0_OCI_OPTS	offsetofend(struct eseal_oci_opts, flags)
 
 /* Check the size of the caller's struct at p */
 int eseal_abi_check(const void *p, size_t full, size_t v0, const char *type,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
 /*
  * Temporary files that get their name only when complete (files.h): the
- * one mechanism behind the object store's objects, the atomic output files
- * of lib/util/output.c and the mount's private copies of images.
+ * one mechanism behind the object store's objects and Merkle tree files,
+ * the atomic output files of lib/util/output.c and the mount's private
+ * copies of images.
  */
 #include <errno.h>
 #include <fcntl.h>

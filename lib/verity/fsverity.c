@@ -279,19 +279,53 @@ int eseal_fsverity_update(struct eseal_fsverity_ctx *c, const void *buf,
 	return 0;
 }
 
-int eseal_fsverity_final(struct eseal_fsverity_ctx *c,
-			 struct eseal_digest *out)
+int eseal_fsverity_hash_blocks(struct eseal_fsverity_ctx *c, const void *data,
+			       size_t n, uint8_t *out)
+{
+	const uint8_t *p = data;
+
+#if defined(__x86_64__)
+	for (; c->pairs && n >= 2; n -= 2) {
+		eseal_sha256_4k_x2(p, p + ESEAL_VERITY_BLOCK, out,
+				   out + c->dsize);
+		p += 2 * ESEAL_VERITY_BLOCK;
+		out += 2 * c->dsize;
+	}
+#endif
+	for (; n; n--) {
+		if (hash(c, p, ESEAL_VERITY_BLOCK, out))
+			return -EIO;
+		p += ESEAL_VERITY_BLOCK;
+		out += c->dsize;
+	}
+	return 0;
+}
+
+int eseal_fsverity_digest_from_root(struct eseal_fsverity_ctx *c,
+				    uint64_t data_size, const uint8_t *root,
+				    struct eseal_digest *out)
 {
 	struct eseal_fsverity_descriptor desc;
-	uint64_t blocks;
-	unsigned int lvl, n_levels = 0;
-	int ret = 0;
 
 	memset(&desc, 0, sizeof(desc));
 	desc.version = 1;
 	desc.hash_algorithm = (uint8_t)c->alg;
 	desc.log_blocksize = ESEAL_VERITY_LOG_BLOCK;
-	put_le64(desc.data_size, c->data_size);
+	put_le64(desc.data_size, data_size);
+	memcpy(desc.root_hash, root, c->dsize);
+	memset(out, 0, sizeof(*out));
+	out->alg = (uint8_t)c->alg;
+	out->size = (uint8_t)c->dsize;
+	return hash(c, &desc, sizeof(desc), out->bytes);
+}
+
+int eseal_fsverity_final(struct eseal_fsverity_ctx *c,
+			 struct eseal_digest *out)
+{
+	uint8_t root[ESEAL_DIGEST_MAX] = { 0 };
+	uint64_t blocks;
+	unsigned int lvl, n_levels = 0;
+	int ret = 0;
 
 	/* The root hash of an empty file is all zeros. */
 	if (c->data_size) {
@@ -324,12 +358,9 @@ int eseal_fsverity_final(struct eseal_fsverity_ctx *c,
 			if (ret)
 				goto out;
 		}
-		memcpy(desc.root_hash, c->level[n_levels], c->dsize);
+		memcpy(root, c->level[n_levels], c->dsize);
 	}
-	memset(out, 0, sizeof(*out));
-	out->alg = (uint8_t)c->alg;
-	out->size = (uint8_t)c->dsize;
-	ret = hash(c, &desc, sizeof(desc), out->bytes);
+	ret = eseal_fsverity_digest_from_root(c, c->data_size, root, out);
 out:
 	eseal_fsverity_reset(c);
 	return ret;

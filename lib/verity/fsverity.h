@@ -60,6 +60,17 @@ void eseal_fsverity_force_generic(struct eseal_fsverity_ctx *c);
 void eseal_fsverity_reset(struct eseal_fsverity_ctx *c);
 void eseal_fsverity_free(struct eseal_fsverity_ctx *c);
 
+/*
+ * Hash n whole blocks of ESEAL_VERITY_BLOCK bytes at data, one digest
+ * each, back to back at out (the hashes of a Merkle tree level).
+ */
+int eseal_fsverity_hash_blocks(struct eseal_fsverity_ctx *c, const void *data,
+			       size_t n, uint8_t *out);
+/* The file digest of a Merkle tree root hash over data_size bytes. */
+int eseal_fsverity_digest_from_root(struct eseal_fsverity_ctx *c,
+				    uint64_t data_size, const uint8_t *root,
+				    struct eseal_digest *out);
+
 /* hash-copy.c */
 /*
  * Hash what is read from fd (from offset 0) and, when wfd >= 0, write the

@@ -140,6 +140,9 @@ cmp -s img img.bad && printf '\002' | dd of=img.bad bs=1 seek=4099 \
 sz=$(stat -c %s img.sig)
 cp img.sig sig.bad
 printf '\377' | dd of=sig.bad bs=1 seek=$((sz - 10)) conv=notrunc 2>/dev/null
+# the byte may have been 0xff already (1 run in 256): then write another
+cmp -s img.sig sig.bad && printf '\376' | dd of=sig.bad bs=1 \
+	seek=$((sz - 10)) conv=notrunc 2>/dev/null
 head -c $((sz / 2)) img.sig >sig.trunc
 head -c 400 /dev/urandom >sig.random
 openssl smime -sign -binary -noattr -in img.fd -signer rsa/signing.pem \

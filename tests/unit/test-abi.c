@@ -126,14 +126,116 @@ static void test_public(void)
 	r = eseal_mount("img", "mnt", &mo, &mr, &err);
 	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_MOUNT_RESULT_INIT"),
 	      "eseal_mount, result: %s", err.msg);
+	{
+		struct eseal_fuse_opts fo = { 0 };
+		struct eseal_fuse *fs = (struct eseal_fuse *)&fo;
+
+		mr.size = 0;
+		r = eseal_fuse_mount("img", "mnt", &mo, NULL, &fs, &mr, &err);
+		CHECK(r == -EINVAL && !fs &&
+		      strstr(err.msg, "ESEAL_MOUNT_RESULT_INIT"),
+		      "eseal_fuse_mount, result: %s", err.msg);
+		mr.size = sizeof(mr);
+		mo.size = 0;
+		r = eseal_fuse_mount("img", "mnt", &mo, NULL, &fs, &mr, &err);
+		CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_MOUNT_OPTS_INIT"),
+		      "eseal_fuse_mount: %s", err.msg);
+		mo.size = sizeof(mo);
+		r = eseal_fuse_mount("img", "mnt", &mo, &fo, &fs, &mr, &err);
+		CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_FUSE_OPTS_INIT"),
+		      "eseal_fuse_mount, FUSE options: %s", err.msg);
+		fo.size = offsetofend(struct eseal_fuse_opts, log_arg);
+		r = eseal_fuse_mount("img", "mnt", &mo, &fo, &fs, &mr, &err);
+		CHECK(r == -EINVAL && !strstr(err.msg, "_INIT") && !fs &&
+		      !mr.mountpoint && !mr.layer,
+		      "... initialised, they pass on to the options' checks (%s)",
+		      err.msg);
+	}
 	eseal_signer_free(s);
 	eseal_trust_free(t);
 	eseal_tree_free(tree);
+}
+
+/* The members appended since a struct's first version take their defaults */
+static void test_appended(void)
+{
+	struct eseal_error err = { 0 };
+	struct eseal_tree *tree = NULL;
+	struct eseal_image_opts io = ESEAL_IMAGE_OPTS_INIT;
+	struct eseal_digest d256, d;
+	FILE *f = fmemopen((char *)"/ 0 40755 2 0 0 0 0.0 - - -\n", 28, "r");
+
+	if (!f || eseal_tree_from_dump(f, "dump", 0, &tree, &err)) {
+		CHECK(0, "set up: %s", err.msg);
+		return;
+	}
+	fclose(f);
+	CHECK(eseal_image_write(tree, &io, -1, &d256, &err) == 0 &&
+	      d256.alg == ESEAL_HASH_SHA256, "image digest: sha256 by default");
+	io.hash_alg = ESEAL_HASH_SHA512;
+	CHECK(eseal_image_write(tree, &io, -1, &d, &err) == 0 &&
+	      d.alg == ESEAL_HASH_SHA512 && d.size == 64,
+	      "eseal_image_opts.hash_alg: sha512");
+	/* a caller built before hash_alg: whatever lies beyond is not read */
+	io.size = ESEAL_V0_IMAGE_OPTS;
+	CHECK(eseal_image_write(tree, &io, -1, &d, &err) == 0 &&
+	      !memcmp(&d, &d256, sizeof(d)),
+	      "an eseal_image_opts without hash_alg gives sha256 (%s)",
+	      err.msg);
+	io.size = sizeof(io);
+	io.hash_alg = 7;
+	CHECK(eseal_image_write(tree, &io, -1, &d, &err) == -EINVAL &&
+	      strstr(err.msg, "hash algorithm 7"), "an unknown hash_alg: %s",
+	      err.msg);
+	eseal_tree_free(tree);
+}
+
+/* The OCI entry points check their structs like the others */
+static void test_oci(void)
+{
+	struct eseal_error err = { 0 };
+	struct eseal_source src = { 0 }, good = ESEAL_SOURCE_INIT;
+	struct eseal_oci_opts oo = { 0 };
+	struct eseal_store_opts so = { 0 };
+	struct eseal_store_stats st = { 0 };
+	struct eseal_tree *tree = NULL;
+	int r;
+
+	r = eseal_source_parse("tar:x", &src, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_SOURCE_INIT") && !src.path,
+	      "eseal_source_parse: %s", err.msg);
+	r = eseal_tree_from_source(&src, NULL, &tree, NULL, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_SOURCE_INIT") && !tree,
+	      "eseal_tree_from_source, source: %s", err.msg);
+	if (eseal_source_parse("tar:/nonexistent/x.tar", &good, &err)) {
+		CHECK(0, "parse: %s", err.msg);
+		return;
+	}
+	r = eseal_tree_from_source(&good, &oo, &tree, NULL, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_OCI_OPTS_INIT"),
+	      "eseal_tree_from_source, options: %s", err.msg);
+	oo.size = sizeof(oo);
+	oo.store = &so;
+	r = eseal_tree_from_source(&good, &oo, &tree, NULL, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_STORE_OPTS_INIT"),
+	      "eseal_tree_from_source, store options: %s", err.msg);
+	so.size = sizeof(so);
+	r = eseal_tree_from_source(&good, &oo, &tree, &st, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_STORE_STATS_INIT"),
+	      "eseal_tree_from_source, stats: %s", err.msg);
+	st.size = sizeof(st);
+	r = eseal_tree_from_source(&good, &oo, &tree, &st, &err);
+	CHECK(r == -ENOENT && strstr(err.msg, "/nonexistent/x.tar") && !tree,
+	      "... and with all initialised it goes on to read (%s)",
+	      err.msg);
+	eseal_source_free(&good);
 }
 
 int main(void)
 {
 	test_helpers();
 	test_public();
+	test_appended();
+	test_oci();
 	return test_done();
 }

@@ -602,15 +602,15 @@ static void test_index(void)
 		r = eseal_objstore_index(st, &err);
 	CHECK(r == 0, "the store is listed: %s", r ? err.msg : "ok");
 	if (!r) {
-		CHECK(eseal_objstore_has(st, path, &err) == 1,
+		CHECK(eseal_objstore_has_path(st, path, &err) == 1,
 		      "a listed object is there");
-		CHECK(eseal_objstore_has(st, q, &err) == 0,
+		CHECK(eseal_objstore_has_path(st, q, &err) == 0,
 		      "an object whose name is there in upper case is not");
-		r = eseal_objstore_has(st, fifo, &err);
+		r = eseal_objstore_has_path(st, fifo, &err);
 		CHECK(r == -ENOTDIR && strstr(err.msg, "is a FIFO"),
 		      "a FIFO with an object's name is an error: %s",
 		      err.msg);
-		CHECK(eseal_objstore_has(st, "00/00", &err) == 0,
+		CHECK(eseal_objstore_has_path(st, "00/00", &err) == 0,
 		      "a missing object is not there");
 	}
 	eseal_objstore_close(st);
