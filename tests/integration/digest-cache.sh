@@ -129,6 +129,22 @@ check_has "... is of another source" "of another source: ignored, made anew" n.o
 check "... and so with a directory of the tree" \
 	sh -c '"$0" mkimage -q -v --print-digest-only --digest-cache=dc src/names >o.out 2>&1' "$ESEAL"
 check_has "... is of another source" "of another source" o.out
+# another filesystem: the same files (names, sizes, times) copied to a
+# tmpfs, whose inode numbers may well be the cached ones
+if is_root && mkdir fsmnt && mount -t tmpfs -o size=64m eseal-dc fsmnt 2>/dev/null; then
+	trap 'umount fsmnt 2>/dev/null' EXIT
+	cp -a src fsmnt/src
+	check "the cache with the tree copied to another filesystem" \
+		sh -c '"$0" mkimage -q -v --print-digest-only --digest-cache=dc fsmnt/src >fs.out 2>&1' "$ESEAL"
+	check_has "... is of another source" "of another source: ignored, made anew" fs.out
+	check "... reads every file" test "$(from_cache fs.out)" -eq 0
+	check "... the digest of the files there" \
+		test "$(grep -x '[0-9a-f]\{64\}' fs.out)" = \
+		"$("$ESEAL" mkimage --no-digest-cache --print-digest-only fsmnt/src)"
+	umount fsmnt
+else
+	skip "not root or no tmpfs mount: a cache of another filesystem"
+fi
 check_fails "--digest-cache and --no-digest-cache conflict" \
 	"$ESEAL" mkimage -q --digest-cache=dc --no-digest-cache src p.img
 check_fails "--digest-cache=DIR refused" \

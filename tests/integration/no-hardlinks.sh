@@ -51,6 +51,44 @@ check "--no-hardlinks --print-digest-only prints the image's digest" \
 	sh -c 'test "sha256:$("$0" mkimage --no-hardlinks --print-digest-only src)" = \
 		"$(fsverity digest nohl.img | cut -d" " -f1)"' "$ESEAL"
 
+# A tree of which every byte, mode, owner and time is fixed, with files of
+# two and three names (inline, external and empty): the digests pinned
+# here are what mkcomposefs 1.0.8 printed for it (its --print-digest-only;
+# ours --no-hardlinks must be the same) and what we print keeping the
+# hardlinks.  Checked without the reference binary, so also in CI.
+mk_pinned_tree() {
+	local d=$1
+	mkdir -p "$d/sub/deep" "$d/priv"
+	awk 'BEGIN { for (i = 0; i < 700; i++) printf "line %04d of the shared file\n", i }' >"$d/shared"
+	ln "$d/shared" "$d/sub/shared-2"
+	ln "$d/shared" "$d/sub/deep/shared-3"
+	printf 'small, inline\n' >"$d/small"
+	ln "$d/small" "$d/priv/small-2"
+	awk 'BEGIN { for (i = 0; i < 300; i++) printf "%d\n", i * i }' >"$d/sub/alone"
+	: >"$d/empty"
+	ln "$d/empty" "$d/sub/empty-2"
+	ln -s ../shared "$d/sub/link"
+	chmod 0644 "$d/shared" "$d/small" "$d/empty"
+	chmod 0600 "$d/sub/alone"
+	chmod 0700 "$d/priv"
+	chmod 0755 "$d" "$d/sub" "$d/sub/deep"
+	chown -hR 0:0 "$d"
+	find "$d" -depth -exec touch -h -d @1700000000 {} +
+}
+MK108_DIGEST=15261e69b6acdbbb016cdb96e31c94c461e0a6350f8c8dfad9634e324d46ee47
+HARDLINKS_DIGEST=cbe2763389ec4e72b81720e7105739eeaee0d70b664d3d66e103b4d5a6b986d1
+if is_root; then
+	mk_pinned_tree pinned
+	check "the pinned tree: --no-hardlinks digest" \
+		sh -c '"$0" mkimage --no-hardlinks --print-digest-only pinned >pinned.nohl' "$ESEAL"
+	check "... is mkcomposefs 1.0.8's ($MK108_DIGEST)" \
+		test "$(cat pinned.nohl)" = "$MK108_DIGEST"
+	check "... and keeping the hardlinks, the pinned other one" \
+		test "$("$ESEAL" mkimage --print-digest-only pinned)" = "$HARDLINKS_DIGEST"
+else
+	skip "not root: the pinned tree needs files owned by 0:0"
+fi
+
 mk=${MKCOMPOSEFS:-$(command -v mkcomposefs || true)}
 if [ -n "$mk" ] && [ -x "$mk" ]; then
 	check "mkcomposefs ($mk) builds the tree" "$mk" src ref.img
@@ -58,6 +96,10 @@ if [ -n "$mk" ] && [ -x "$mk" ]; then
 		ok "--no-hardlinks image is byte-identical to mkcomposefs'"
 	else
 		not_ok "--no-hardlinks image is byte-identical to mkcomposefs'"
+	fi
+	if is_root; then
+		check "mkcomposefs prints the pinned digest for the pinned tree" \
+			test "$("$mk" --print-digest-only pinned)" = "$MK108_DIGEST"
 	fi
 	if cmp -s hl.img ref.img; then
 		not_ok "... and the default image is not (hardlinks kept)"
