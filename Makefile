@@ -38,7 +38,7 @@ LIB_SRCS   := $(sort $(shell find lib -name '*.c'))
 LIB_HDRS   := $(sort $(shell find lib -name '*.h'))
 LIB_PRIV   := -Ilib $(patsubst %/,-I%,$(sort $(dir $(LIB_SRCS) $(LIB_HDRS))))
 # the command groups: cli/ (the table and the helpers), then one folder each
-CMD_DIRS   := cli mkimage sign mount
+CMD_DIRS   := cli mkimage sign store mount
 CMD_SRCS   := $(sort $(foreach d,$(CMD_DIRS),$(wildcard $(d)/*.c)))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test-*.c))
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz-*.c))

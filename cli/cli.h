@@ -48,6 +48,8 @@ void image_sig_operands(int argc, char **argv, const char *digest_arg,
 /* IMAGE's fs-verity digest with pin's algorithm, else alg, else sha256 */
 int image_digest(const char *image, const struct eseal_digest *pin, int alg,
 		 struct eseal_digest *out, struct eseal_error *err);
+/* store/ */
+int cmd_store(int argc, char **argv);
 /* mount/ */
 int cmd_mount(int argc, char **argv);
 int cmd_umount(int argc, char **argv);
@@ -61,6 +63,8 @@ int cmd_mount_helper(int argc, char **argv);
 #define EXIT_BAD_SIGNATURE 1
 #define EXIT_UNTRUSTED 3
 #define EXIT_NO_INPUT 4
+/* store fsck's (0 clean, EXIT_NO_INPUT: could not read all) */
+#define EXIT_PROBLEMS 1
 
 /* ---- options (cli/options.c) ------------------------------------------- */
 
@@ -135,6 +139,8 @@ void __attribute__((noreturn)) cli_version(void);
 void cli_help(FILE *f, const struct cli_opt *opts);
 /* flush stdout; a failed write there is an error of the command (1) */
 int finish_stdout(int status);
+/* "12 B", "3.4 MiB": a size for people */
+void human_size(uint64_t bytes, char *buf, size_t size);
 
 /* ---- inputs (cli/util.c) ----------------------------------------------- */
 
@@ -171,6 +177,8 @@ void json_str(struct json *j, const char *name, const char *v);
 void json_bool(struct json *j, const char *name, bool v);
 void json_uint(struct json *j, const char *name, unsigned long long v);
 void json_end(struct json *j);
+/* the end of an object inside another (no newline) */
+void json_close(struct json *j);
 
 /* ---- atomic output files (cli/output.c) -------------------------------- */
 

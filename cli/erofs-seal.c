@@ -88,6 +88,25 @@ static const struct command commands[] = {
 			"CA in its builtin or secondary trusted keyring, and is restricted\n"
 			"from boot.",
 	},
+	/* the object store (store/) */
+	{
+		.name = "store",
+		.fn = cmd_store,
+		.summary = "gc, fsck and stats of an object store",
+		.usage = "erofs-seal store gc [--dry-run] [--no-wait] [--json] (--keep=IMAGE | --keep-dir=DIR)... STORE\n"
+			 "erofs-seal store gc --all [--dry-run] [--no-wait] [--json] STORE\n"
+			 "erofs-seal store fsck [--repair [--from=STORE]] [--threads=N] [--no-wait] [--json] STORE\n"
+			 "erofs-seal store stats [--image=IMAGE]... [--json] STORE",
+		.help = "The object store's lifecycle, under its lock (docs/object-store.md):\n"
+			"  gc     remove the objects that no kept image needs (and stale\n"
+			"         temporary files); a kept image that cannot be read stops it\n"
+			"  fsck   hash every object and report, by path, what is wrong;\n"
+			"         --repair moves bad entries into STORE/.quarantine/\n"
+			"  stats  objects, bytes, fs-verity, the largest objects; with\n"
+			"         --image, what each image needs and shares\n"
+			"fsck exits 0 when clean, 1 when it found problems, 4 when it could\n"
+			"not read the store or an entry.",
+	},
 	/* mounting (mount/) */
 	{
 		.name = "mount",

@@ -57,8 +57,8 @@ void cli_usage(FILE *f)
 		fprintf(f, "%s%.*s\n", lead, nl ? (int)(nl - u) : (int)strlen(u),
 			u);
 		lead = "       ";
-		u = nl + 1;
-	} while (nl && *u);
+		u = nl ? nl + 1 : NULL;	/* no pointer past a NULL (UBSan) */
+	} while (u && *u);
 }
 
 void usage_error(const char *fmt, ...)
@@ -84,6 +84,19 @@ int finish_stdout(int status)
 		return EXIT_FAILURE;
 	}
 	return status;
+}
+
+void human_size(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	unsigned int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", v, units[u]);
 }
 
 /* ---- inputs ------------------------------------------------------------ */
@@ -212,4 +225,9 @@ void json_uint(struct json *j, const char *name, unsigned long long v)
 void json_end(struct json *j)
 {
 	fputs("}\n", j->f);
+}
+
+void json_close(struct json *j)
+{
+	fputc('}', j->f);
 }

@@ -22,26 +22,13 @@ struct progress_state {
 	bool shown;
 };
 
-static void human(uint64_t bytes, char *buf, size_t size)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = bytes;
-	unsigned int u = 0;
-
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, size, u ? "%.1f %s" : "%.0f %s", v, units[u]);
-}
-
 static void show_progress(const struct eseal_progress *p, void *arg)
 {
 	struct progress_state *ps = arg;
 	char done[32], total[32];
 
-	human(p->bytes_done, done, sizeof(done));
-	human(p->bytes_total, total, sizeof(total));
+	human_size(p->bytes_done, done, sizeof(done));
+	human_size(p->bytes_total, total, sizeof(total));
 	fprintf(stderr, "\r%llu/%llu files, %s/%s   ",
 		(unsigned long long)p->entries_done,
 		(unsigned long long)p->entries_total, done, total);
@@ -133,6 +120,7 @@ int cmd_mkimage(int argc, char **argv)
 	struct eseal_store_stats stats = ESEAL_STORE_STATS_INIT;
 	struct progress_state ps = { 0 };
 	struct eseal_error err = { 0 };
+	struct eseal_store_writer *writer = NULL;
 	struct eseal_tree *tree = NULL;
 	struct eseal_digest digest;
 	bool print_digest = false, print_only = false, from_file = false;
@@ -281,6 +269,17 @@ int cmd_mkimage(int argc, char **argv)
 				1))
 		goto out;
 
+	/*
+	 * The store's writers' lock, from before the first object is looked
+	 * up (a directory's or an OCI source's) until the image is published:
+	 * a gc that keeps IMAGE's directory then never misses its objects
+	 */
+	if (!from_file && sopts.store_dir) {
+		r = eseal_store_writer_open(sopts.store_dir, 0, &writer, &err);
+		if (r < 0)
+			goto fail;
+		sopts.writer = writer;
+	}
 	if (!quiet && isatty(STDERR_FILENO)) {
 		sopts.progress = show_progress;
 		sopts.progress_arg = &ps;
@@ -332,6 +331,8 @@ fail:
 	ret = fail(r, &err);
 out:
 	output_abort(&o);
+	/* the image is published (or not made): release the lock */
+	eseal_store_writer_close(writer);
 	eseal_tree_free(tree);
 	eseal_source_free(&source);
 	return finish_stdout(ret);

@@ -285,6 +285,9 @@ struct eseal_progress {
 };
 typedef void (*eseal_progress_fn)(const struct eseal_progress *p, void *arg);
 
+/* An object store open for writing, under its writers' lock (below). */
+struct eseal_store_writer;
+
 struct eseal_store_opts {
 	size_t size;			/* ESEAL_STORE_OPTS_INIT */
 	const char *store_dir;		/* object store, or NULL to only hash */
@@ -294,10 +297,16 @@ struct eseal_store_opts {
 					   0 = 64, as mkcomposefs */
 	eseal_progress_fn progress;	/* may be NULL */
 	void *progress_arg;
+	/*
+	 * The store, opened by eseal_store_writer_open(): objects go there
+	 * and store_dir is ignored.  Its writers' lock then covers the
+	 * caller's publication of the image too (docs/object-store.md);
+	 * with store_dir alone the lock is held during this call only.
+	 */
+	struct eseal_store_writer *writer;
 	const char *digest_cache;	/* the digest cache file; NULL: with
-					   store_dir the store's own
-					   (.erofs-seal/digest-cache),
-					   else none */
+					   a store (store_dir or writer)
+					   the store's own, else none */
 	unsigned int flags;		/* ESEAL_STORE_* */
 };
 #define ESEAL_STORE_OPTS_INIT { .size = sizeof(struct eseal_store_opts) }
@@ -392,6 +401,309 @@ ESEAL_API int eseal_tree_store_objects(struct eseal_tree *tree,
 ESEAL_API int eseal_store_lookup(int store_fd, const char *store_name,
 				 const char *payload,
 				 struct eseal_error *err);
+
+/* ---- the store's lifecycle (lib/store; store/ commands) ----------------- */
+
+/*
+ * What a store holds besides objects (docs/object-store.md).  DIR/xx/
+ * holds objects, "<object>.merkle" Merkle tree files (FUSE mounts) and
+ * temporary files; DIR itself the fan-out directories, temporary files,
+ * ESEAL_STORE_META (store metadata: the lock file, caches of tools; gc
+ * and fsck never touch it) and ESEAL_STORE_QUARANTINE (what fsck --repair
+ * moved aside).  A temporary file ("<prefix>" + 6 characters) older than
+ * ESEAL_STORE_TMP_GRACE seconds is a leftover of a crash.
+ */
+#define ESEAL_STORE_META	".erofs-seal"
+#define ESEAL_STORE_LOCK	".erofs-seal/lock"
+#define ESEAL_STORE_QUARANTINE	".quarantine"
+#define ESEAL_STORE_TMP_PREFIX	".tmp-"
+#define ESEAL_STORE_TREE_SUFFIX	".merkle"
+#define ESEAL_STORE_TMP_GRACE	3600
+
+/*
+ * The lock protocol: every writer holds a shared flock(2) of
+ * DIR/.erofs-seal/lock from before it looks up or adds its first object
+ * until the image that needs them is published where a gc will find it;
+ * gc holds it exclusively while it reads its roots and removes objects,
+ * and fsck --repair while it moves objects.  eseal_store_writer_open()
+ * takes the writers' lock; every function of this library that adds
+ * objects takes it too, for as long as it runs.
+ */
+
+/* Flags of eseal_store_writer_open() */
+#define ESEAL_STORE_NO_WAIT (1u << 0)	/* -EWOULDBLOCK instead of waiting */
+
+/**
+ * eseal_store_writer_open() - Open an object store to add objects to
+ * @dir: the store, created with its parents when missing
+ * @flags: ESEAL_STORE_NO_WAIT, or 0 to wait while a gc runs
+ * @out: the store; pass it as eseal_store_opts.writer, and close it with
+ *	 eseal_store_writer_close() once the images that need its objects
+ *	 are published
+ * @err: a message naming the store and the reason
+ *
+ * Takes the writers' (shared) lock of the store, creating DIR/.erofs-seal
+ * and its lock file when missing.  A writer that may not create or open
+ * the lock file (a read-only store, or one it may not write) goes on
+ * without it: it cannot add objects either.
+ *
+ * Returns: 0; -EWOULDBLOCK with ESEAL_STORE_NO_WAIT while a gc holds the
+ * lock; -ELOOP or -ENOTDIR when .erofs-seal or its lock file is a symlink
+ * or not what it should be; another -errno of a failed system call;
+ * -ENOMEM.
+ */
+ESEAL_API int eseal_store_writer_open(const char *dir, unsigned int flags,
+				      struct eseal_store_writer **out,
+				      struct eseal_error *err);
+
+/**
+ * eseal_store_writer_close() - Release a store opened for writing
+ * @w: the store, or NULL
+ *
+ * Publishes nothing more (every object added is published by the call
+ * that added it) and releases the writers' lock: call it after the images
+ * that need the objects are published.
+ *
+ * Returns: nothing.
+ */
+ESEAL_API void eseal_store_writer_close(struct eseal_store_writer *w);
+
+/* What gc and fsck found wrong with an entry (eseal_store_issue.problem) */
+enum eseal_store_problem {
+	ESEAL_PROBLEM_CONTENT = 1,	/* content does not give its name */
+	ESEAL_PROBLEM_TYPE,		/* not a regular file (or directory) */
+	ESEAL_PROBLEM_NAME,		/* a name no store entry has */
+	ESEAL_PROBLEM_NO_VERITY,	/* fs-verity supported but off */
+	ESEAL_PROBLEM_BAD_VERITY,	/* fs-verity digest is not its name */
+	ESEAL_PROBLEM_WRITABLE,		/* others may write it */
+	ESEAL_PROBLEM_STRAY_TMP,	/* a temporary file left by a crash */
+	ESEAL_PROBLEM_ORPHAN_TREE,	/* a Merkle tree file of no object */
+	ESEAL_PROBLEM_UNREADABLE,	/* could not be checked */
+};
+
+/* What was done about it (eseal_store_issue.action) */
+enum eseal_store_action {
+	ESEAL_ACTION_NONE = 0,		/* reported (or left alone) only */
+	ESEAL_ACTION_QUARANTINED,	/* moved into .quarantine/ */
+	ESEAL_ACTION_RESTORED,		/* ... and a good copy put in place */
+	ESEAL_ACTION_FIXED,		/* mode or fs-verity set right */
+	ESEAL_ACTION_REMOVED,		/* a Merkle tree file of no object */
+	ESEAL_ACTION_FAILED,		/* the repair failed: action_detail */
+};
+
+/*
+ * One entry gc left alone or fsck found wrong, handed to a callback on
+ * the calling thread; valid during the call.  Filled by the library
+ * (members are only ever appended).
+ */
+struct eseal_store_issue {
+	const char *path;		/* below the store: "ab/cdef...", "ab" */
+	int problem;			/* enum eseal_store_problem */
+	const char *detail;		/* what is wrong, in words */
+	int action;			/* enum eseal_store_action */
+	const char *action_detail;	/* where it went, why it failed; or NULL */
+};
+typedef void (*eseal_store_issue_fn)(const struct eseal_store_issue *i,
+				     void *arg);
+
+/**
+ * eseal_store_problem_name() - A word for a problem, as JSON shows it
+ * @problem: an enum eseal_store_problem value
+ *
+ * Returns: "content", "type", "name", "no-verity", "bad-verity",
+ * "writable", "stray-temporary", "orphan-tree" or "unreadable"; NULL for
+ * another value.
+ */
+ESEAL_API const char *eseal_store_problem_name(int problem);
+
+/**
+ * eseal_store_action_name() - A word for an action, as JSON shows it
+ * @action: an enum eseal_store_action value
+ *
+ * Returns: "none", "quarantined", "restored", "fixed", "removed" or
+ * "failed"; NULL for another value.
+ */
+ESEAL_API const char *eseal_store_action_name(int action);
+
+/* eseal_gc_opts.flags */
+#define ESEAL_GC_DRY_RUN (1u << 0)	/* count what would go, remove nothing */
+#define ESEAL_GC_ALL     (1u << 1)	/* no roots given: every object goes */
+#define ESEAL_GC_NO_WAIT (1u << 2)	/* -EWOULDBLOCK while a writer runs */
+
+struct eseal_gc_opts {
+	size_t size;			/* ESEAL_GC_OPTS_INIT */
+	const char *const *keep;	/* images whose objects stay */
+	size_t n_keep;
+	const char *const *keep_dirs;	/* ... and every image file below */
+	size_t n_keep_dirs;
+	unsigned int flags;		/* ESEAL_GC_* */
+	unsigned int tmp_grace;		/* seconds; 0: ESEAL_STORE_TMP_GRACE */
+	eseal_store_issue_fn issue;	/* entries left alone, or NULL */
+	void *issue_arg;
+};
+#define ESEAL_GC_OPTS_INIT { .size = sizeof(struct eseal_gc_opts) }
+
+struct eseal_gc_result {
+	size_t size;			/* ESEAL_GC_RESULT_INIT */
+	uint64_t images;		/* kept images read */
+	uint64_t objects_kept, bytes_kept;
+	uint64_t objects_missing;	/* needed by a kept image, absent */
+	uint64_t objects_removed, bytes_removed; /* or would be (dry run) */
+	uint64_t trees_removed, tree_bytes_removed;
+	uint64_t tmp_removed, tmp_bytes_removed;
+	uint64_t left_alone;		/* entries that are no object of ours */
+};
+#define ESEAL_GC_RESULT_INIT { .size = sizeof(struct eseal_gc_result) }
+
+/**
+ * eseal_store_gc() - Remove the objects no kept image needs
+ * @store: the store
+ * @opts: the kept images and directories, flags (ESEAL_GC_OPTS_INIT
+ *	  first)
+ * @res: what was kept and removed (ESEAL_GC_RESULT_INIT first), or NULL
+ * @err: a message naming the store, image or entry and the reason
+ *
+ * Under the store's lock, exclusively (shared for a dry run): reads every
+ * kept image (a --keep one must be an EROFS image; below a kept directory,
+ * every regular file that starts like one is read, symlinks to files
+ * followed, and the others skipped), then removes every object (a regular
+ * file named by a digest) none of them needs, the Merkle tree files of
+ * objects not kept, and temporary files older than the grace period.
+ * Nothing else is removed and no symlink below the store is followed;
+ * entries that are not ours are passed to opts->issue.  Any kept image
+ * that cannot be read stops gc before anything is removed.
+ *
+ * Returns: 0; -EINVAL for no roots without ESEAL_GC_ALL, bad options, an
+ * image that is not one, or a directory that is not an object store;
+ * -EWOULDBLOCK with ESEAL_GC_NO_WAIT while the store is locked; another
+ * -errno of reading an image or the store; -ENOMEM.
+ */
+ESEAL_API int eseal_store_gc(const char *store,
+			     const struct eseal_gc_opts *opts,
+			     struct eseal_gc_result *res,
+			     struct eseal_error *err);
+
+/* eseal_fsck_opts.flags */
+#define ESEAL_FSCK_REPAIR  (1u << 0)	/* quarantine, restore, fix */
+#define ESEAL_FSCK_NO_WAIT (1u << 1)	/* -EWOULDBLOCK while locked */
+
+struct eseal_fsck_opts {
+	size_t size;			/* ESEAL_FSCK_OPTS_INIT */
+	unsigned int flags;		/* ESEAL_FSCK_* */
+	const char *from;		/* with REPAIR: restore from this store */
+	unsigned int threads;		/* hashing threads; 0: online CPUs */
+	unsigned int tmp_grace;		/* seconds; 0: ESEAL_STORE_TMP_GRACE */
+	eseal_store_issue_fn issue;	/* each problem found, or NULL */
+	void *issue_arg;
+};
+#define ESEAL_FSCK_OPTS_INIT { .size = sizeof(struct eseal_fsck_opts) }
+
+struct eseal_fsck_result {
+	size_t size;			/* ESEAL_FSCK_RESULT_INIT */
+	uint64_t objects, bytes;	/* objects hashed, their bytes */
+	uint64_t trees;			/* Merkle tree files seen */
+	uint64_t verity_checked;	/* objects whose fs-verity was measured */
+	uint64_t problems;		/* issues found, unreadable ones too */
+	uint64_t unreadable;		/* entries that could not be checked */
+	uint64_t quarantined, restored, fixed, removed, failed;
+};
+#define ESEAL_FSCK_RESULT_INIT { .size = sizeof(struct eseal_fsck_result) }
+
+/**
+ * eseal_store_fsck() - Check every object of a store, and repair
+ * @store: the store
+ * @opts: repair, the store to restore from, threads, the callback
+ *	  (ESEAL_FSCK_OPTS_INIT first)
+ * @res: counts (ESEAL_FSCK_RESULT_INIT first), or NULL
+ * @err: a message when the check cannot run at all
+ *
+ * Hashes every object on a thread pool and reports, through opts->issue,
+ * content that does not give its name, entries that are not regular files
+ * (or fan-out directories), names that are no store entry's, fs-verity
+ * that is off or wrong where the filesystem has it, objects writable by
+ * group or others, stray temporary files and Merkle tree files of no
+ * object.  With ESEAL_FSCK_REPAIR (under the store's exclusive lock) bad
+ * entries are moved into DIR/.quarantine/<time>-<pid>/ (never deleted),
+ * a good copy of a bad object is restored from opts->from when it has
+ * one (hashed before it is linked), modes and fs-verity are set right.
+ * Nothing is followed if it is a symlink.  A kill at any moment leaves
+ * every object that matched its name in place or restored.
+ *
+ * Returns: 0 when the check ran (res counts the problems); -EINVAL for a
+ * directory that is not an object store or bad options; -EWOULDBLOCK with
+ * ESEAL_FSCK_NO_WAIT while the store is locked; another -errno of opening
+ * the store; -ENOMEM.
+ */
+ESEAL_API int eseal_store_fsck(const char *store,
+			       const struct eseal_fsck_opts *opts,
+			       struct eseal_fsck_result *res,
+			       struct eseal_error *err);
+
+/* The largest objects eseal_store_usage() lists */
+#define ESEAL_STORE_LARGEST 10
+
+struct eseal_store_usage {
+	size_t size;			/* ESEAL_STORE_USAGE_INIT */
+	uint64_t objects, bytes;	/* objects, their sizes */
+	uint64_t disk_bytes;		/* their allocated blocks */
+	uint64_t verity;		/* objects with fs-verity on */
+	uint64_t trees, tree_bytes;	/* Merkle tree files */
+	uint64_t tmp_files, tmp_bytes;	/* temporary files */
+	uint64_t other;			/* entries that are none of these */
+	size_t n_largest;
+	struct {
+		struct eseal_digest digest;
+		uint64_t size;
+	} largest[ESEAL_STORE_LARGEST];	/* largest first */
+};
+#define ESEAL_STORE_USAGE_INIT { .size = sizeof(struct eseal_store_usage) }
+
+/**
+ * eseal_store_usage() - Count the objects of a store
+ * @store: the store
+ * @u: the counts (ESEAL_STORE_USAGE_INIT first)
+ * @err: a message naming the store or entry and the reason
+ *
+ * Takes no lock: objects that go meanwhile are not counted.
+ *
+ * Returns: 0; -EINVAL for a directory that is not an object store or a
+ * struct size this library does not know; another -errno of reading the
+ * store; -ENOMEM.
+ */
+ESEAL_API int eseal_store_usage(const char *store, struct eseal_store_usage *u,
+				struct eseal_error *err);
+
+/*
+ * How much of an image is shared, handed to a callback (filled by the
+ * library; members are only ever appended).  Hardlinks count once.
+ */
+struct eseal_image_usage {
+	const char *image;
+	uint64_t files, file_bytes;	/* regular files, their sizes */
+	uint64_t inline_files;		/* of these, data in the image */
+	uint64_t objects, object_bytes;	/* distinct objects they need */
+	uint64_t stored, stored_bytes;	/* ... of these, in the store */
+	uint64_t shared, shared_bytes;	/* ... needed by another image too */
+};
+typedef void (*eseal_image_usage_fn)(const struct eseal_image_usage *u,
+				     void *arg);
+
+/**
+ * eseal_store_image_usage() - What images need of a store and share
+ * @store: the store
+ * @images: image files
+ * @n_images: their number
+ * @fn: called for each image, in order, once all are read
+ * @arg: passed to fn
+ * @err: a message naming the image or store and the reason
+ *
+ * Returns: 0; -EINVAL for a file that is not an image or a directory that
+ * is not an object store; another -errno of reading them; -ENOMEM.
+ */
+ESEAL_API int eseal_store_image_usage(const char *store,
+				      const char *const *images,
+				      size_t n_images, eseal_image_usage_fn fn,
+				      void *arg, struct eseal_error *err);
 
 /* ---- writers (lib/image, lib/dump) --------------------------------------- */
 
@@ -547,7 +859,8 @@ struct eseal_oci_opts {
  * whiteout rules, and the canonical rules of eseal_tree_oci_rules()) or
  * of one tar layer (the canonical rules with ESEAL_OCI_RULES), read as a
  * stream: every regular file's bytes go from the (decompressed) stream
- * into the object store (opts->store->store_dir; NULL only hashes),
+ * into the object store (opts->store->writer, else store_dir, under its
+ * writers' lock as for eseal_tree_store_objects(); neither only hashes),
  * hashed as they are written; files up to the inline limit get their
  * content in the tree.  Nothing is extracted.  Blob digests (and the
  * config's diff_ids) are checked as the bytes stream past.  progress

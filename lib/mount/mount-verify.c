@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/fsverity.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,7 +316,7 @@ static void choose_mode(struct mstate *s)
 		return;
 	}
 	if (!(fl & ESEAL_MOUNT_NO_FSVERITY) &&
-	    eseal_fsverity_measure(s->fd, &res->digest) == 0) {
+	    eseal_verity_measure(s->fd, &res->digest) == 0) {
 		res->mode =
 			s->feat.erofs_signature &&
 					!(fl & ESEAL_MOUNT_NO_KERNEL_VERIFY) ?

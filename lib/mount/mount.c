@@ -23,7 +23,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/fsverity.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,7 +138,7 @@ static bool store_has_verity(const char *dir)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
-	r = eseal_fsverity_measure(fd, &d);
+	r = eseal_verity_measure(fd, &d);
 	close(fd);
 	return r != -EOPNOTSUPP && r != -ENOTTY && r != -EINVAL;
 }

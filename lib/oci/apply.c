@@ -120,19 +120,19 @@ int oci_apply_init(struct oci_apply *a, const struct eseal_oci_opts *opts,
 	if (r)
 		return r;
 	root->nlink = 2;
-	if (!opts->store->store_dir)
-		return 0;
-	r = eseal_objstore_open(opts->store->store_dir, &a->st, err);
-	if (!r)
+	/* the store, under its writers' lock (the caller's, if it holds one) */
+	r = eseal_objstore_from_opts(opts->store, &a->st, err);
+	if (!r && a->st) {
+		eseal_objstore_mark(a->st, &a->mark);
 		r = oci_store_new(a->st, opts->store->threads, stats, &a->writer,
 				  err);
+	}
 	return r;
 }
 
 int oci_apply_sync(struct oci_apply *a, struct eseal_error *err)
 {
 	struct eseal_error e2;
-	uint64_t raced, v_ok, v_failed;
 	int r;
 
 	if (!a->st)
@@ -142,12 +142,8 @@ int oci_apply_sync(struct oci_apply *a, struct eseal_error *err)
 	a->writer = NULL;
 	if (eseal_objstore_sync(a->st, r ? &e2 : err) < 0 && !r)
 		r = -err->code;
-	eseal_objstore_counts(a->st, &raced, &v_ok, &v_failed);
-	raced = MIN(raced, a->stats->objects_new);
-	a->stats->objects_new -= raced;
-	a->stats->objects_existing += raced;
-	a->stats->verity_enabled = v_ok;
-	a->stats->verity_unsupported = v_failed;
+	/* this call's share of a store the caller may use again */
+	eseal_objstore_stats_since(a->st, &a->mark, a->stats);
 	eseal_objstore_close(a->st);
 	a->st = NULL;
 	return r;

@@ -29,6 +29,7 @@
 #include <sys/types.h>
 
 #include "internal.h"
+#include "objstore.h"
 
 struct eseal_tree;
 struct eseal_node;
@@ -292,6 +293,7 @@ struct oci_apply {
 	struct eseal_tree *tree;
 	struct eseal_objstore *st;	/* NULL: only hash */
 	struct oci_store *writer;	/* small objects, with st */
+	struct eseal_objstore_mark mark; /* st's counts before this source */
 	int hash_alg;
 	size_t inline_max;
 	uint64_t max_entries, n_entries;

@@ -21,8 +21,11 @@
 #include "merkle-file.h"
 #include "store-open.h"
 
-/* a tree being made, where the fan-out directory has no O_TMPFILE */
-#define TMP_PREFIX ".merkle-"
+/*
+ * a tree being made, where the fan-out directory has no O_TMPFILE: the
+ * store's temporary name, which gc and fsck know (docs/object-store.md)
+ */
+#define TMP_PREFIX ESEAL_STORE_TMP_PREFIX
 
 int eseal_merkle_open(int dir_fd, const char *object,
 		      const struct eseal_merkle_geo *g, struct eseal_error *err)
@@ -31,7 +34,7 @@ int eseal_merkle_open(int dir_fd, const char *object,
 	struct stat st;
 	int fd;
 
-	if (snprintf(path, sizeof(path), "%s" ESEAL_MERKLE_SUFFIX, object) >=
+	if (snprintf(path, sizeof(path), "%s" ESEAL_STORE_TREE_SUFFIX, object) >=
 	    (int)sizeof(path))
 		return eseal_errorf(err, ENAMETOOLONG, "%s: name too long",
 				    object);
@@ -71,7 +74,7 @@ int eseal_merkle_make(int dir_fd, const char *store_name, const char *object,
 		return eseal_errorf(err, EINVAL, "%s/%s: needs no Merkle tree",
 				    store_name, object);
 	snprintf(name, sizeof(name), "object %s/%s", store_name, object);
-	if (snprintf(leaf, sizeof(leaf), "%s" ESEAL_MERKLE_SUFFIX,
+	if (snprintf(leaf, sizeof(leaf), "%s" ESEAL_STORE_TREE_SUFFIX,
 		     slash ? slash + 1 : object) >= (int)sizeof(leaf))
 		return eseal_errorf(err, ENAMETOOLONG, "%s: name too long",
 				    name);

@@ -9,8 +9,7 @@
 
 #include "verity/merkle.h"
 
-/* A tree file is named "<object>.merkle", next to the object */
-#define ESEAL_MERKLE_SUFFIX ".merkle"
+/* A tree file is named "<object>" ESEAL_STORE_TREE_SUFFIX, next to it */
 
 /*
  * Open the tree of the object at 'object' (a path below dir_fd, the

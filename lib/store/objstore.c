@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <pthread.h>
-#include <linux/fsverity.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include "internal.h"
 #include "objstore.h"
 #include "store-dirs.h"
+#include "store-lock.h"
 #include "store-open.h"
 #include "tree.h"
 
@@ -46,6 +46,8 @@ struct pending_obj {
 struct eseal_objstore {
 	char *dir;
 	int fd;
+	int lock_fd;			/* the writers' lock, or -1 */
+	atomic_uint refs;		/* eseal_objstore_ref() + 1 */
 	atomic_bool no_tmpfile;		/* O_TMPFILE unsupported here */
 	atomic_bool no_cfr;		/* copy_file_range unusable */
 	atomic_bool no_clone;		/* FICLONE unsupported */
@@ -83,7 +85,7 @@ int eseal_objstore_index(struct eseal_objstore *st, struct eseal_error *err)
 
 int eseal_objstore_meta_dir(struct eseal_objstore *st, struct eseal_error *err)
 {
-	return eseal_store_dirs_meta(&st->dirs, err);
+	return eseal_store_meta_open(st->fd, st->dir, true, err);
 }
 
 const char *eseal_objstore_dir(const struct eseal_objstore *st)
@@ -120,8 +122,9 @@ static int make_dirs(const char *dir, struct eseal_error *err)
 	return r;
 }
 
-int eseal_objstore_open(const char *dir, struct eseal_objstore **out,
-			struct eseal_error *err)
+int eseal_objstore_open_flags(const char *dir, unsigned int flags,
+			      struct eseal_objstore **out,
+			      struct eseal_error *err)
 {
 	struct eseal_objstore *st;
 	int r;
@@ -137,6 +140,8 @@ int eseal_objstore_open(const char *dir, struct eseal_objstore **out,
 		return eseal_errorf(err, ENOMEM, "out of memory");
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_mutex_init(&st->flush_lock, NULL);
+	atomic_init(&st->refs, 1);
+	st->lock_fd = -1;
 	st->dir = strdup(dir);
 	st->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (!st->dir || st->fd < 0) {
@@ -146,8 +151,30 @@ int eseal_objstore_open(const char *dir, struct eseal_objstore **out,
 		return r;
 	}
 	eseal_store_dirs_init(&st->dirs, st->fd, st->dir);
+	/* the writers' lock, before the first object is looked up */
+	r = eseal_store_lock(st->fd, st->dir,
+			     STORE_LOCK_OPTIONAL |
+			     ((flags & ESEAL_STORE_NO_WAIT) ?
+				      STORE_LOCK_NO_WAIT : 0),
+			     "a gc or fsck --repair", &st->lock_fd, err);
+	if (r) {
+		eseal_objstore_close(st);
+		return r;
+	}
 	*out = st;
 	return 0;
+}
+
+int eseal_objstore_open(const char *dir, struct eseal_objstore **out,
+			struct eseal_error *err)
+{
+	return eseal_objstore_open_flags(dir, 0, out, err);
+}
+
+struct eseal_objstore *eseal_objstore_ref(struct eseal_objstore *st)
+{
+	atomic_fetch_add(&st->refs, 1);
+	return st;
 }
 
 void eseal_objstore_disable(struct eseal_objstore *st, unsigned int what)
@@ -186,8 +213,7 @@ static int tmp_create(struct eseal_objstore *st, struct eseal_tmpfile *t,
 static int8_t tmp_enable_verity(struct eseal_objstore *st,
 				struct eseal_tmpfile *t, uint8_t alg)
 {
-	struct fsverity_enable_arg arg;
-	int rfd;
+	int rfd, r;
 
 	if (atomic_load(&st->no_verity))
 		return -1;
@@ -196,16 +222,11 @@ static int8_t tmp_enable_verity(struct eseal_objstore *st,
 		return -1;
 	close(t->fd);
 	t->fd = rfd;
-	memset(&arg, 0, sizeof(arg));
-	arg.version = 1;
 	/* the object's name is its digest with this algorithm */
-	arg.hash_algorithm = alg == ESEAL_HASH_SHA512 ?
-				     FS_VERITY_HASH_ALG_SHA512 :
-				     FS_VERITY_HASH_ALG_SHA256;
-	arg.block_size = ESEAL_VERITY_BLOCK;
-	if (ioctl(rfd, FS_IOC_ENABLE_VERITY, &arg) == 0)
+	r = eseal_verity_enable(rfd, alg);
+	if (!r)
 		return 1;
-	if (errno == EOPNOTSUPP || errno == ENOTTY)
+	if (r == -EOPNOTSUPP || r == -ENOTTY)
 		atomic_store(&st->no_verity, true);
 	return -1;
 }
@@ -544,7 +565,7 @@ void eseal_objstore_close(struct eseal_objstore *st)
 {
 	size_t i;
 
-	if (!st)
+	if (!st || atomic_fetch_sub(&st->refs, 1) > 1)
 		return;
 	/* never synced or linked: leave no temporary file behind */
 	for (i = 0; i < st->n_pend; i++)
@@ -555,6 +576,9 @@ void eseal_objstore_close(struct eseal_objstore *st)
 	pthread_mutex_destroy(&st->flush_lock);
 	if (st->fd >= 0)
 		close(st->fd);
+	/* last: the writers' lock, once nothing more can be published */
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
 	free(st->dir);
 	free(st);
 }

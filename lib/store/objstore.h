@@ -28,9 +28,44 @@
 
 struct eseal_objstore;
 
-/* Open (creating it and its parents if needed) the store directory. */
+/*
+ * Open (creating it and its parents if needed) the store directory, and
+ * take its writers' lock (store-lock.h), which the store holds until it is
+ * closed: every writer of this library follows the lock protocol by
+ * opening the store.  flags: ESEAL_STORE_NO_WAIT.
+ */
+int eseal_objstore_open_flags(const char *dir, unsigned int flags,
+			      struct eseal_objstore **out,
+			      struct eseal_error *err);
+/* The same, waiting while a gc holds the lock */
 int eseal_objstore_open(const char *dir, struct eseal_objstore **out,
 			struct eseal_error *err);
+/* One more reference (a caller's eseal_store_writer); returns st */
+struct eseal_objstore *eseal_objstore_ref(struct eseal_objstore *st);
+/*
+ * The store a writer's options name (store-writer.c): opts->writer's (a
+ * new reference), else opts->store_dir opened for this caller, else NULL
+ * (hash only).  Close it with eseal_objstore_close().
+ */
+struct eseal_store_opts;
+int eseal_objstore_from_opts(const struct eseal_store_opts *opts,
+			     struct eseal_objstore **out,
+			     struct eseal_error *err);
+/*
+ * A caller's share of the counts of a store it may share with others
+ * (store-writer.c): eseal_objstore_mark() notes them before its objects
+ * are added, eseal_objstore_stats_since() puts what changed since into
+ * stats (raced objects count as existing, not new; the fs-verity counts).
+ */
+struct eseal_objstore_mark {
+	uint64_t raced, verity_ok, verity_failed;
+};
+void eseal_objstore_mark(struct eseal_objstore *st,
+			 struct eseal_objstore_mark *m);
+struct eseal_store_stats;
+void eseal_objstore_stats_since(struct eseal_objstore *st,
+				const struct eseal_objstore_mark *m,
+				struct eseal_store_stats *stats);
 /* For tests: pretend a mechanism is unsupported, to exercise fallbacks. */
 #define ESEAL_OBJSTORE_NO_CLONE   (1u << 0)
 #define ESEAL_OBJSTORE_NO_CFR     (1u << 1)
@@ -42,7 +77,10 @@ void eseal_objstore_disable(struct eseal_objstore *st, unsigned int what);
  * the directories objects were published in.
  */
 int eseal_objstore_sync(struct eseal_objstore *st, struct eseal_error *err);
-/* Discard what is still queued (nothing half-made stays) and free. */
+/*
+ * Drop a reference; the last one discards what is still queued (nothing
+ * half-made stays), releases the lock and frees.
+ */
 void eseal_objstore_close(struct eseal_objstore *st);
 /*
  * Objects queued but found linked by then (another writer, or a duplicate
@@ -68,11 +106,10 @@ int eseal_objstore_has_path(struct eseal_objstore *st, const char *path,
 int eseal_objstore_index(struct eseal_objstore *st, struct eseal_error *err);
 
 /*
- * The store's directory for what is not an object (the digest cache): a
- * name no object path can take, created if missing, never followed if it
- * is a symlink.  Returns an fd of it (the caller closes it) or -errno.
+ * The store's ESEAL_STORE_META directory (the digest cache):
+ * eseal_store_meta_open(), quiet about permission errors (a store we may
+ * only read).  Returns an fd of it (the caller closes it) or -errno.
  */
-#define ESEAL_STORE_META_DIR ".erofs-seal"
 int eseal_objstore_meta_dir(struct eseal_objstore *st, struct eseal_error *err);
 /* The store directory as given, for messages */
 const char *eseal_objstore_dir(const struct eseal_objstore *st);

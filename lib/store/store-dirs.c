@@ -2,8 +2,8 @@
 /*
  * The object store's directories (store-dirs.h): fan-out directories
  * opened once without following symlinks, lookups of objects (one
- * fstatat, or none for objects listed once) and the directory for what is
- * not an object.  Paths are opened through store-open.c.
+ * fstatat, or none for objects listed once).  Paths are opened through
+ * store-open.c.
  *
  * Below the store directory nothing is followed if it is a symlink (a
  * planted DIR/ab -> /elsewhere must not get objects written or found
@@ -35,12 +35,11 @@ struct fan_index {
 };
 
 /*
- * A directory of the store (a fan-out "xx", or ESEAL_STORE_META_DIR),
- * opened without following a symlink; created when create is set and it
- * is missing.  -ENOENT (and no message) when it is missing and create is
+ * A fan-out directory "xx" of the store, opened without following a
+ * symlink; created when create is set and it is missing.  -ENOENT (and no message) when it is missing and create is
  * not set.
  */
-static int open_dir(struct eseal_store_dirs *st, const char *sub,
+static int open_fanout(struct eseal_store_dirs *st, const char *sub,
 		       bool create, struct eseal_error *err)
 {
 	const int flags = O_RDONLY | O_DIRECTORY;
@@ -82,7 +81,7 @@ int eseal_store_fanout(struct eseal_store_dirs *st, const char *path,
 	fd = atomic_load(&st->fanout[i]);
 	if (fd)
 		return fd - 1;
-	fd = open_dir(st, sub, create, err);
+	fd = open_fanout(st, sub, create, err);
 	if (fd < 0)
 		return fd;
 	old = 0;
@@ -237,12 +236,6 @@ int eseal_store_dirs_has(struct eseal_store_dirs *st, const char *path,
 					       strlen(path), sb.st_mode,
 					       "a regular file");
 	return 1;
-}
-
-int eseal_store_dirs_meta(struct eseal_store_dirs *st,
-			  struct eseal_error *err)
-{
-	return open_dir(st, ESEAL_STORE_META_DIR, true, err);
 }
 
 void eseal_store_dirs_init(struct eseal_store_dirs *st, int fd,

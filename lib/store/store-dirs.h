@@ -37,12 +37,10 @@ void eseal_store_dirs_fini(struct eseal_store_dirs *st);
  */
 int eseal_store_fanout(struct eseal_store_dirs *st, const char *path,
 		       bool create, struct eseal_error *err);
-/* eseal_objstore_has_path(), eseal_objstore_index(), eseal_objstore_meta_dir() */
+/* eseal_objstore_has_path(), eseal_objstore_index() */
 int eseal_store_dirs_has(struct eseal_store_dirs *st, const char *path,
 			 struct eseal_error *err);
 int eseal_store_dirs_index(struct eseal_store_dirs *st,
 			   struct eseal_error *err);
-int eseal_store_dirs_meta(struct eseal_store_dirs *st,
-			  struct eseal_error *err);
 
 #endif /* ESEAL_STORE_DIRS_H */

@@ -34,7 +34,7 @@
 #define BIG_FILE (16ull << 20)	/* started first so they do not trail */
 #define PROGRESS_MS 100
 #define INDEX_MIN 4096		/* files: list the store's objects */
-#define DCACHE_NAME "digest-cache"	/* in the store's ESEAL_STORE_META_DIR */
+#define DCACHE_NAME "digest-cache"	/* in the store's ESEAL_STORE_META */
 
 struct store {
 	struct eseal_tree *tree;
@@ -197,7 +197,7 @@ static int measured(struct store *s, struct job *j, int fd,
 
 	if (!(j->node->src->attrs & ESEAL_SRC_VERITY) ||
 	    (uint64_t)st->st_size <= s->inline_max ||
-	    eseal_fsverity_measure_std(fd, s->alg, &d))
+	    eseal_verity_measure_std(fd, s->alg, &d))
 		return 0;
 	return known_digest(s, j, &d, (uint64_t)st->st_size);
 }
@@ -527,7 +527,7 @@ static int open_cache(struct store *s, const struct eseal_store_opts *opts,
 		dfd = eseal_objstore_meta_dir(s->st, err);
 		name = DCACHE_NAME;
 		snprintf(display, sizeof(display), "%s/%s/%s",
-			 eseal_objstore_dir(s->st), ESEAL_STORE_META_DIR,
+			 eseal_objstore_dir(s->st), ESEAL_STORE_META,
 			 DCACHE_NAME);
 		/* a store we may only read: no cache, and no failure */
 		if (read_only(dfd)) {
@@ -547,6 +547,7 @@ static int store_objects(struct eseal_tree *tree,
 			 struct eseal_store_stats *stats,
 			 struct eseal_error *err)
 {
+	struct eseal_objstore_mark mark;
 	struct collect c = { 0 };
 	struct store s = { 0 };
 	int r;
@@ -590,11 +591,13 @@ static int store_objects(struct eseal_tree *tree,
 				 opts->flags);
 		goto out;
 	}
-	if (opts->store_dir) {
-		r = eseal_objstore_open(opts->store_dir, &s.st, err);
-		if (r)
-			goto out;
-	}
+	/* the store, under its writers' lock (the caller's, if it holds one) */
+	r = eseal_objstore_from_opts(opts, &s.st, err);
+	if (r)
+		goto out;
+	if (s.st)
+		eseal_objstore_mark(s.st, &mark);
+	/* a store's own cache is written under that lock too: no gc meanwhile */
 	if (c.n && !(opts->flags & ESEAL_STORE_NO_DIGEST_CACHE) &&
 	    (opts->digest_cache || s.st)) {
 		r = open_cache(&s, opts, &stats->cache_state, err);
@@ -618,17 +621,12 @@ static int store_objects(struct eseal_tree *tree,
 	}
 	if (s.st) {
 		struct eseal_error serr;
-		uint64_t raced, v_ok, v_failed;
 
 		/* queued objects are valid even when r != 0: publish them */
 		if (eseal_objstore_sync(s.st, &serr) < 0 && !r)
 			r = eseal_errorf(err, serr.code, "%s", serr.msg);
-		eseal_objstore_counts(s.st, &raced, &v_ok, &v_failed);
-		raced = MIN(raced, stats->objects_new);
-		stats->objects_new -= raced;
-		stats->objects_existing += raced;
-		stats->verity_enabled = v_ok;
-		stats->verity_unsupported = v_failed;
+		/* this call's share of a store the caller may use again */
+		eseal_objstore_stats_since(s.st, &mark, stats);
 	}
 out:
 	eseal_dcache_free(s.dc);

@@ -88,11 +88,12 @@ int eseal_hash_copy_fd(struct eseal_fsverity_ctx *c, int fd, const char *name,
 		       struct eseal_digest *out, uint64_t *size_out,
 		       struct eseal_error *err);
 
+/* verity-ioctl.c */
 /*
- * FS_IOC_MEASURE_VERITY: the digest the kernel keeps for fd, 0, or -errno
- * (-ENODATA: no fs-verity on the file; -ENOTTY/-EOPNOTSUPP: none here).
+ * FS_IOC_MEASURE_VERITY of fd: 0 and *d, or -errno (-ENODATA: no
+ * fs-verity on the file; -EOPNOTSUPP or -ENOTTY: none on its filesystem)
  */
-int eseal_fsverity_measure(int fd, struct eseal_digest *d);
+int eseal_verity_measure(int fd, struct eseal_digest *d);
 /*
  * The fs-verity digest of fd as this library computes it, from the kernel
  * without reading the data: only where fs-verity is on with alg, 4 KiB
@@ -100,7 +101,12 @@ int eseal_fsverity_measure(int fd, struct eseal_digest *d);
  * kernel's digest is another one.  0, or -errno (-ENODATA when it is not
  * so: read the file then).
  */
-int eseal_fsverity_measure_std(int fd, int alg, struct eseal_digest *d);
+int eseal_verity_measure_std(int fd, int alg, struct eseal_digest *d);
+/*
+ * FS_IOC_ENABLE_VERITY on fd (opened read-only, no writer open), 4 KiB
+ * blocks, no salt, hash alg: 0 or -errno
+ */
+int eseal_verity_enable(int fd, int alg);
 
 /* Digest size of alg in bytes, 0 when unknown. */
 size_t eseal_hash_size(int alg);

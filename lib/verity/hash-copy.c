@@ -5,11 +5,7 @@
  * writes (the object store's copies, the digest of a file).
  */
 #include <fcntl.h>
-#include <linux/fsverity.h>
-#include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
 
 #include "fsverity.h"
 #include "internal.h"
@@ -61,49 +57,6 @@ int eseal_hash_copy_fd(struct eseal_fsverity_ctx *c, int fd, const char *name,
 fail:
 	eseal_fsverity_reset(c);
 	return r;
-}
-
-int eseal_fsverity_measure(int fd, struct eseal_digest *d)
-{
-	_Alignas(struct fsverity_digest)
-		uint8_t buf[sizeof(struct fsverity_digest) + ESEAL_DIGEST_MAX];
-	struct fsverity_digest *m = (struct fsverity_digest *)buf;
-
-	memset(buf, 0, sizeof(buf));
-	m->digest_size = ESEAL_DIGEST_MAX;
-	if (ioctl(fd, FS_IOC_MEASURE_VERITY, m))
-		return -errno;
-	if (m->digest_size > ESEAL_DIGEST_MAX || !m->digest_algorithm)
-		return -EINVAL;
-	memset(d, 0, sizeof(*d));
-	d->alg = (uint8_t)m->digest_algorithm;
-	d->size = (uint8_t)m->digest_size;
-	memcpy(d->bytes, m->digest, m->digest_size);
-	return 0;
-}
-
-int eseal_fsverity_measure_std(int fd, int alg, struct eseal_digest *d)
-{
-	struct eseal_fsverity_descriptor desc;
-	struct fsverity_read_metadata_arg arg = {
-		.metadata_type = FS_VERITY_METADATA_TYPE_DESCRIPTOR,
-		.length = sizeof(desc),
-		.buf_ptr = (uint64_t)(uintptr_t)&desc,
-	};
-	int n, r;
-
-	memset(&desc, 0, sizeof(desc));
-	n = ioctl(fd, FS_IOC_READ_VERITY_METADATA, &arg);
-	if (n < 0)
-		return -errno;
-	if ((size_t)n < offsetof(struct eseal_fsverity_descriptor, salt) ||
-	    desc.version != 1 || desc.hash_algorithm != alg ||
-	    desc.log_blocksize != ESEAL_VERITY_LOG_BLOCK || desc.salt_size)
-		return -ENODATA;
-	r = eseal_fsverity_measure(fd, d);
-	if (r)
-		return r;
-	return d->alg == alg && d->size == eseal_hash_size(alg) ? 0 : -ENODATA;
 }
 
 #define FD_BUF_SIZE (256 * 1024)

@@ -67,6 +67,11 @@ want "info verbs" "dump ls measure-file missing-objects objects " info ""
 want "info verbs after an option and its value" \
 	"dump ls measure-file missing-objects objects " info --basedir objs ""
 want "keyring verbs" "add list restrict " keyring ""
+want "store verbs" "fsck gc stats " store ""
+want "store: STORE completes directories only" "objs " store gc --all o
+want "store --keep-dir VALUE: directories" "objs " store gc --keep-dir o
+want "store --keep VALUE: files" "objfile objs " store gc --keep obj
+has "store options from its --help" --keep-dir= store --""
 want "--basedir completes directories only" "objs " mount --basedir o
 want "--cert completes files" "keys/signing.pem " verify --cert keys/s
 want "IMAGE completes files" "app.img app.img.sig " verify --cert x app

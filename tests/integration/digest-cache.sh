@@ -81,6 +81,25 @@ check "... with its content" \
 	test "$("$ESEAL" digest "$obj" | cut -c8-71)" = "$(echo "${obj#st/}" | tr -d /)"
 check "... the same image" cmp e.img g.img
 
+# a gc that removes every object keeps the cache (not an object): the
+# next build finds the digests there but not the objects: it reads the
+# files again and stores them
+check "store gc --all" "$ESEAL" store gc --all st
+check "... leaves the cache" test -f st/.erofs-seal/digest-cache
+check "... and no object" test -z "$(store_list st | grep '^\./[0-9a-f][0-9a-f]/')"
+check "build after the gc" build g2
+check "... stores every object again" \
+	test "$(store_list st | grep -c '^\./[0-9a-f][0-9a-f]/')" -eq \
+	"$(sed -n 's/^objects: \([0-9]*\) new.*/\1/p' g2.out)"
+check "... more than none" test "$(sed -n 's/^objects: \([0-9]*\) new.*/\1/p' g2.out)" -gt 0
+check "... reading every file the cache knows" \
+	test "$(from_cache g2.out)" -eq 0
+check "... the same image" cmp e.img g2.img
+check "... every object's content is its name" \
+	sh -c 'for f in $(find st -path st/.erofs-seal -prune -o -type f -print); do
+		test "$("$0" digest "$f" | cut -c8-71)" = "$(echo "${f#st/}" | tr -d /)" || exit 1
+	done' "$ESEAL"
+
 # a damaged cache is ignored and made anew
 cache=st/.erofs-seal/digest-cache
 size=$(stat -c %s "$cache")
@@ -158,7 +177,7 @@ check "... left a FIFO" test -p fifo
 # --no-digest-cache: the store gets none
 check "--no-digest-cache with a store" \
 	"$ESEAL" mkimage -q --no-digest-cache --basedir=st2 src q.img
-check "... makes no cache" test ! -e st2/.erofs-seal
+check "... makes no cache" test ! -e st2/.erofs-seal/digest-cache
 check "... the same image" cmp e.img q.img
 
 # a store we may only read (a shared, full one): the build goes on

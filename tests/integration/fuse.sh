@@ -8,7 +8,9 @@
 # naming the object) while the others read; a truncated or swapped object
 # fails; a bad tree file is made again; a tampered image, a wrong
 # certificate or pin are refused with nothing mounted; umount and SIGTERM
-# end the server cleanly.  Then the same with the ASan+UBSan build.
+# end the server cleanly.  Then the same with the ASan+UBSan build; then
+# `store fsck` and `store gc` over the trees the servers left (counted,
+# not problems; a tree goes with its object, kept ones stay in use).
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/make-tree.sh"
 
@@ -370,6 +372,38 @@ if [ -x "$ESEAL_ASAN" ]; then
 else
 	skip "no ASan build ($ESEAL_ASAN)"
 fi
+
+# ---- the store's lifecycle over the trees the servers left -------------------
+# fsck counts them and finds nothing wrong; gc removes the tree of an object
+# no kept image needs with it, and keeps the kept objects' trees.
+E=$ESEAL
+ntrees=$(find "$STORE" -name '*.merkle' | wc -l)
+"$ESEAL" store fsck "$STORE" >"$WORK/fsck" 2>&1
+check "store fsck over the trees FUSE mounts made: clean" test $? -eq 0
+check_has "... counting them ($ntrees), not as problems" \
+	", $ntrees Merkle tree files: 0 problems" "$WORK/fsck"
+as_user mkdir "$U/src2"
+as_user sh -c "head -c 300000 /dev/urandom >'$U/src2/own'"
+check "an image only of a new file, as the user" as_user "$ESEAL" mkimage \
+	--basedir="$STORE" "$U/src2" "$U/img2"
+start "mount it" "$WORK/server-img2.log" --basedir "$STORE" "$U/img2" "$MNT"
+check "... read it" as_user cmp "$MNT/own" "$U/src2/own"
+stop "... unmount" "$WORK/server-img2.log"
+own=$(object_of "$U/src2/own")
+check "... its tree is next to its object" test -f "$own.merkle"
+check "store gc keeping the first image" "$ESEAL" store gc --keep="$U/img" \
+	"$STORE"
+check_has "... removes the new object's tree" \
+	"removed 1 Merkle tree file"
+check "... with its object" test ! -e "$own" -a ! -e "$own.merkle"
+check "... and keeps the trees of the kept objects" \
+	test "$(find "$STORE" -name '*.merkle' | wc -l)" -eq "$ntrees"
+start "the kept image mounts" "$WORK/server-img1.log" "${TRUST[@]}" \
+	"$U/img" "$MNT"
+check "... and reads, its trees taken as they are" as_user cmp \
+	"$MNT/three-mb" "$U/src/three-mb"
+check "... none made again" sh -c "! grep -q 'Merkle tree made' '$WORK/server-img1.log'"
+stop "... unmount" "$WORK/server-img1.log"
 
 # ---- as root ------------------------------------------------------------------
 

@@ -156,12 +156,43 @@ static void test_public(void)
 	eseal_tree_free(tree);
 }
 
+/* The store's lifecycle structs */
+static void test_store_life(void)
+{
+	struct eseal_error err = { 0 };
+	struct eseal_gc_opts go = { 0 };
+	struct eseal_gc_result gr = { 0 };
+	struct eseal_fsck_opts fo = { 0 };
+	struct eseal_fsck_result fr = { 0 };
+	struct eseal_store_usage u = { 0 };
+	int r;
+
+	r = eseal_store_gc("nowhere", &go, NULL, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_GC_OPTS_INIT"),
+	      "eseal_store_gc: %s", err.msg);
+	go.size = sizeof(go);
+	r = eseal_store_gc("nowhere", &go, &gr, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_GC_RESULT_INIT"),
+	      "eseal_store_gc, result: %s", err.msg);
+	r = eseal_store_fsck("nowhere", &fo, NULL, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_FSCK_OPTS_INIT"),
+	      "eseal_store_fsck: %s", err.msg);
+	fo.size = sizeof(fo);
+	r = eseal_store_fsck("nowhere", &fo, &fr, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_FSCK_RESULT_INIT"),
+	      "eseal_store_fsck, result: %s", err.msg);
+	r = eseal_store_usage("nowhere", &u, &err);
+	CHECK(r == -EINVAL && strstr(err.msg, "ESEAL_STORE_USAGE_INIT"),
+	      "eseal_store_usage: %s", err.msg);
+}
+
 /* The members appended since a struct's first version take their defaults */
 static void test_appended(void)
 {
 	struct eseal_error err = { 0 };
 	struct eseal_tree *tree = NULL;
 	struct eseal_image_opts io = ESEAL_IMAGE_OPTS_INIT;
+	struct eseal_store_opts so = ESEAL_STORE_OPTS_INIT;
 	struct eseal_digest d256, d;
 	FILE *f = fmemopen((char *)"/ 0 40755 2 0 0 0 0.0 - - -\n", 28, "r");
 
@@ -187,6 +218,11 @@ static void test_appended(void)
 	CHECK(eseal_image_write(tree, &io, -1, &d, &err) == -EINVAL &&
 	      strstr(err.msg, "hash algorithm 7"), "an unknown hash_alg: %s",
 	      err.msg);
+	/* a caller built before .writer: what lies beyond is not read */
+	so.size = ESEAL_V0_STORE_OPTS;
+	so.writer = (struct eseal_store_writer *)&so;
+	CHECK(eseal_tree_store_objects(tree, &so, NULL, &err) == 0,
+	      "an eseal_store_opts without writer works (%s)", err.msg);
 	eseal_tree_free(tree);
 }
 
@@ -235,6 +271,7 @@ int main(void)
 {
 	test_helpers();
 	test_public();
+	test_store_life();
 	test_appended();
 	test_oci();
 	return test_done();

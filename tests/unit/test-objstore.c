@@ -56,7 +56,10 @@ struct verify {
 	size_t objects, bad, stray, bad_mode;
 };
 
-/* Every file below dir must be xx/<hex> with matching content, mode 0644. */
+/*
+ * Every file below dir must be xx/<hex> with matching content, mode 0644
+ * (but the store's metadata directory).
+ */
 static void verify_store(const char *dir, struct verify *v)
 {
 	struct eseal_error err;
@@ -75,9 +78,8 @@ static void verify_store(const char *dir, struct verify *v)
 		if (de->d_name[0] == '.' &&
 		    (!de->d_name[1] || !strcmp(de->d_name, "..")))
 			continue;
-		/* the store's own directory (the digest cache): no object */
-		if (!strcmp(de->d_name, ESEAL_STORE_META_DIR) &&
-		    de->d_type == DT_DIR)
+		/* the store's metadata: its lock, the digest cache */
+		if (!strcmp(de->d_name, ESEAL_STORE_META))
 			continue;
 		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
 		if (strlen(de->d_name) != 2 || !(sub_d = opendir(sub))) {
