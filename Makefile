@@ -43,6 +43,7 @@ CMD_SRCS   := $(sort $(foreach d,$(CMD_DIRS),$(wildcard $(d)/*.c)))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test-*.c))
 FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/fuzz-*.c))
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+PRELOAD_SRCS := $(sort $(wildcard tests/preload/*.c))
 # man pages: docs/erofs-seal.md and docs/erofs-seal-<command>.md
 MAN_SRCS   := $(sort $(wildcard docs/erofs-seal*.md))
 
@@ -53,6 +54,7 @@ FUZZ_HOOK_OBJS := $(LIB_SRCS:%.c=$(BUILD)/fuzz-lib-hook/%.o)
 CMD_OBJS   := $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
 HELPER_BINS := $(HELPER_SRCS:%.c=$(BUILD)/%)
+PRELOAD_LIBS := $(PRELOAD_SRCS:%.c=$(BUILD)/%.so)
 MAN_PAGES  := $(MAN_SRCS:docs/%.md=$(BUILD)/man/%.1)
 
 STATIC_LIB := $(BUILD)/liberofs-seal.a
@@ -68,7 +70,7 @@ FUZZ_HOOK_LIB := $(BUILD)/fuzz-lib-hook/liberofs-seal.a
 	clean
 
 all: $(STATIC_LIB) $(SHARED_LIB) $(PROGRAM) $(PCFILE) $(UNIT_BINS) \
-	$(HELPER_BINS) $(MAN_PAGES)
+	$(HELPER_BINS) $(PRELOAD_LIBS) $(MAN_PAGES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -112,6 +114,11 @@ $(BUILD)/erofs-seal-static: $(CMD_OBJS) $(STATIC_LIB)
 $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(LDFLAGS)
+
+# LD_PRELOAD shims the shell tests use (a file with fs-verity, faked)
+$(BUILD)/tests/preload/%.so: tests/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fvisibility=default -fPIC -shared -MMD -MP -o $@ $< -ldl
 
 # the .pc file names the install paths, so install writes it afresh for the
 # PREFIX/LIBDIR given then; the one in $(BUILD) is for an uninstalled look

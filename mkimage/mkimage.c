@@ -35,6 +35,45 @@ static void show_progress(const struct eseal_progress *p, void *arg)
 	ps->shown = true;
 }
 
+static const char *cache_state(uint32_t state)
+{
+	switch (state) {
+	case ESEAL_CACHE_NEW:
+		return "none yet";
+	case ESEAL_CACHE_LOADED:
+		return "used";
+	case ESEAL_CACHE_CORRUPT:
+		return "damaged: ignored, made anew";
+	case ESEAL_CACHE_OTHER_SOURCE:
+		return "of another source: ignored, made anew";
+	case ESEAL_CACHE_UNTRUSTED:
+		return "not ours or writable by others: ignored, replaced";
+	case ESEAL_CACHE_READ_ONLY:
+		return "cannot be kept in this store (read-only to us)";
+	}
+	return "none";
+}
+
+/* --verbose: where the digests came from, what the store got */
+static void print_stats(const struct eseal_store_opts *o,
+			const struct eseal_store_stats *st)
+{
+	fprintf(stderr,
+		"files: %llu; hashed: %llu (%llu bytes); from the digest cache: %llu; measured by fs-verity: %llu\n",
+		(unsigned long long)st->files, (unsigned long long)st->hashed,
+		(unsigned long long)st->bytes,
+		(unsigned long long)st->from_cache,
+		(unsigned long long)st->measured);
+	fprintf(stderr, "digest cache: %s%s\n", cache_state(st->cache_state),
+		st->cache_state == ESEAL_CACHE_NONE ||
+		st->cache_state == ESEAL_CACHE_READ_ONLY ? "" :
+		st->cache_written ? "; written" : "; unchanged");
+	if (o->store_dir)
+		fprintf(stderr, "objects: %llu new, %llu there already\n",
+			(unsigned long long)st->objects_new,
+			(unsigned long long)st->objects_existing);
+}
+
 static int load_tree(const char *src, bool from_file, unsigned int dump_flags,
 		     unsigned int scan_flags, struct eseal_tree **tree,
 		     struct eseal_error *err)
@@ -85,7 +124,8 @@ int cmd_mkimage(int argc, char **argv)
 	struct eseal_tree *tree = NULL;
 	struct eseal_digest digest;
 	bool print_digest = false, print_only = false, from_file = false;
-	bool quiet = false, oci_rules = false;
+	bool quiet = false, strict = false, lenient = false, verbose = false;
+	bool oci_rules = false;
 	unsigned int scan_flags = 0, dump_flags = 0, max_entries = 0;
 	const char *src, *out = NULL;
 	struct output o = OUTPUT_INIT;
@@ -94,6 +134,13 @@ int cmd_mkimage(int argc, char **argv)
 		{ .name = "basedir", .alias = "digest-store", .kind = CLI_STRING,
 		  .ptr = &sopts.store_dir, .arg = "DIR",
 		  .help = "store regular files' data in DIR/xx/<digest>" },
+		{ .name = "digest-cache", .kind = CLI_STRING,
+		  .ptr = &sopts.digest_cache, .arg = "FILE",
+		  .help = "keep the digests of the source's files in FILE\n"
+			  "(default with --basedir: DIR/.erofs-seal/digest-cache)" },
+		{ .name = "no-digest-cache", .kind = CLI_FLAG,
+		  .ptr = &sopts.flags, .flag = ESEAL_STORE_NO_DIGEST_CACHE,
+		  .help = "read and hash every file, keep no digest cache" },
 		{ .name = "print-digest", .kind = CLI_BOOL, .ptr = &print_digest,
 		  .help = "print the image's fs-verity digest (on stderr\n"
 			  "when IMAGE is '-')" },
@@ -102,9 +149,12 @@ int cmd_mkimage(int argc, char **argv)
 		  .help = "print the digest, write no image" },
 		{ .name = "from-file", .kind = CLI_BOOL, .ptr = &from_file,
 		  .help = "SOURCE is a composefs dump file" },
-		{ .name = "lenient", .kind = CLI_FLAG, .ptr = &dump_flags,
-		  .flag = ESEAL_DUMP_LENIENT,
-		  .help = "parse the dump file leniently" },
+		{ .name = "strict", .kind = CLI_BOOL, .ptr = &strict,
+		  .help = "parse the dump file strictly (as mkcomposefs\n"
+			  "with CFS_PARSE_STRICT set, which sets it too)" },
+		{ .name = "lenient", .kind = CLI_BOOL, .ptr = &lenient,
+		  .help = "parse the dump file leniently (the default;\n"
+			  "overrides CFS_PARSE_STRICT)" },
 		{ .name = "use-epoch", .kind = CLI_FLAG, .ptr = &scan_flags,
 		  .flag = ESEAL_SCAN_USE_EPOCH, .help = "set all mtimes to 0" },
 		{ .name = "skip-devices", .kind = CLI_FLAG, .ptr = &scan_flags,
@@ -115,6 +165,10 @@ int cmd_mkimage(int argc, char **argv)
 		{ .name = "user-xattrs", .kind = CLI_FLAG, .ptr = &scan_flags,
 		  .flag = ESEAL_SCAN_USER_XATTRS,
 		  .help = "store only user.* xattrs" },
+		{ .name = "no-hardlinks", .kind = CLI_FLAG, .ptr = &scan_flags,
+		  .flag = ESEAL_SCAN_NO_HARDLINKS,
+		  .help = "make every name of a file a file of its own,\n"
+			  "as mkcomposefs 1.0.8 does" },
 		{ .name = "min-version", .kind = CLI_UINT,
 		  .ptr = &iopts.min_version, .min = 0, .max = 1, .arg = "N",
 		  .help = "lowest format version to write (default 0)" },
@@ -149,6 +203,9 @@ int cmd_mkimage(int argc, char **argv)
 			  "(default 4194304)" },
 		{ .name = "quiet", .short_name = 'q', .kind = CLI_BOOL,
 		  .ptr = &quiet, .help = "no progress output" },
+		{ .name = "verbose", .short_name = 'v', .kind = CLI_BOOL,
+		  .ptr = &verbose,
+		  .help = "say on stderr where the digests came from" },
 		{ 0 },
 	};
 	int r, ret = 1;
@@ -161,6 +218,15 @@ int cmd_mkimage(int argc, char **argv)
 	if (argc != (print_only ? 1 : 2))
 		usage_error(print_only ? "expected SOURCE (no IMAGE with --print-digest-only)"
 				       : "expected SOURCE and IMAGE");
+	if (sopts.digest_cache && (sopts.flags & ESEAL_STORE_NO_DIGEST_CACHE))
+		usage_error("--digest-cache and --no-digest-cache conflict");
+	if (sopts.digest_cache && !*sopts.digest_cache)
+		usage_error("empty path");
+	if (strict && lenient)
+		usage_error("--strict and --lenient conflict");
+	/* as mkcomposefs: lenient unless CFS_PARSE_STRICT is set at all */
+	if (!strict && (lenient || !getenv("CFS_PARSE_STRICT")))
+		dump_flags |= ESEAL_DUMP_LENIENT;
 	if (iopts.min_version > iopts.max_version)
 		usage_error("--min-version is above --max-version");
 	src = argv[0];
@@ -252,6 +318,8 @@ int cmd_mkimage(int argc, char **argv)
 		fprintf(out && !strcmp(out, "-") ? stderr : stdout, "%s\n",
 			hex);
 	}
+	if (verbose && !from_file)
+		print_stats(&sopts, &stats);
 	if (!quiet && sopts.store_dir && stats.objects_new &&
 	    stats.verity_unsupported && isatty(STDERR_FILENO))
 		fprintf(stderr,

@@ -59,6 +59,12 @@ check_has() {
 	fi
 }
 
+# store_list DIR: the object store DIR's entries, sorted, without its
+# .erofs-seal (the digest cache of directory sources: not an object)
+store_list() {
+	(cd "$1" && find . -path ./.erofs-seal -prune -o -print | sort)
+}
+
 is_root() {
 	[ "$(id -u)" -eq 0 ]
 }

@@ -174,7 +174,8 @@ static int add_node(struct parser *ps, const char *path,
 	if (!ps->tree->root)
 		return perr(ps, "the first entry must be the root /");
 	if (ps->strict && path[0] != '/')
-		return perr(ps, "path is not absolute: %s", esc(ps, path));
+		return strict_err(ps, "a path starts with /",
+				  "path is not absolute: %s", esc(ps, path));
 	parent = lookup(ps->tree->root, path, true, &name, &len, &why);
 	if (!parent)
 		return perr(ps, "%s: %s", why ? why : "parent directory missing",
@@ -240,7 +241,8 @@ static int parse_attrs(struct parser *ps, struct eseal_node *node,
 	if (type == S_IFCHR || type == S_IFBLK)
 		node->rdev = rdev;
 	else if (ps->strict && rdev != 0)
-		return perr(ps, "non-zero RDEV on a non-device");
+		return strict_err(ps, "RDEV is 0 except on a device",
+				  "non-zero RDEV on a non-device");
 
 	if (!dump_is_dash(f[F_PAYLOAD])) {
 		ret = dump_unescape_str(ps, f[F_PAYLOAD], "PAYLOAD", &plen);
@@ -269,7 +271,8 @@ static int parse_attrs(struct parser *ps, struct eseal_node *node,
 			return perr(ps, "CONTENT has %zu bytes but SIZE is %llu",
 				    clen, (unsigned long long)size);
 		if (type == S_IFLNK && ps->strict && clen)
-			return perr(ps, "a symlink cannot have CONTENT");
+			return strict_err(ps, "a symlink has no CONTENT",
+					  "a symlink with CONTENT");
 		if (type != S_IFLNK && clen > COMPOSEFS_INLINE_CONTENT_MAX)
 			return perr(ps, "CONTENT of %zu bytes exceeds the maximum of %u",
 				    clen, COMPOSEFS_INLINE_CONTENT_MAX);
@@ -284,8 +287,9 @@ static int parse_attrs(struct parser *ps, struct eseal_node *node,
 		if (!payload || !plen)
 			return perr(ps, "a symlink needs a non-empty target");
 		if (ps->strict && size != plen)
-			return perr(ps, "symlink SIZE %llu does not match its target length %zu",
-				    (unsigned long long)size, plen);
+			return strict_err(ps, "a symlink's SIZE is the length of its target",
+					  "symlink SIZE %llu does not match its target length %zu",
+					  (unsigned long long)size, plen);
 		node->size = plen;
 	} else if (type == S_IFREG && size && !node->content &&
 		   size > ((uint64_t)COMPOSEFS_MAX_CHUNKS
@@ -338,7 +342,9 @@ static int parse_line(struct parser *ps, const char *line, size_t len)
 		 * mkcomposefs, takes the missing ones as empty.
 		 */
 		if (ps->strict && (i < F_PAYLOAD || !hardlink))
-			return perr(ps, "missing field %s", field_names[i + 1]);
+			return strict_err(ps, "a line has all 11 fields (a hardlink's up to PAYLOAD)",
+					  "missing field %s",
+					  field_names[i + 1]);
 		for (i++; i < F_NFIELDS; i++)
 			f[i] = (struct field){ ps->strict ? "-" : "", ps->strict };
 		break;
@@ -361,8 +367,9 @@ static int parse_line(struct parser *ps, const char *line, size_t len)
 	if (ret)
 		return ret;
 	if (ps->strict && mode > 0177777)
-		return perr(ps, "invalid mode %llo",
-			    (unsigned long long)mode);
+		return strict_err(ps, "MODE has no bits above 0177777",
+				  "invalid mode %llo",
+				  (unsigned long long)mode);
 	/* the image stores 16 bits; mkcomposefs drops the rest too */
 	mode &= 0177777;
 	if (!eseal_mode_type_valid(mode))
@@ -487,7 +494,8 @@ int eseal_tree_from_dump(FILE *f, const char *name, unsigned int flags,
 		if (line[n - 1] == '\n') {
 			n--;
 		} else if (ps.strict) {
-			ret = perr(&ps, "missing trailing newline");
+			ret = strict_err(&ps, "every line ends with a newline",
+					 "missing trailing newline");
 			goto out;
 		}
 		ret = parse_line(&ps, line, n);

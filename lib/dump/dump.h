@@ -55,6 +55,25 @@ static inline int __printf(2, 3) perr(struct parser *ps, const char *fmt, ...)
 			    msg);
 }
 
+/*
+ * A line that only strict mode (mkcomposefs' CFS_PARSE_STRICT) refuses:
+ * the message names the rule it broke, as lenient parsing would take it.
+ */
+static inline int __printf(3, 4) strict_err(struct parser *ps,
+					    const char *rule,
+					    const char *fmt, ...)
+{
+	char msg[ESEAL_ERR_MSG_MAX / 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return eseal_errorf(ps->err, EINVAL,
+			    "%s:%lu: %s (strict parsing rule: %s; lenient parsing accepts it)",
+			    ps->name, ps->line, msg, rule);
+}
+
 /* s, unescaped from the dump, as a message shows it (as `info ls` does) */
 static inline const char *esc(struct parser *ps, const char *s)
 {

@@ -212,6 +212,8 @@ ESEAL_API int eseal_entry_xattr(const struct eseal_entry *e, size_t i,
 #define ESEAL_SCAN_SKIP_XATTRS   (1u << 1) /* read no xattrs */
 #define ESEAL_SCAN_USER_XATTRS   (1u << 2) /* read only user.* xattrs */
 #define ESEAL_SCAN_USE_EPOCH     (1u << 3) /* all mtimes 0 */
+#define ESEAL_SCAN_NO_HARDLINKS  (1u << 4) /* every name its own inode, as
+					      mkcomposefs 1.0.8 does */
 
 /**
  * eseal_tree_from_dir() - Scan a directory into a tree
@@ -221,7 +223,10 @@ ESEAL_API int eseal_entry_xattr(const struct eseal_entry *e, size_t i,
  * @err: a message naming the entry and the reason
  *
  * Regular files are not read here: eseal_tree_store_objects() hashes (and
- * stores) them.  Symlinks are not followed.
+ * stores) them.  Symlinks are not followed.  Names of one inode (same
+ * device and inode number) become hardlinks to the first of them in
+ * pre-order, unless ESEAL_SCAN_NO_HARDLINKS: then each is a file of its
+ * own with nlink 1, and the image is the one mkcomposefs 1.0.8 writes.
  *
  * Returns: 0; the -errno of a failed system call (-ESTALE for a directory
  * replaced during the scan); -EINVAL for an entry the image format cannot
@@ -299,8 +304,31 @@ struct eseal_store_opts {
 	 * with store_dir alone the lock is held during this call only.
 	 */
 	struct eseal_store_writer *writer;
+	const char *digest_cache;	/* the digest cache file; NULL: with
+					   a store (store_dir or writer)
+					   the store's own, else none */
+	unsigned int flags;		/* ESEAL_STORE_* */
 };
 #define ESEAL_STORE_OPTS_INIT { .size = sizeof(struct eseal_store_opts) }
+
+/* eseal_store_opts.flags */
+#define ESEAL_STORE_NO_DIGEST_CACHE (1u << 0) /* no cache at all */
+
+/* eseal_store_stats.cache_state: the digest cache as it was found */
+#define ESEAL_CACHE_NONE	0	/* no cache was asked for */
+#define ESEAL_CACHE_NEW		1	/* there was none: made */
+#define ESEAL_CACHE_LOADED	2	/* read and used */
+#define ESEAL_CACHE_CORRUPT	3	/* damaged: ignored, made anew */
+#define ESEAL_CACHE_OTHER_SOURCE 4	/* of another source root, file
+					   system or hash: ignored, made
+					   anew */
+#define ESEAL_CACHE_UNTRUSTED	5	/* not ours, writable by others or
+					   not a regular file: ignored,
+					   replaced */
+#define ESEAL_CACHE_READ_ONLY	6	/* the store's cannot be made or
+					   written there (permissions, a
+					   read-only filesystem): the build
+					   goes on without keeping it */
 
 struct eseal_store_stats {
 	size_t size;			/* ESEAL_STORE_STATS_INIT */
@@ -310,6 +338,11 @@ struct eseal_store_stats {
 	uint64_t verity_enabled;	/* FS_IOC_ENABLE_VERITY succeeded */
 	uint64_t verity_unsupported;	/* ... failed: not supported here */
 	uint64_t cloned, copied;	/* by FICLONE / by copying */
+	uint64_t from_cache;		/* digests the digest cache gave */
+	uint64_t measured;		/* ... FS_IOC_MEASURE_VERITY gave */
+	uint64_t hashed;		/* files read and hashed */
+	uint32_t cache_state;		/* ESEAL_CACHE_* */
+	uint32_t cache_written;		/* 1: the cache file was written */
 };
 #define ESEAL_STORE_STATS_INIT { .size = sizeof(struct eseal_store_stats) }
 
@@ -325,7 +358,18 @@ struct eseal_store_stats {
  * "xx/<hex>" and (with a store_dir, created if missing) publish the object
  * (crash-safe: an object is linked under its name only once it is durable).
  * As mkcomposefs: empty files get no digest, payload or content; inlined
- * files (1..inline_max bytes) get all three and no object.  The node's
+ * files (1..inline_max bytes) get all three and no object.
+ *
+ * A file larger than inline_max is not read when the digest cache knows
+ * it (the same device, inode, size, mtime and ctime as when it was read)
+ * or, where the source has fs-verity on it (4 KiB blocks, no salt, alg),
+ * when the kernel measures it; with a store, only if its object is there
+ * too (else it is read and stored again).  The cache is
+ * opts->digest_cache, else with a store_dir the store's own, unless
+ * ESEAL_STORE_NO_DIGEST_CACHE; a cache that is damaged, of another source
+ * root or filesystem, not ours or writable by others is ignored and made
+ * anew (stats->cache_state says which), and the file is replaced
+ * atomically when its content changes.  The node's
  * size becomes the number of bytes hashed.  The result is the same for any
  * thread count; progress is called on the calling thread at most about 10
  * times a second, and once at the end.

@@ -9,7 +9,8 @@
  * (directories: 2 + subdirectories), every xattr in listxattr order (or
  * only user.*, or none).  File data is not read here; the store step does
  * that.  Unlike mkcomposefs, hardlinks are kept: the first path in
- * pre-order (children by name) is the target, later ones link to it.
+ * pre-order (children by name) is the target, later ones link to it;
+ * ESEAL_SCAN_NO_HARDLINKS does as mkcomposefs does (each name a file).
  *
  * Directories are read on a thread pool, one directory per job, relative
  * to the source directory's fd (so path length and depth are unlimited,
@@ -28,7 +29,8 @@
 #include "workers.h"
 
 #define ALL_SCAN_FLAGS (ESEAL_SCAN_SKIP_DEVICES | ESEAL_SCAN_SKIP_XATTRS | \
-			ESEAL_SCAN_USER_XATTRS | ESEAL_SCAN_USE_EPOCH)
+			ESEAL_SCAN_USER_XATTRS | ESEAL_SCAN_USE_EPOCH | \
+			ESEAL_SCAN_NO_HARDLINKS)
 
 struct dirjob {
 	struct eseal_node *node;
@@ -100,18 +102,35 @@ static void run_dirjob(void *arg, void *tls, void *jobp)
 
 /* ---- records -> nodes ---------------------------------------------------- */
 
-static void set_attrs(struct eseal_node *node, const struct eseal_scan_rec *r)
+static int set_attrs(struct scan *s, struct eseal_node *node,
+		     const struct eseal_scan_rec *r)
 {
+	struct eseal_src_stat *src;
+
 	node->uid = r->uid;
 	node->gid = r->gid;
 	node->rdev = (uint32_t)r->rdev;
 	node->size = r->size;
-	node->mtime_sec = r->mtime_sec;
-	node->mtime_nsec = r->mtime_nsec;
-	if (S_ISDIR(r->mode))
+	if (!(s->cfg.flags & ESEAL_SCAN_USE_EPOCH)) {
+		node->mtime_sec = r->mtime_sec;
+		node->mtime_nsec = r->mtime_nsec;
+	}
+	if (S_ISDIR(r->mode)) {
 		node->nlink = 2;
-	else if (S_ISREG(r->mode))
+	} else if (S_ISREG(r->mode)) {
 		node->flags |= ESEAL_NODE_FROM_SOURCE;
+		src = eseal_tree_alloc(s->tree, sizeof(*src));
+		if (!src)
+			return eseal_errorf(s->err, ENOMEM, "out of memory");
+		*src = (struct eseal_src_stat){
+			.dev = r->dev, .ino = r->ino, .size = r->size,
+			.mtime_sec = r->mtime_sec, .ctime_sec = r->ctime_sec,
+			.mtime_nsec = r->mtime_nsec,
+			.ctime_nsec = r->ctime_nsec, .attrs = r->attrs,
+		};
+		node->src = src;
+	}
+	return 0;
 }
 
 /* Node from a record; *name_out points at its name. */
@@ -130,7 +149,9 @@ static struct eseal_node *make_node(struct scan *s,
 		*ret = eseal_errorf(s->err, ENOMEM, "out of memory");
 		return NULL;
 	}
-	set_attrs(node, r);
+	*ret = set_attrs(s, node, r);
+	if (*ret)
+		return NULL;
 	if (r->link_len) {
 		*ret = eseal_node_set_payload(s->tree, node, (const char *)p,
 					      s->err);
@@ -240,7 +261,8 @@ static int consume(struct scan *s, struct dirjob *j)
 				j->node->nlink++;
 			r = push_pending(s, node, j->path, name,
 					 (dev_t)rec->dev, (ino_t)rec->ino);
-		} else if (rec->nlink > 1) {
+		} else if (rec->nlink > 1 &&
+			   !(s->cfg.flags & ESEAL_SCAN_NO_HARDLINKS)) {
 			r = add_cand(s, node, rec);
 		}
 		if (r)
@@ -299,6 +321,7 @@ static int resolve_link(struct eseal_node *node, const char *path, void *arg)
 	node->xattrs = NULL;
 	node->n_xattrs = node->cap_xattrs = 0;
 	node->payload = NULL;
+	node->src = NULL;
 	node->flags &= ~ESEAL_NODE_FROM_SOURCE;
 	node->mode = t->mode;
 	node->uid = node->gid = node->rdev = 0;

@@ -10,15 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "files.h"
 #include "scan.h"
+#include "tree.h"
+
+/* what lstat() gives */
+#define STAT_MASK STATX_BASIC_STATS
 
 /* XATTR_LIST_MAX, XATTR_SIZE_MAX */
 #define XATTR_BUF (64 * 1024)
+#define XATTR_SMALL 512		/* tried first */
 #define DENTS_BUF (32 * 1024)
 /* composefs' xattr space per inode (LCFS_INODE_EXTERNAL_XATTR_MAX) */
 #define CFS_XATTR_MAX (UINT16_MAX / 2)
@@ -234,15 +240,15 @@ static int read_names(const struct eseal_scan_cfg *cfg,
  * itself when name is NULL; symlinks are not followed.  *xattrat() where
  * the kernel has them, else the same calls on a /proc/self/fd path.
  */
-static ssize_t list_xattrs(struct eseal_scan_buf *b, int dfd,
-			   const char *name)
+static ssize_t list_xattrs_size(struct eseal_scan_buf *b, int dfd,
+				const char *name, size_t size)
 {
 	ssize_t n;
 
 	if (!b->no_xattrat) {
 		n = syscall(__NR_listxattrat, dfd, name ? name : "",
 			    name ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH,
-			    b->xlist, (size_t)XATTR_BUF);
+			    b->xlist, size);
 		if (n >= 0 || errno != ENOSYS)
 			return n;
 		b->no_xattrat = true;
@@ -250,29 +256,55 @@ static ssize_t list_xattrs(struct eseal_scan_buf *b, int dfd,
 	if (name) {
 		snprintf(b->proc, sizeof(b->proc), "/proc/self/fd/%d/%s", dfd,
 			 name);
-		return llistxattr(b->proc, b->xlist, XATTR_BUF);
+		return llistxattr(b->proc, b->xlist, size);
 	}
 	snprintf(b->proc, sizeof(b->proc), "/proc/self/fd/%d", dfd);
-	return listxattr(b->proc, b->xlist, XATTR_BUF);
+	return listxattr(b->proc, b->xlist, size);
+}
+
+/*
+ * The kernel allocates as much as the buffer offered for every call, and
+ * 64 KiB costs more than the call itself: ask with a small buffer first
+ * (most files have no or few xattrs), the whole size only on ERANGE.
+ */
+static ssize_t list_xattrs(struct eseal_scan_buf *b, int dfd,
+			   const char *name)
+{
+	ssize_t n = list_xattrs_size(b, dfd, name, XATTR_SMALL);
+
+	if (n < 0 && errno == ERANGE)
+		n = list_xattrs_size(b, dfd, name, XATTR_BUF);
+	return n;
 }
 
 /* after list_xattrs(), which chose the method and set b->proc */
-static ssize_t get_xattr(struct eseal_scan_buf *b, int dfd, const char *name,
-			 const char *key)
+static ssize_t get_xattr_size(struct eseal_scan_buf *b, int dfd,
+			      const char *name, const char *key, size_t size)
 {
 	struct xattrat_args args;
 
 	if (!b->no_xattrat) {
 		args.value = (uint64_t)(uintptr_t)b->xval;
-		args.size = XATTR_BUF;
+		args.size = (uint32_t)size;
 		args.flags = 0;
 		return syscall(__NR_getxattrat, dfd, name ? name : "",
 			       name ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH, key,
 			       &args, sizeof(args));
 	}
 	if (name)
-		return lgetxattr(b->proc, key, b->xval, XATTR_BUF);
-	return getxattr(b->proc, key, b->xval, XATTR_BUF);
+		return lgetxattr(b->proc, key, b->xval, size);
+	return getxattr(b->proc, key, b->xval, size);
+}
+
+/* small first, as list_xattrs() */
+static ssize_t get_xattr(struct eseal_scan_buf *b, int dfd, const char *name,
+			 const char *key)
+{
+	ssize_t n = get_xattr_size(b, dfd, name, key, XATTR_SMALL);
+
+	if (n < 0 && errno == ERANGE)
+		n = get_xattr_size(b, dfd, name, key, XATTR_BUF);
+	return n;
 }
 
 /* Append the xattrs of the entry to o; returns how many, or -errno. */
@@ -338,7 +370,7 @@ static int put_xattrs(const struct eseal_scan_cfg *cfg,
  */
 static int put_entry(const struct eseal_scan_cfg *cfg, struct eseal_scan_buf *b,
 		     struct out *o, int dfd, const char *path,
-		     const char *name, const struct stat *st,
+		     const char *name, const struct statx *st,
 		     struct eseal_error *err)
 {
 	struct eseal_scan_rec rec = { 0 };
@@ -349,9 +381,9 @@ static int put_entry(const struct eseal_scan_cfg *cfg, struct eseal_scan_buf *b,
 	int r;
 
 	if ((cfg->flags & ESEAL_SCAN_SKIP_DEVICES) &&
-	    (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)))
+	    (S_ISCHR(st->stx_mode) || S_ISBLK(st->stx_mode)))
 		return 1;
-	switch (st->st_mode & S_IFMT) {
+	switch (st->stx_mode & S_IFMT) {
 	case S_IFREG: case S_IFDIR: case S_IFLNK: case S_IFBLK:
 	case S_IFCHR: case S_IFSOCK: case S_IFIFO:
 		break;
@@ -359,20 +391,22 @@ static int put_entry(const struct eseal_scan_cfg *cfg, struct eseal_scan_buf *b,
 		return error(cfg, err, EINVAL, path, name,
 			     "unsupported file type");
 	}
-	rec.dev = st->st_dev;
-	rec.ino = st->st_ino;
-	rec.rdev = st->st_rdev;
-	rec.size = (uint64_t)st->st_size;
-	if (!(cfg->flags & ESEAL_SCAN_USE_EPOCH)) {
-		rec.mtime_sec = st->st_mtim.tv_sec;
-		rec.mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
-	}
-	rec.mode = st->st_mode;
-	rec.uid = st->st_uid;
-	rec.gid = st->st_gid;
-	rec.nlink = (uint32_t)MIN(st->st_nlink, (nlink_t)UINT32_MAX);
+	rec.dev = makedev(st->stx_dev_major, st->stx_dev_minor);
+	rec.ino = st->stx_ino;
+	rec.rdev = makedev(st->stx_rdev_major, st->stx_rdev_minor);
+	rec.size = st->stx_size;
+	rec.mtime_sec = st->stx_mtime.tv_sec;
+	rec.mtime_nsec = st->stx_mtime.tv_nsec;
+	rec.ctime_sec = st->stx_ctime.tv_sec;
+	rec.ctime_nsec = st->stx_ctime.tv_nsec;
+	if (st->stx_attributes & st->stx_attributes_mask & STATX_ATTR_VERITY)
+		rec.attrs |= ESEAL_SRC_VERITY;
+	rec.mode = st->stx_mode;
+	rec.uid = st->stx_uid;
+	rec.gid = st->stx_gid;
+	rec.nlink = st->stx_nlink;
 	rec.name_len = (uint32_t)strlen(rname);
-	if (S_ISLNK(st->st_mode)) {
+	if (S_ISLNK(st->stx_mode)) {
 		n = readlinkat(dfd, name, b->xval, XATTR_BUF);
 		if (n < 0)
 			return syserr(cfg, err, errno, path, name,
@@ -414,6 +448,7 @@ int eseal_scan_read_dir(const struct eseal_scan_cfg *cfg,
 			struct eseal_error *err)
 {
 	struct out o = { 0 };
+	struct statx stx;
 	struct stat st;
 	size_t i;
 	int fd, r = 0;
@@ -434,11 +469,11 @@ int eseal_scan_read_dir(const struct eseal_scan_cfg *cfg,
 	for (i = 0; !r && i < b->n; i++) {
 		const char *name = b->names + b->offs[i];
 
-		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (statx(fd, name, AT_SYMLINK_NOFOLLOW, STAT_MASK, &stx) < 0) {
 			r = syserr(cfg, err, errno, path, name, "cannot stat");
 			break;
 		}
-		r = put_entry(cfg, b, &o, fd, path, name, &st, err);
+		r = put_entry(cfg, b, &o, fd, path, name, &stx, err);
 		if (r == 1)
 			r = 0;		/* left out */
 		else if (!r)
@@ -461,12 +496,12 @@ int eseal_scan_read_self(const struct eseal_scan_cfg *cfg,
 			 size_t *len, struct eseal_error *err)
 {
 	struct out o = { 0 };
-	struct stat st;
+	struct statx st;
 	int r;
 
 	*recs = NULL;
 	*len = 0;
-	if (fstat(fd, &st) < 0)
+	if (statx(fd, "", AT_EMPTY_PATH, STAT_MASK, &st) < 0)
 		return syserr(cfg, err, errno, NULL, NULL, "cannot stat");
 	r = put_entry(cfg, b, &o, fd, NULL, NULL, &st, err);
 	if (r) {

@@ -21,9 +21,10 @@
  */
 struct eseal_scan_rec {
 	uint64_t dev, ino, rdev, size;
-	int64_t mtime_sec;
-	uint32_t mtime_nsec, mode, uid, gid, nlink;
+	int64_t mtime_sec, ctime_sec;	/* as on disk, USE_EPOCH or not */
+	uint32_t mtime_nsec, ctime_nsec, mode, uid, gid, nlink;
 	uint32_t name_len, link_len, n_xattrs;
+	uint32_t attrs;			/* ESEAL_SRC_* (tree.h) */
 	uint32_t total;			/* record bytes, padded */
 };
 

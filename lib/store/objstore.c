@@ -25,8 +25,10 @@
 #include "files.h"
 #include "internal.h"
 #include "objstore.h"
+#include "store-dirs.h"
 #include "store-lock.h"
 #include "store-open.h"
+#include "tree.h"
 
 /*
  * New objects are published in batches: one syncfs() makes a whole batch
@@ -51,6 +53,7 @@ struct eseal_objstore {
 	atomic_bool no_clone;		/* FICLONE unsupported */
 	atomic_bool no_verity;		/* no FS_IOC_ENABLE_VERITY here */
 	atomic_uint_fast64_t touched[4]; /* subdirectories published into */
+	struct eseal_store_dirs dirs;	/* fan-out directories, lookups */
 	pthread_mutex_t lock;		/* pending list */
 	pthread_mutex_t flush_lock;	/* one flush at a time */
 	struct pending_obj *pend;
@@ -69,32 +72,25 @@ void eseal_object_path(const struct eseal_digest *d, char *buf)
 	eseal_hex_encode(d->bytes + 1, d->size - 1, buf + 3);
 }
 
-/*
- * The fan-out directory "xx" of the store, opened without following a
- * symlink; created when create is set and it is missing.  -ENOENT (and no
- * message) when it is missing and create is not set.
- */
-static int open_fanout(struct eseal_objstore *st, const char *sub,
-		       bool create, struct eseal_error *err)
+int eseal_objstore_has_path(struct eseal_objstore *st, const char *path,
+			    struct eseal_error *err)
 {
-	const int flags = O_RDONLY | O_DIRECTORY;
-	struct stat sb;
-	int fd;
+	return eseal_store_dirs_has(&st->dirs, path, err);
+}
 
-	fd = eseal_store_open(st->fd, sub, flags, NULL);
-	if (fd == -ENOENT && create) {
-		if (mkdirat(st->fd, sub, 0755) < 0 && errno != EEXIST)
-			return eseal_syserrorf(err, errno, "%s/%s: cannot create",
-					       st->dir, sub);
-		fd = eseal_store_open(st->fd, sub, flags, NULL);
-	}
-	if (fd >= 0 || (fd == -ENOENT && !create))
-		return fd;
-	if (fstatat(st->fd, sub, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !S_ISDIR(sb.st_mode))
-		return eseal_store_entry_error(err, st->dir, sub, strlen(sub),
-					       sb.st_mode, "a directory");
-	return eseal_syserrorf(err, -fd, "%s/%s", st->dir, sub);
+int eseal_objstore_index(struct eseal_objstore *st, struct eseal_error *err)
+{
+	return eseal_store_dirs_index(&st->dirs, err);
+}
+
+int eseal_objstore_meta_dir(struct eseal_objstore *st, struct eseal_error *err)
+{
+	return eseal_store_meta_open(st->fd, st->dir, true, err);
+}
+
+const char *eseal_objstore_dir(const struct eseal_objstore *st)
+{
+	return st->dir;
 }
 
 /* mkdir -p */
@@ -154,6 +150,7 @@ int eseal_objstore_open_flags(const char *dir, unsigned int flags,
 		eseal_objstore_close(st);
 		return r;
 	}
+	eseal_store_dirs_init(&st->dirs, st->fd, st->dir);
 	/* the writers' lock, before the first object is looked up */
 	r = eseal_store_lock(st->fd, st->dir,
 			     STORE_LOCK_OPTIONAL |
@@ -242,19 +239,16 @@ static int8_t tmp_enable_verity(struct eseal_objstore *st,
 static int tmp_publish(struct eseal_objstore *st, struct eseal_tmpfile *t,
 		       const char *path, struct eseal_error *err)
 {
-	char sub[3] = { path[0], path[1], '\0' };
 	const char *rest = path + 3;
 	struct stat sb;
 	int dfd, r;
 
-	dfd = open_fanout(st, sub, true, err);
+	dfd = eseal_store_fanout(&st->dirs, path, true, err);
 	if (dfd < 0)
 		return dfd;
 	r = eseal_tmpfile_link(t, dfd, rest);
-	if (r == 0) {
-		close(dfd);
+	if (r == 0)
 		return 0;
-	}
 	if (r != -EEXIST) {
 		r = eseal_syserrorf(err, -r, "%s/%s: cannot publish object",
 				    st->dir, path);
@@ -266,7 +260,6 @@ static int tmp_publish(struct eseal_objstore *st, struct eseal_tmpfile *t,
 	} else {
 		r = 1;
 	}
-	close(dfd);
 	return r;
 }
 
@@ -394,6 +387,35 @@ static int flush(struct eseal_objstore *st, struct eseal_error *err)
 }
 
 /*
+ * Hash the source and look its object up: 0 when that settles it (the
+ * object is there, or the data is to be inlined: res says which), 1 when
+ * the object must be stored (path is its name), or -errno.
+ */
+static int hash_first(struct eseal_objstore *st, int sfd, const char *name,
+		      uint64_t expect, struct eseal_fsverity_ctx *c,
+		      uint8_t *buf, size_t bufsize, uint64_t keep_max,
+		      char *path, struct eseal_obj_result *res,
+		      struct eseal_error *err)
+{
+	int r;
+
+	r = eseal_hash_copy_fd(c, sfd, name, -1, NULL, buf, bufsize, expect,
+			       &res->digest, &res->size, err);
+	if (r)
+		return r;
+	if (res->size <= keep_max) {
+		res->inline_only = true;
+		return 0;
+	}
+	eseal_object_path(&res->digest, path);
+	r = eseal_objstore_has_path(st, path, err);
+	if (r < 0)
+		return r;
+	res->existing = r > 0;
+	return !res->existing;
+}
+
+/*
  * The end of every new object: t (named tname in messages) holds the bytes
  * of res->digest.  It is discarded when that object is there already, else
  * queued for publication.  t is consumed either way (t->fd is -1 after).
@@ -406,7 +428,7 @@ static int commit(struct eseal_objstore *st, struct eseal_tmpfile *t,
 	int r;
 
 	eseal_object_path(&res->digest, path);
-	r = eseal_store_lookup(st->fd, st->dir, path, err);
+	r = eseal_objstore_has_path(st, path, err);
 	if (r) {
 		res->existing = r > 0;
 		eseal_tmpfile_discard(t);
@@ -428,7 +450,7 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		       uint8_t *buf, size_t bufsize, uint64_t keep_max,
 		       struct eseal_obj_result *res, struct eseal_error *err)
 {
-	char tname[64];
+	char path[ESEAL_OBJPATH_MAX], tname[64];
 	struct eseal_tmpfile t = { .fd = -1 };
 	bool cloning = !atomic_load(&st->no_clone);
 	int r;
@@ -440,21 +462,24 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		 * already stored or will be inlined is then read once and
 		 * never copied.  What gets stored is hashed again below.
 		 */
-		r = eseal_hash_copy_fd(c, sfd, name, -1, NULL, buf, bufsize,
-				       expect, &res->digest, &res->size, err);
-		if (r)
+		r = hash_first(st, sfd, name, expect, c, buf, bufsize,
+			       keep_max, path, res, err);
+		if (r <= 0)
 			return r;
-		if (res->size <= keep_max) {
-			res->inline_only = true;
-			return 0;
-		}
-		r = eseal_objstore_has(st, &res->digest, err);
-		if (r)
-			res->existing = r > 0;
-		if (r)
-			return r < 0 ? r : 0;
 	}
 	r = tmp_create(st, &t, err);
+	/*
+	 * A store we may only read (a shared one, full) is fine as long as
+	 * nothing new is needed: find out by hashing the source.
+	 */
+	if (cloning && (r == -EACCES || r == -EPERM || r == -EROFS)) {
+		cloning = false;
+		r = hash_first(st, sfd, name, expect, c, buf, bufsize,
+			       keep_max, path, res, err);
+		if (r <= 0)
+			return r;
+		r = tmp_create(st, &t, err);
+	}
 	if (r)
 		return r;
 	snprintf(tname, sizeof(tname), "%s/%s", st->dir,
@@ -509,7 +534,7 @@ int eseal_objstore_has(struct eseal_objstore *st, const struct eseal_digest *d,
 	char path[ESEAL_OBJPATH_MAX];
 
 	eseal_object_path(d, path);
-	return eseal_store_lookup(st->fd, st->dir, path, err);
+	return eseal_objstore_has_path(st, path, err);
 }
 
 int eseal_objstore_tmp_commit(struct eseal_objstore *st,
@@ -546,6 +571,7 @@ void eseal_objstore_close(struct eseal_objstore *st)
 	for (i = 0; i < st->n_pend; i++)
 		eseal_tmpfile_discard(&st->pend[i].t);
 	free(st->pend);
+	eseal_store_dirs_fini(&st->dirs);
 	pthread_mutex_destroy(&st->lock);
 	pthread_mutex_destroy(&st->flush_lock);
 	if (st->fd >= 0)
@@ -559,16 +585,25 @@ void eseal_objstore_close(struct eseal_objstore *st)
 
 int eseal_objstore_sync(struct eseal_objstore *st, struct eseal_error *err)
 {
-	char sub[3];
+	uint64_t any = 0;
+	char sub[4];
 	unsigned int i;
 	int fd, r;
 
 	r = flush(st, err);
+	for (i = 0; i < 4; i++)
+		any |= atomic_load(&st->touched[i]);
+	/* one journal commit makes every new name durable */
+	if (!r && (!any || syncfs(st->fd) == 0))
+		return 0;
+	/* a failed syncfs() says little: find the directory that fails */
 	for (i = 0; i < 256 && !r; i++) {
 		if (!(atomic_load(&st->touched[i / 64]) & (1ull << (i % 64))))
 			continue;
 		eseal_hex_encode(&(uint8_t){ (uint8_t)i }, 1, sub);
-		fd = open_fanout(st, sub, false, err);
+		sub[2] = '/';
+		fd = eseal_store_fanout(&st->dirs, sub, false, err);
+		sub[2] = '\0';
 		if (fd == -ENOENT)
 			r = eseal_syserrorf(err, ENOENT, "%s/%s: cannot sync",
 					    st->dir, sub);
@@ -577,8 +612,6 @@ int eseal_objstore_sync(struct eseal_objstore *st, struct eseal_error *err)
 		else if (fsync(fd) < 0)
 			r = eseal_syserrorf(err, errno, "%s/%s: cannot sync",
 					    st->dir, sub);
-		if (fd >= 0)
-			close(fd);
 	}
 	if (!r && fsync(st->fd) < 0)
 		r = eseal_syserrorf(err, errno, "%s: cannot sync", st->dir);

@@ -89,6 +89,31 @@ void eseal_objstore_close(struct eseal_objstore *st);
 void eseal_objstore_counts(struct eseal_objstore *st, uint64_t *raced,
 			   uint64_t *verity_ok, uint64_t *verity_failed);
 
+/*
+ * Is the object path ("xx/<hex>") there, as a regular file?  1, 0, or an
+ * error naming what is there instead (nothing below the store is
+ * followed).  One fstatat(): fan-out directories are opened once.
+ */
+int eseal_objstore_has_path(struct eseal_objstore *st, const char *path,
+			    struct eseal_error *err);
+
+/*
+ * List the store's objects once (getdents of each fan-out directory), so
+ * that eseal_objstore_has_path() answers for those without a system call:
+ * for many lookups of objects that are mostly there.  Call it before other
+ * threads use the store.
+ */
+int eseal_objstore_index(struct eseal_objstore *st, struct eseal_error *err);
+
+/*
+ * The store's ESEAL_STORE_META directory (the digest cache):
+ * eseal_store_meta_open(), quiet about permission errors (a store we may
+ * only read).  Returns an fd of it (the caller closes it) or -errno.
+ */
+int eseal_objstore_meta_dir(struct eseal_objstore *st, struct eseal_error *err);
+/* The store directory as given, for messages */
+const char *eseal_objstore_dir(const struct eseal_objstore *st);
+
 /* "xx/<hex>" of a digest, as mkcomposefs names objects and payloads */
 void eseal_object_path(const struct eseal_digest *d, char *buf);
 
@@ -144,8 +169,8 @@ int eseal_objstore_tmp_commit(struct eseal_objstore *st,
 			      struct eseal_error *err);
 /*
  * 1 when the object of digest d is in the store, 0 when not, or an error
- * (an entry on the way that is not what it should be: see
- * eseal_store_lookup)
+ * (an entry on the way that is not what it should be): the lookup of
+ * eseal_objstore_has_path()
  */
 int eseal_objstore_has(struct eseal_objstore *st, const struct eseal_digest *d,
 		       struct eseal_error *err);

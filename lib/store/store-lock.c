@@ -24,9 +24,8 @@ static bool permission_error(int e)
 	return e == EACCES || e == EPERM || e == EROFS;
 }
 
-/* DIR/.erofs-seal, created when missing; -errno (message unless perm.) */
-static int open_meta(int store_fd, const char *store, bool quiet_perm,
-		     struct eseal_error *err)
+int eseal_store_meta_open(int store_fd, const char *store, bool quiet_perm,
+			  struct eseal_error *err)
 {
 	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	struct stat st;
@@ -105,7 +104,7 @@ int eseal_store_lock(int store_fd, const char *store, unsigned int flags,
 	int meta, fd, r;
 
 	*lock_fd = -1;
-	meta = open_meta(store_fd, store, optional, err);
+	meta = eseal_store_meta_open(store_fd, store, optional, err);
 	if (meta < 0)
 		return optional && permission_error(-meta) ? 0 : meta;
 	fd = open_lock_file(meta, store, optional, err);

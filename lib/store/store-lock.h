@@ -8,6 +8,8 @@
 #ifndef ESEAL_STORE_LOCK_H
 #define ESEAL_STORE_LOCK_H
 
+#include <stdbool.h>
+
 #include "internal.h"
 
 #define STORE_LOCK_EXCLUSIVE (1u << 0)	/* else shared */
@@ -28,5 +30,15 @@
  */
 int eseal_store_lock(int store_fd, const char *store, unsigned int flags,
 		     const char *who, int *lock_fd, struct eseal_error *err);
+
+/*
+ * DIR/.erofs-seal (ESEAL_STORE_META: the lock file, the digest cache),
+ * created (mode 0755) when missing, never followed if it is a symlink.
+ * Returns an fd of it (the caller closes it) or -errno with a message;
+ * with quiet_perm, no message for a permission error (-EACCES, -EPERM,
+ * -EROFS: a store we may only read).
+ */
+int eseal_store_meta_open(int store_fd, const char *store, bool quiet_perm,
+			  struct eseal_error *err);
 
 #endif /* ESEAL_STORE_LOCK_H */

@@ -17,28 +17,36 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "digest-cache.h"
 #include "files.h"
 #include "objstore.h"
 #include "tree.h"
 #include "workers.h"
 
-#define READ_BUF (512 * 1024)
+#define READ_BUF (128 * 1024)
 #define BIG_FILE (16ull << 20)	/* started first so they do not trail */
 #define PROGRESS_MS 100
+#define INDEX_MIN 4096		/* files: list the store's objects */
+#define DCACHE_NAME "digest-cache"	/* in the store's ESEAL_STORE_META */
 
 struct store {
 	struct eseal_tree *tree;
 	int src_fd;
 	struct eseal_objstore *st;	/* NULL: hash only */
+	struct eseal_dcache *dc;	/* NULL: no digest cache */
 	int alg;
 	size_t inline_max;
 };
+
+/* where a file's digest came from */
+enum { FROM_HASH = 0, FROM_CACHE, FROM_VERITY };
 
 struct tls {
 	struct eseal_fsverity_ctx *c;
@@ -51,7 +59,14 @@ struct tls {
 
 struct job {
 	struct eseal_node *node;
+	bool cached;			/* the cache knows 'digest' */
+	struct eseal_digest digest;
+	/* results */
 	int ret;
+	uint8_t from;			/* FROM_* */
+	bool cacheable;			/* key -> res.digest may be kept */
+	struct eseal_dcache_key key;	/* the file as it was read */
+	int64_t read_at;		/* when (CLOCK_REALTIME seconds) */
 	struct eseal_obj_result res;
 	struct eseal_error err;
 	uint8_t content[];		/* inline_max bytes */
@@ -139,12 +154,61 @@ static const char *msg_name(struct tls *t, size_t rel)
 	return t->name;
 }
 
+/*
+ * With a store, a digest known without reading (cache, fs-verity) is only
+ * enough when its object is there: 1 when it is (res filled), 0 when the
+ * file must be read and stored, or -errno.
+ */
+static int known_digest(struct store *s, struct job *j,
+			const struct eseal_digest *d, uint64_t size)
+{
+	char path[ESEAL_OBJPATH_MAX];
+	int r = 1;
+
+	if (s->st) {
+		eseal_object_path(d, path);
+		r = eseal_objstore_has_path(s->st, path, &j->err);
+		if (r <= 0)
+			return r;
+		j->res.existing = true;
+	}
+	j->res.digest = *d;
+	j->res.size = size;
+	return 1;
+}
+
+static void key_of(struct eseal_dcache_key *k, const struct stat *st)
+{
+	*k = (struct eseal_dcache_key){
+		.dev = st->st_dev, .ino = st->st_ino,
+		.size = (uint64_t)st->st_size,
+		.mtime_sec = st->st_mtim.tv_sec,
+		.ctime_sec = st->st_ctim.tv_sec,
+		.mtime_nsec = (uint32_t)st->st_mtim.tv_nsec,
+		.ctime_nsec = (uint32_t)st->st_ctim.tv_nsec,
+	};
+}
+
+/* The kernel's digest of a source file with fs-verity: 1, 0 or -errno */
+static int measured(struct store *s, struct job *j, int fd,
+		    const struct stat *st)
+{
+	struct eseal_digest d;
+
+	if (!(j->node->src->attrs & ESEAL_SRC_VERITY) ||
+	    (uint64_t)st->st_size <= s->inline_max ||
+	    eseal_verity_measure_std(fd, s->alg, &d))
+		return 0;
+	return known_digest(s, j, &d, (uint64_t)st->st_size);
+}
+
 static void run_job(void *arg, void *tlsp, void *jobp)
 {
 	struct store *s = arg;
 	struct tls *t = tlsp;
 	struct job *j = jobp;
 	const int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+	struct timespec now;
 	struct stat st;
 	const char *name;
 	ssize_t rel;
@@ -153,6 +217,8 @@ static void run_job(void *arg, void *tlsp, void *jobp)
 	memset(&j->res, 0, sizeof(j->res));
 	j->err.code = 0;
 	j->err.msg[0] = '\0';
+	j->from = FROM_HASH;
+	j->cacheable = false;
 	rel = build_path(t, s->tree->src_root, j->node);
 	if (rel < 0) {
 		j->ret = eseal_errorf(&j->err, ENOMEM, "out of memory");
@@ -169,6 +235,15 @@ static void run_job(void *arg, void *tlsp, void *jobp)
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		j->ret = eseal_errorf(&j->err, EINVAL,
 				      "%s: no longer a regular file", name);
+		goto out;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	key_of(&j->key, &st);
+	j->read_at = now.tv_sec;
+	j->ret = measured(s, j, fd, &st);
+	if (j->ret) {
+		j->from = FROM_VERITY;
+		j->ret = MIN(j->ret, 0);
 		goto out;
 	}
 	if (st.st_size > READ_BUF)
@@ -188,6 +263,8 @@ static void run_job(void *arg, void *tlsp, void *jobp)
 done:
 	if (!j->ret && j->res.size && j->res.size <= s->inline_max)
 		memcpy(j->content, t->buf, j->res.size);
+	/* what was read is what fstat() described */
+	j->cacheable = !j->ret && j->res.size == (uint64_t)st.st_size;
 out:
 	close(fd);
 }
@@ -241,13 +318,60 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static void key_of_src(struct eseal_dcache_key *k,
+		       const struct eseal_src_stat *src)
+{
+	*k = (struct eseal_dcache_key){
+		.dev = src->dev, .ino = src->ino, .size = src->size,
+		.mtime_sec = src->mtime_sec, .ctime_sec = src->ctime_sec,
+		.mtime_nsec = src->mtime_nsec, .ctime_nsec = src->ctime_nsec,
+	};
+}
+
+/*
+ * Does the cache know the file?  Only files that would be read for more
+ * than their digest's sake (inlined ones are read anyway).
+ */
+static bool cache_hit(struct store *s, struct job *j)
+{
+	struct eseal_dcache_key k;
+
+	j->cached = false;
+	if (!s->dc || !j->node->src || j->node->src->size <= s->inline_max)
+		return false;
+	key_of_src(&k, j->node->src);
+	j->cached = eseal_dcache_lookup(s->dc, &k, &j->digest);
+	return j->cached;
+}
+
 static int apply(struct store *s, struct job *j,
 		 struct eseal_store_stats *stats, struct eseal_error *err)
 {
+	struct eseal_node *node = j->node;
+	struct eseal_dcache_key k;
 	int r;
 
-	stats->bytes += j->res.size;
-	r = eseal_node_set_data(s->tree, j->node, &j->res.digest, j->res.size,
+	if (j->from == FROM_CACHE) {
+		stats->from_cache++;
+	} else if (j->from == FROM_VERITY) {
+		stats->measured++;
+	} else {
+		stats->hashed++;
+		stats->bytes += j->res.size;
+	}
+	if (s->dc && j->res.size > s->inline_max &&
+	    (j->from == FROM_CACHE || j->cacheable)) {
+		/* a hit stays: it was no racy entry when it was kept */
+		if (j->from == FROM_CACHE)
+			key_of_src(&k, node->src);
+		r = eseal_dcache_add(s->dc, j->from == FROM_CACHE ? &k : &j->key,
+				     &j->res.digest,
+				     j->from == FROM_CACHE ? INT64_MAX :
+							     j->read_at);
+		if (r)
+			return eseal_errorf(err, -r, "out of memory");
+	}
+	r = eseal_node_set_data(s->tree, node, &j->res.digest, j->res.size,
 				j->content, s->inline_max, err);
 	if (r || !j->res.size)
 		return r;
@@ -278,6 +402,19 @@ int eseal_node_set_data(struct eseal_tree *tree, struct eseal_node *node,
 	if (!r && size <= inline_max)
 		r = eseal_node_set_content(tree, node, content, size, err);
 	return r;
+}
+
+/* A job done: its result into the tree (the first error stays in *r) */
+static void finish(struct store *s, struct job *j, struct eseal_progress *p,
+		   struct eseal_store_stats *stats, int *r,
+		   struct eseal_error *err)
+{
+	if (!*r && j->ret)
+		*r = eseal_errorf(err, j->err.code, "%s", j->err.msg);
+	else if (!*r)
+		*r = apply(s, j, stats, err);
+	p->entries_done++;
+	p->bytes_done += j->res.size;
 }
 
 static int run_pool(struct store *s, struct collect *c,
@@ -329,19 +466,31 @@ static int run_pool(struct store *s, struct collect *c,
 					continue;
 				}
 			}
+			/*
+			 * Known from the cache: checking that its object is
+			 * there (one fstatat) costs less than a trip
+			 * through the pool.
+			 */
+			if (cache_hit(s, j)) {
+				memset(&j->res, 0, sizeof(j->res));
+				j->from = FROM_CACHE;
+				j->ret = known_digest(s, j, &j->digest,
+						      j->node->src->size);
+				if (j->ret) {
+					j->ret = MIN(j->ret, 0);
+					finish(s, j, &p, stats, &r, err);
+					eseal_workers_put_free(w, j);
+					continue;
+				}
+				/* its object is missing: read, store it */
+			}
 			eseal_workers_submit(w, j);
 		}
 		if (!eseal_workers_busy(w))
 			break;
 		j = eseal_workers_wait_done(w, PROGRESS_MS);
 		if (j) {
-			if (!r && j->ret)
-				r = eseal_errorf(err, j->err.code, "%s",
-						 j->err.msg);
-			else if (!r)
-				r = apply(s, j, stats, err);
-			p.entries_done++;
-			p.bytes_done += j->res.size;
+			finish(s, j, &p, stats, &r, err);
 			eseal_workers_put_free(w, j);
 		}
 		if (opts->progress && now_ms() - last >= PROGRESS_MS) {
@@ -354,6 +503,42 @@ static int run_pool(struct store *s, struct collect *c,
 	eseal_workers_free(w);
 	free(big);
 	return r;
+}
+
+/* A store's own cache cannot be kept there: permissions, read-only fs */
+static bool read_only(int r)
+{
+	return r == -EACCES || r == -EPERM || r == -EROFS;
+}
+
+/* The digest cache: opts->digest_cache, else the store's */
+static int open_cache(struct store *s, const struct eseal_store_opts *opts,
+		      uint32_t *state, struct eseal_error *err)
+{
+	char display[PATH_MAX + 64];
+	const char *name;
+	int dfd;
+
+	if (opts->digest_cache) {
+		dfd = eseal_open_parent(opts->digest_cache, O_RDONLY, &name,
+					NULL, err);
+		snprintf(display, sizeof(display), "%s", opts->digest_cache);
+	} else {
+		dfd = eseal_objstore_meta_dir(s->st, err);
+		name = DCACHE_NAME;
+		snprintf(display, sizeof(display), "%s/%s/%s",
+			 eseal_objstore_dir(s->st), ESEAL_STORE_META,
+			 DCACHE_NAME);
+		/* a store we may only read: no cache, and no failure */
+		if (read_only(dfd)) {
+			*state = ESEAL_CACHE_READ_ONLY;
+			return 0;
+		}
+	}
+	if (dfd < 0)
+		return dfd;
+	return eseal_dcache_open(dfd, name, display, s->src_fd, s->alg,
+				 &s->dc, state, err);
 }
 
 /* The work, on structs of this library's size */
@@ -401,13 +586,39 @@ static int store_objects(struct eseal_tree *tree,
 			goto out;
 		}
 	}
+	if (opts->flags & ~ESEAL_STORE_NO_DIGEST_CACHE) {
+		r = eseal_errorf(err, EINVAL, "unknown store flags %#x",
+				 opts->flags);
+		goto out;
+	}
 	/* the store, under its writers' lock (the caller's, if it holds one) */
 	r = eseal_objstore_from_opts(opts, &s.st, err);
 	if (r)
 		goto out;
 	if (s.st)
 		eseal_objstore_mark(s.st, &mark);
+	/* a store's own cache is written under that lock too: no gc meanwhile */
+	if (c.n && !(opts->flags & ESEAL_STORE_NO_DIGEST_CACHE) &&
+	    (opts->digest_cache || s.st)) {
+		r = open_cache(&s, opts, &stats->cache_state, err);
+		/* most hits will have their object: list them at once */
+		if (!r && s.st && stats->cache_state == ESEAL_CACHE_LOADED &&
+		    c.n >= INDEX_MIN)
+			r = eseal_objstore_index(s.st, err);
+		if (r)
+			goto out;
+	}
 	r = run_pool(&s, &c, opts, stats, err);
+	if (!r && s.dc) {
+		bool written;
+
+		r = eseal_dcache_save(s.dc, &written, err);
+		stats->cache_written = written;
+		if (read_only(r) && !opts->digest_cache) {
+			stats->cache_state = ESEAL_CACHE_READ_ONLY;
+			r = 0;
+		}
+	}
 	if (s.st) {
 		struct eseal_error serr;
 
@@ -418,6 +629,7 @@ static int store_objects(struct eseal_tree *tree,
 		eseal_objstore_stats_since(s.st, &mark, stats);
 	}
 out:
+	eseal_dcache_free(s.dc);
 	eseal_objstore_close(s.st);
 	if (s.src_fd >= 0)
 		close(s.src_fd);

@@ -37,6 +37,18 @@ struct eseal_xattr {
 					     escaped whiteouts */
 #define ESEAL_NODE_MARK		(1u << 3) /* scratch mark of one pass */
 
+/*
+ * Where a regular file from a directory scan came from, as lstat() saw it:
+ * the digest cache's key (lib/store/digest-cache.h).
+ */
+struct eseal_src_stat {
+	uint64_t dev, ino, size;
+	int64_t mtime_sec, ctime_sec;
+	uint32_t mtime_nsec, ctime_nsec;
+	uint32_t attrs;			/* ESEAL_SRC_* */
+};
+#define ESEAL_SRC_VERITY	(1u << 0) /* fs-verity is on (statx) */
+
 struct eseal_node {
 	struct eseal_node *parent;	/* NULL for the root */
 	struct eseal_node **children;	/* directories: sorted by name */
@@ -48,6 +60,8 @@ struct eseal_node {
 	char *payload;			/* symlink target, object path, or NULL */
 	uint8_t *content;		/* inline file content (size bytes) */
 	struct eseal_digest *digest;	/* fs-verity digest, or NULL */
+	struct eseal_src_stat *src;	/* FROM_SOURCE files: what the scan
+					   saw, or NULL */
 
 	struct eseal_xattr *xattrs;	/* in insertion order */
 	uint32_t n_xattrs, cap_xattrs;

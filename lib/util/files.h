@@ -27,6 +27,17 @@
 int eseal_open_below(int dirfd, const char *rel, int flags);
 
 /*
+ * The directory of path (as given: symlinks in it are followed), opened
+ * with flags | O_DIRECTORY; *base points at path's last component, which
+ * must name a file (not "", "." or "..": -EISDIR).  *dir_out, when not
+ * NULL, gets the directory's name (free it).  Returns the fd or -errno,
+ * with a message naming path.
+ */
+struct eseal_error;
+int eseal_open_parent(const char *path, int flags, const char **base,
+		      char **dir_out, struct eseal_error *err);
+
+/*
  * A temporary file in a directory: an unnamed O_TMPFILE, or where the
  * filesystem has none (or the caller asks for it) a file named prefix and
  * 6 random characters, created O_EXCL, never the name of anything else.

@@ -68,30 +68,47 @@ static int not_an_input(const struct eseal_output *o, const struct stat *st,
 	return 0;
 }
 
+int eseal_open_parent(const char *path, int flags, const char **base,
+		      char **dir_out, struct eseal_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	if (dir_out)
+		*dir_out = NULL;
+	*base = slash ? slash + 1 : path;
+	if (!**base || !strcmp(*base, ".") || !strcmp(*base, ".."))
+		return eseal_errorf(err, EISDIR,
+				    "%s: names a directory, not a file", path);
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return eseal_errorf(err, ENOMEM, "out of memory");
+	fd = open(dir, flags | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		fd = eseal_syserrorf(err, errno,
+				     "%s: cannot open its directory %s", path,
+				     dir);
+		free(dir);
+		return fd;
+	}
+	if (dir_out)
+		*dir_out = dir;
+	else
+		free(dir);
+	return fd;
+}
+
 /* The directory of o->path, opened O_PATH; o->base set */
 static int open_dir(struct eseal_output *o, struct eseal_error *err)
 {
-	const char *slash = strrchr(o->path, '/');
-
-	o->base = slash ? slash + 1 : o->path;
-	if (!*o->base || !strcmp(o->base, ".") || !strcmp(o->base, ".."))
-		return eseal_errorf(err, EISDIR,
-				    "%s: names a directory, not a file",
-				    o->path);
-	if (!slash)
-		o->dir = strdup(".");
-	else if (slash == o->path)
-		o->dir = strdup("/");
-	else
-		o->dir = strndup(o->path, (size_t)(slash - o->path));
-	if (!o->dir)
-		return eseal_errorf(err, ENOMEM, "out of memory");
-	o->dirfd = open(o->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (o->dirfd < 0)
-		return eseal_syserrorf(err, errno,
-				       "%s: cannot open its directory %s",
-				       o->path, o->dir);
-	return 0;
+	o->dirfd = eseal_open_parent(o->path, O_PATH, &o->base, &o->dir, err);
+	return o->dirfd < 0 ? o->dirfd : 0;
 }
 
 int eseal_output_open(const char *path, unsigned int flags,

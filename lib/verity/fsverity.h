@@ -95,6 +95,14 @@ int eseal_hash_copy_fd(struct eseal_fsverity_ctx *c, int fd, const char *name,
  */
 int eseal_verity_measure(int fd, struct eseal_digest *d);
 /*
+ * The fs-verity digest of fd as this library computes it, from the kernel
+ * without reading the data: only where fs-verity is on with alg, 4 KiB
+ * blocks and no salt (FS_IOC_READ_VERITY_METADATA), as otherwise the
+ * kernel's digest is another one.  0, or -errno (-ENODATA when it is not
+ * so: read the file then).
+ */
+int eseal_verity_measure_std(int fd, int alg, struct eseal_digest *d);
+/*
  * FS_IOC_ENABLE_VERITY on fd (opened read-only, no writer open), 4 KiB
  * blocks, no salt, hash alg: 0 or -errno
  */

@@ -2,7 +2,10 @@
 # The composefs 1.0.8 corpus through the command line: "erofs-seal mkimage
 # --from-file" must write the image whose sha256 the corpus gives (to a file
 # and to a pipe), print the fs-verity digest its README lists, and refuse
-# every should-fail-* input with a message and no output file.
+# every should-fail-* input with a message and no output file.  Parsing is
+# lenient by default, as mkcomposefs' is: the same command line works; the
+# inputs only lenient parsing takes are refused with --strict and with
+# CFS_PARSE_STRICT in the environment, naming the rule they break.
 . "$TOP/tests/lib.sh"
 
 if [ -z "${COMPAT_DIR:-}" ] || [ ! -d "$COMPAT_DIR" ]; then
@@ -26,7 +29,7 @@ for f in "$COMPAT_DIR"/*.dump "$COMPAT_DIR"/*.dump.gz; do
 		rm -f out.img
 		cat_asset "$f" >in.dump
 		check_fails "$name refused" \
-			"$ESEAL" mkimage -q --from-file --lenient in.dump out.img
+			"$ESEAL" mkimage -q --from-file in.dump out.img
 		if grep -q "in.dump" "$WORK/.out" && [ ! -e out.img ]; then
 			ok "$name: error names the input, no image left"
 		else
@@ -36,10 +39,22 @@ for f in "$COMPAT_DIR"/*.dump "$COMPAT_DIR"/*.dump.gz; do
 		continue
 		;;
 	no-newline.dump | longlink.dump | honggfuzz-longlink-unterminated.dump)
-		opts="--lenient" ;;
-	*)
-		opts="" ;;
+		cat_asset "$f" >in.dump
+		rm -f out.img
+		check_fails "$name: refused with --strict" \
+			"$ESEAL" mkimage -q --from-file --strict in.dump out.img
+		check_has "$name: the error names the strict rule broken" \
+			"(strict parsing rule: "
+		check_fails "$name: refused with CFS_PARSE_STRICT set" \
+			env CFS_PARSE_STRICT= "$ESEAL" mkimage -q --from-file \
+			in.dump out.img
+		check "$name: no image left" test ! -e out.img
+		check "$name: --lenient overrides CFS_PARSE_STRICT" \
+			env CFS_PARSE_STRICT=1 "$ESEAL" mkimage -q --from-file \
+			--lenient --print-digest-only in.dump
+		;;
 	esac
+	opts=""
 	if [ -f "$f.version" ]; then
 		v=$(cat "$f.version")
 		opts="$opts --min-version=$v --max-version=$v"

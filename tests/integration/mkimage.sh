@@ -17,6 +17,7 @@ store_consistent() {
 		find "$store" -type f -name '.*'
 		return 1
 	fi
+	# .erofs-seal holds the lock and the digest cache, no objects
 	find "$store" -path "$store/.erofs-seal" -prune -o -type f -print |
 		sort | while read -r f; do
 		name=${f#"$store"/}
@@ -63,11 +64,12 @@ if cmp -s t1.img t8.img && cmp -s img t1.img; then
 else
 	not_ok "--threads=1 and --threads=8 give identical bytes"
 fi
-if diff -r s1 s8 >/dev/null; then ok "stores identical across thread counts"; else not_ok "stores identical across thread counts"; fi
+if diff -r -x .erofs-seal s1 s8 >/dev/null; then ok "stores identical across thread counts"; else not_ok "stores identical across thread counts"; fi
 
-find store -type f -printf '%i %T@ %p\n' | sort >before
+objects() { find store -path store/.erofs-seal -prune -o -type f -printf '%i %T@ %p\n' | sort; }
+objects >before
 "$ESEAL" mkimage --digest-store=store src again.img
-find store -type f -printf '%i %T@ %p\n' | sort >after
+objects >after
 if cmp -s img again.img && cmp -s before after; then
 	ok "a second run into a full store: same image, no object rewritten"
 else

@@ -111,7 +111,7 @@ else
 	"$ESEAL" info dump tree.img >tree.dump 2>&1
 	diff oci.dump tree.dump | head -20 | sed 's/^/#   /'
 fi
-if diff <(cd u/store && find . | sort) <(cd store2 && find . | sort) >/dev/null; then
+if diff <(store_list u/store) <(store_list store2) >/dev/null; then
 	ok "both stores hold the same objects"
 else
 	not_ok "both stores hold the same objects"

@@ -27,7 +27,7 @@ else
 	"$ESEAL" info dump tar.img >tar.dump 2>&1
 	diff dir.dump tar.dump | head -20 | sed 's/^/#   /'
 fi
-if diff <(cd s-dir && find . | sort) <(cd s-tar && find . | sort) >/dev/null; then
+if diff <(store_list s-dir) <(store_list s-tar) >/dev/null; then
 	ok "the same objects in both stores"
 else
 	not_ok "the same objects in both stores"

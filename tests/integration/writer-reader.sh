@@ -28,9 +28,9 @@ refused() {
 
 printf '/ 4096 40755 2 0 0 0 0.1000000000 - - -\n' >ns.dump
 refused "mtime nanoseconds of 10^9: refused (strict)" \
-	"ns.dump:1: MTIME: nanoseconds out of range: 1000000000" ns.dump
+	"ns.dump:1: MTIME: nanoseconds out of range: 1000000000" ns.dump --strict
 refused "... and in lenient mode, which mkcomposefs accepts" \
-	"ns.dump:1: MTIME: nanoseconds out of range" ns.dump --lenient
+	"ns.dump:1: MTIME: nanoseconds out of range" ns.dump
 printf '/ 4096 40755 2 0 0 0 0.1999999999 - - -\n' >ns2.dump
 refused "... any value above, too" "nanoseconds out of range" ns2.dump \
 	--lenient

@@ -78,7 +78,7 @@ static void verify_store(const char *dir, struct verify *v)
 		if (de->d_name[0] == '.' &&
 		    (!de->d_name[1] || !strcmp(de->d_name, "..")))
 			continue;
-		/* the store's metadata: its lock (the writers hold it) */
+		/* the store's metadata: its lock, the digest cache */
 		if (!strcmp(de->d_name, ESEAL_STORE_META))
 			continue;
 		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
@@ -565,6 +565,63 @@ static void test_mechanisms(void)
 }
 
 /*
+ * The listing of a store (eseal_objstore_index): a listed object is there
+ * without a lookup; anything else (missing, added after the listing, not
+ * a regular file, a name in upper case) is still looked up, so the answer
+ * is the one without a listing.
+ */
+static void test_index(void)
+{
+	/* Q: an object that is not there, but its name in upper case is */
+	static const char q[] = "cd/cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd";
+	static const char fifo[] = "ab/abababababababababababababababababababababababababababababab";
+	struct eseal_fsverity_ctx *c = eseal_fsverity_new(ESEAL_HASH_SHA256);
+	char dir[512], src[512], cmd[1024], path[ESEAL_OBJPATH_MAX];
+	struct eseal_objstore *st = NULL;
+	struct eseal_obj_result res;
+	struct eseal_error err;
+	uint8_t *buf = malloc(65536);
+	int fd, r;
+
+	snprintf(src, sizeof(src), "%s/src/sub/big", top);
+	snprintf(dir, sizeof(dir), "%s/indexed", top);
+	fd = open(src, O_RDONLY);
+	r = eseal_objstore_open(dir, &st, &err);
+	if (!r)
+		r = eseal_objstore_add(st, fd, src, UINT64_MAX, c, buf, 65536,
+				       64, &res, &err);
+	if (!r)
+		r = eseal_objstore_sync(st, &err);
+	eseal_objstore_close(st);
+	CHECK(r == 0, "a store with one object: %s", r ? err.msg : "ok");
+	eseal_object_path(&res.digest, path);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && mkdir -p ab cd && mkfifo %s && touch cd/$(echo %s | cut -c4- | tr a-f A-F)",
+		 dir, fifo, q);
+	run("%s", cmd);
+	r = eseal_objstore_open(dir, &st, &err);
+	if (!r)
+		r = eseal_objstore_index(st, &err);
+	CHECK(r == 0, "the store is listed: %s", r ? err.msg : "ok");
+	if (!r) {
+		CHECK(eseal_objstore_has_path(st, path, &err) == 1,
+		      "a listed object is there");
+		CHECK(eseal_objstore_has_path(st, q, &err) == 0,
+		      "an object whose name is there in upper case is not");
+		r = eseal_objstore_has_path(st, fifo, &err);
+		CHECK(r == -ENOTDIR && strstr(err.msg, "is a FIFO"),
+		      "a FIFO with an object's name is an error: %s",
+		      err.msg);
+		CHECK(eseal_objstore_has_path(st, "00/00", &err) == 0,
+		      "a missing object is not there");
+	}
+	eseal_objstore_close(st);
+	close(fd);
+	free(buf);
+	eseal_fsverity_free(c);
+}
+
+/*
  * Nothing below the store is followed: a fan-out directory that is a
  * symlink out of it gets no object, with any copy mechanism, and lookups
  * name what is wrong.
@@ -812,6 +869,7 @@ int main(void)
 	if (tree)
 		test_store(tree);
 	test_mechanisms();
+	test_index();
 	test_symlinks();
 	test_errors();
 	test_concurrent();

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0
+/*
+ * The digest cache (digest-cache.h): one file, read whole and checked
+ * before anything in it is believed, written anew when it changed.
+ *
+ * Layout, in this machine's byte order (a cache from another one fails the
+ * magic number): a header, then n entries sorted by (dev, ino), each a key
+ * and the digest (digest_size bytes).  The checksum, XXH64 of the header
+ * (checksum 0) and the entries, catches a torn or damaged file.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "digest-cache.h"
+#include "files.h"
+#include "fsverity.h"
+#include "io.h"
+
+#define DC_MAGIC 0x31434465736c6145ull	/* "EalseDC1" on little-endian */
+#define DC_VERSION 1
+#define DC_MAX_BYTES (1ull << 32)
+#define TMP_PREFIX ".digest-cache."
+#define LOCK_TRIES 100			/* of 10 ms */
+
+struct dc_header {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t entry_size;		/* key + digest_size */
+	uint64_t n;
+	uint64_t root_dev, root_ino;	/* the source root */
+	uint64_t fs_type, fs_id;	/* its filesystem (statfs) */
+	uint32_t alg, digest_size;
+	uint64_t checksum;
+};
+
+struct dc_new {				/* an entry for the next run */
+	struct eseal_dcache_key k;
+	uint8_t d[ESEAL_DIGEST_MAX];
+};
+
+struct eseal_dcache {
+	int dirfd;
+	char *name, *display;
+	struct dc_header want;		/* the header a cache must have */
+	uint8_t *buf;			/* the file read: header, entries */
+	size_t n, stride;
+	uint8_t *entries;
+	struct dc_new *add;		/* entries for the next run */
+	size_t n_add, cap_add;
+	bool fresh;			/* something added that was no hit */
+};
+
+static int cmp_id(const struct eseal_dcache_key *a,
+		  const struct eseal_dcache_key *b)
+{
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	return 0;
+}
+
+static bool same_key(const struct eseal_dcache_key *a,
+		     const struct eseal_dcache_key *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_sec == b->mtime_sec && a->ctime_sec == b->ctime_sec &&
+	       a->mtime_nsec == b->mtime_nsec && a->ctime_nsec == b->ctime_nsec;
+}
+
+static const struct eseal_dcache_key *entry_key(const struct eseal_dcache *c,
+						size_t i)
+{
+	return (const void *)(c->entries + i * c->stride);
+}
+
+static uint64_t checksum(const uint8_t *buf, size_t len)
+{
+	struct dc_header h;
+	XXH64_state_t *s = XXH64_createState();
+	uint64_t v;
+
+	if (!s)
+		return 0;
+	memcpy(&h, buf, sizeof(h));
+	h.checksum = 0;
+	XXH64_reset(s, 0);
+	XXH64_update(s, &h, sizeof(h));
+	XXH64_update(s, buf + sizeof(h), len - sizeof(h));
+	v = XXH64_digest(s);
+	XXH64_freeState(s);
+	return v;
+}
+
+/* Is the buffer a cache we may believe?  ESEAL_CACHE_LOADED or why not. */
+static uint32_t check_buf(struct eseal_dcache *c, const uint8_t *buf,
+			  size_t len)
+{
+	struct dc_header h;
+	size_t i;
+
+	if (len < sizeof(h))
+		return ESEAL_CACHE_CORRUPT;
+	memcpy(&h, buf, sizeof(h));
+	if (h.magic != DC_MAGIC || h.version != DC_VERSION ||
+	    h.entry_size != c->stride ||
+	    h.n != (len - sizeof(h)) / c->stride ||
+	    (len - sizeof(h)) % c->stride)
+		return ESEAL_CACHE_CORRUPT;
+	if (h.checksum != checksum(buf, len))
+		return ESEAL_CACHE_CORRUPT;
+	if (h.root_dev != c->want.root_dev || h.root_ino != c->want.root_ino ||
+	    h.fs_type != c->want.fs_type || h.fs_id != c->want.fs_id ||
+	    h.alg != c->want.alg || h.digest_size != c->want.digest_size)
+		return ESEAL_CACHE_OTHER_SOURCE;
+	c->n = h.n;
+	c->entries = (uint8_t *)buf + sizeof(h);
+	for (i = 1; i < c->n; i++)
+		if (cmp_id(entry_key(c, i - 1), entry_key(c, i)) >= 0) {
+			c->n = 0;
+			return ESEAL_CACHE_CORRUPT;
+		}
+	return ESEAL_CACHE_LOADED;
+}
+
+/* Read the cache file, if it is there and ours: *state says what it was */
+static int load(struct eseal_dcache *c, uint32_t *state,
+		struct eseal_error *err)
+{
+	struct stat st;
+	uint8_t *buf;
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = openat(c->dirfd, c->name,
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			*state = ESEAL_CACHE_NEW;
+			return 0;
+		}
+		if (errno == ELOOP || errno == EACCES) {
+			*state = ESEAL_CACHE_UNTRUSTED;
+			return 0;
+		}
+		return eseal_syserrorf(err, errno, "%s", c->display);
+	}
+	if (fstat(fd, &st) < 0) {
+		r = eseal_syserrorf(err, errno, "%s", c->display);
+		goto out;
+	}
+	/* only a regular file of ours (or root's) nobody else can write */
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 022) ||
+	    (st.st_uid != geteuid() && st.st_uid != 0)) {
+		*state = ESEAL_CACHE_UNTRUSTED;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > DC_MAX_BYTES) {
+		*state = ESEAL_CACHE_CORRUPT;
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		r = eseal_errorf(err, ENOMEM, "out of memory");
+		goto out;
+	}
+	/* one byte more than fstat said: a file that grew is no cache */
+	n = eseal_pread_full(fd, buf, (size_t)st.st_size + 1, 0);
+	if (n < 0) {
+		r = eseal_syserrorf(err, errno, "%s: read error", c->display);
+		free(buf);
+		goto out;
+	}
+	*state = (size_t)n == (size_t)st.st_size ?
+		 check_buf(c, buf, (size_t)n) : ESEAL_CACHE_CORRUPT;
+	if (*state == ESEAL_CACHE_LOADED)
+		c->buf = buf;
+	else
+		free(buf);
+out:
+	close(fd);
+	return r;
+}
+
+int eseal_dcache_open(int dirfd, const char *name, const char *display,
+		      int src_fd, int alg, struct eseal_dcache **out,
+		      uint32_t *state, struct eseal_error *err)
+{
+	struct eseal_dcache *c;
+	struct statfs sf;
+	struct stat st;
+	int r;
+
+	*out = NULL;
+	*state = ESEAL_CACHE_NONE;
+	if (fstat(src_fd, &st) < 0 || fstatfs(src_fd, &sf) < 0) {
+		close(dirfd);
+		return eseal_syserrorf(err, errno, "%s: the source directory",
+				       display);
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(dirfd);
+		return eseal_errorf(err, ENOMEM, "out of memory");
+	}
+	c->dirfd = dirfd;
+	c->name = strdup(name);
+	c->display = strdup(display);
+	c->want = (struct dc_header){
+		.magic = DC_MAGIC, .version = DC_VERSION,
+		.root_dev = st.st_dev, .root_ino = st.st_ino,
+		.fs_type = (uint64_t)sf.f_type, .alg = (uint32_t)alg,
+		.digest_size = (uint32_t)eseal_hash_size(alg),
+	};
+	memcpy(&c->want.fs_id, &sf.f_fsid, MIN(sizeof(c->want.fs_id),
+					       sizeof(sf.f_fsid)));
+	c->stride = sizeof(struct eseal_dcache_key) + c->want.digest_size;
+	c->want.entry_size = (uint32_t)c->stride;
+	if (!c->name || !c->display) {
+		eseal_dcache_free(c);
+		return eseal_errorf(err, ENOMEM, "out of memory");
+	}
+	r = load(c, state, err);
+	if (r) {
+		eseal_dcache_free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+bool eseal_dcache_lookup(struct eseal_dcache *c,
+			 const struct eseal_dcache_key *k,
+			 struct eseal_digest *d)
+{
+	size_t lo = 0, hi = c->n, mid;
+	const struct eseal_dcache_key *e;
+	int cmp;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		e = entry_key(c, mid);
+		cmp = cmp_id(k, e);
+		if (cmp == 0) {
+			if (!same_key(k, e))
+				return false;
+			memset(d, 0, sizeof(*d));
+			d->alg = (uint8_t)c->want.alg;
+			d->size = (uint8_t)c->want.digest_size;
+			memcpy(d->bytes, e + 1, d->size);
+			return true;
+		}
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
+}
+
+static bool racy(const struct eseal_dcache_key *k, int64_t read_at_sec)
+{
+	return k->ctime_sec > read_at_sec - ESEAL_DCACHE_RACY_SEC ||
+	       k->mtime_sec > read_at_sec - ESEAL_DCACHE_RACY_SEC;
+}
+
+int eseal_dcache_add(struct eseal_dcache *c, const struct eseal_dcache_key *k,
+		     const struct eseal_digest *d, int64_t read_at_sec)
+{
+	struct eseal_digest known;
+	struct dc_new *e;
+
+	if (d->alg != c->want.alg || d->size != c->want.digest_size ||
+	    racy(k, read_at_sec))
+		return 0;
+	if (c->n_add == c->cap_add) {
+		size_t cap = c->cap_add ? 2 * c->cap_add : 1024;
+
+		e = realloc(c->add, cap * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		c->add = e;
+		c->cap_add = cap;
+	}
+	e = &c->add[c->n_add++];
+	e->k = *k;
+	memcpy(e->d, d->bytes, d->size);
+	if (!eseal_dcache_lookup(c, k, &known) ||
+	    memcmp(known.bytes, d->bytes, d->size))
+		c->fresh = true;
+	return 0;
+}
+
+static int cmp_new(const void *a, const void *b)
+{
+	return cmp_id(&((const struct dc_new *)a)->k,
+		      &((const struct dc_new *)b)->k);
+}
+
+/* Sort the new entries and keep one per (dev, ino): the last added */
+static void sort_new(struct eseal_dcache *c)
+{
+	size_t i, j;
+
+	if (c->n_add > 1)
+		qsort(c->add, c->n_add, sizeof(*c->add), cmp_new);
+	for (i = j = 0; i < c->n_add; i++) {
+		if (j && !cmp_id(&c->add[j - 1].k, &c->add[i].k)) {
+			c->add[j - 1] = c->add[i];
+			continue;
+		}
+		c->add[j++] = c->add[i];
+	}
+	c->n_add = j;
+}
+
+/* The lock of the cache's directory, held while the file is replaced */
+static bool lock_dir(int dirfd)
+{
+	int i;
+
+	for (i = 0; i < LOCK_TRIES; i++) {
+		if (flock(dirfd, LOCK_EX | LOCK_NB) == 0)
+			return true;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return false;
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+	}
+	return false;
+}
+
+static int write_file(struct eseal_dcache *c, struct eseal_error *err)
+{
+	struct eseal_tmpfile t;
+	struct dc_header h = c->want;
+	uint8_t *buf, *p;
+	size_t i, len = sizeof(h) + c->n_add * c->stride;
+	struct stat st;
+	int r;
+
+	buf = malloc(len);
+	if (!buf)
+		return eseal_errorf(err, ENOMEM, "out of memory");
+	h.n = c->n_add;
+	memcpy(buf, &h, sizeof(h));
+	for (i = 0, p = buf + sizeof(h); i < c->n_add; i++, p += c->stride) {
+		memcpy(p, &c->add[i].k, sizeof(c->add[i].k));
+		memcpy(p + sizeof(c->add[i].k), c->add[i].d,
+		       c->want.digest_size);
+	}
+	h.checksum = checksum(buf, len);
+	memcpy(buf, &h, sizeof(h));
+	r = eseal_tmpfile_create(&t, c->dirfd, TMP_PREFIX, O_WRONLY, 0644,
+				 false);
+	if (r) {
+		free(buf);
+		return eseal_syserrorf(err, -r,
+				       "%s: cannot create a temporary file",
+				       c->display);
+	}
+	if (eseal_pwrite_full(t.fd, buf, len, 0) < 0 ||
+	    fchmod(t.fd, 0644) < 0) {
+		r = eseal_syserrorf(err, errno, "%s: write error", c->display);
+		goto out;
+	}
+	/* replace only a regular file (or nothing) */
+	if (fstatat(c->dirfd, c->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISREG(st.st_mode)) {
+		r = eseal_errorf(err, EEXIST,
+				 "%s: is %s; refusing to replace it with a digest cache",
+				 c->display, eseal_file_type_name(st.st_mode));
+		goto out;
+	}
+	r = eseal_tmpfile_replace(&t, c->name, TMP_PREFIX);
+	if (r)
+		r = eseal_syserrorf(err, -r, "%s: cannot put the new file in place",
+				    c->display);
+out:
+	eseal_tmpfile_discard(&t);
+	free(buf);
+	return r;
+}
+
+int eseal_dcache_save(struct eseal_dcache *c, bool *written,
+		      struct eseal_error *err)
+{
+	int r;
+
+	*written = false;
+	sort_new(c);
+	if (!c->fresh && c->n_add == c->n)
+		return 0;		/* every entry as it was */
+	if (!lock_dir(c->dirfd))
+		return 0;		/* another run writes it */
+	r = write_file(c, err);
+	flock(c->dirfd, LOCK_UN);
+	*written = !r;
+	return r;
+}
+
+void eseal_dcache_free(struct eseal_dcache *c)
+{
+	if (!c)
+		return;
+	close(c->dirfd);
+	free(c->buf);
+	free(c->add);
+	free(c->name);
+	free(c->display);
+	free(c);
+}

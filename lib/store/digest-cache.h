@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR Apache-2.0 */
+/*
+ * The digest cache: for each regular file of a source tree, (device,
+ * inode, size, mtime ns, ctime ns) -> its fs-verity digest, so that a
+ * rebuild never reads an unchanged file again (docs/object-store.md,
+ * "Digest cache").
+ *
+ * Never wrong: a write changes ctime, which no user can set, so a file
+ * rewritten with its old size and mtime misses; an entry whose times are
+ * within ESEAL_DCACHE_RACY_SEC of the moment the file was read is not
+ * kept (a write in the same timestamp tick would leave the times as they
+ * were); a cache of another source root, filesystem or hash algorithm, a
+ * corrupt one (length, order, checksum) and one that is not ours or is
+ * writable by others are ignored, and replaced by a new one.  The file is
+ * replaced atomically (a temporary file, then rename), under an flock of
+ * its directory; it is not fsynced, as a torn file fails its checksum.
+ *
+ * Lookups are for the calling thread only (the one that owns the tree).
+ */
+#ifndef ESEAL_DIGEST_CACHE_H
+#define ESEAL_DIGEST_CACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+#define ESEAL_DCACHE_RACY_SEC 2
+
+/* The cache's key: a file as stat() sees it */
+struct eseal_dcache_key {
+	uint64_t dev, ino, size;
+	int64_t mtime_sec, ctime_sec;
+	uint32_t mtime_nsec, ctime_nsec;
+};
+
+struct eseal_dcache;
+
+/*
+ * Open the cache 'name' in the directory dirfd (which the cache owns from
+ * now on, even on error; display: the file in messages) for the tree
+ * below the directory src_fd, hashed with alg.  A
+ * missing, foreign or damaged cache is no error: the cache starts empty
+ * and *state (ESEAL_CACHE_*) says why.  Errors: reading a file that is
+ * there, ENOMEM.
+ */
+int eseal_dcache_open(int dirfd, const char *name, const char *display,
+		      int src_fd, int alg, struct eseal_dcache **out,
+		      uint32_t *state, struct eseal_error *err);
+/* The digest of the file with key k, or false */
+bool eseal_dcache_lookup(struct eseal_dcache *c,
+			 const struct eseal_dcache_key *k,
+			 struct eseal_digest *d);
+/*
+ * Keep k -> d for the next run; read_at_sec is when the file was opened
+ * (CLOCK_REALTIME): a racy entry is left out.
+ */
+int eseal_dcache_add(struct eseal_dcache *c, const struct eseal_dcache_key *k,
+		     const struct eseal_digest *d, int64_t read_at_sec);
+/*
+ * Write what was added, when it differs from what was read: *written
+ * says whether it was.  Not writing (the lock is held by another run
+ * for long) is no error.
+ */
+int eseal_dcache_save(struct eseal_dcache *c, bool *written,
+		      struct eseal_error *err);
+void eseal_dcache_free(struct eseal_dcache *c);
+
+#endif /* ESEAL_DIGEST_CACHE_H */
