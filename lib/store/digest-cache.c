@@ -4,9 +4,10 @@
  * before anything in it is believed, written anew when it changed.
  *
  * Layout, in this machine's byte order (a cache from another one fails the
- * magic number): a header, then n entries sorted by (dev, ino), each a key
- * and the digest (digest_size bytes).  The checksum, XXH64 of the header
- * (checksum 0) and the entries, catches a torn or damaged file.
+ * magic number): a header, the stamps of the store's 256 fan-out
+ * directories (keys; all zero: none), then n entries sorted by (dev, ino),
+ * each a key and the digest (digest_size bytes).  The checksum, XXH64 of
+ * the header (checksum 0) and the rest, catches a torn or damaged file.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -24,7 +25,9 @@
 #include "io.h"
 
 #define DC_MAGIC 0x31434465736c6145ull	/* "EalseDC1" on little-endian */
-#define DC_VERSION 1
+#define DC_VERSION 2
+#define N_STAMPS 256			/* fan-out directories */
+#define STAMPS_BYTES (N_STAMPS * sizeof(struct eseal_dcache_key))
 #define DC_MAX_BYTES (1ull << 32)
 #define TMP_PREFIX ".digest-cache."
 #define LOCK_TRIES 100			/* of 10 ms */
@@ -55,6 +58,9 @@ struct eseal_dcache {
 	struct dc_new *add;		/* entries for the next run */
 	size_t n_add, cap_add;
 	bool fresh;			/* something added that was no hit */
+	const struct eseal_dcache_key *old_stamps; /* in buf; NULL: none */
+	struct eseal_dcache_key stamps[N_STAMPS];  /* this run's, to keep */
+	bool trusted[N_STAMPS];		/* fan-out unchanged since the cache */
 };
 
 static int cmp_id(const struct eseal_dcache_key *a,
@@ -110,9 +116,9 @@ static uint32_t check_buf(struct eseal_dcache *c, const uint8_t *buf,
 		return ESEAL_CACHE_CORRUPT;
 	memcpy(&h, buf, sizeof(h));
 	if (h.magic != DC_MAGIC || h.version != DC_VERSION ||
-	    h.entry_size != c->stride ||
-	    h.n != (len - sizeof(h)) / c->stride ||
-	    (len - sizeof(h)) % c->stride)
+	    h.entry_size != c->stride || len < sizeof(h) + STAMPS_BYTES ||
+	    h.n != (len - sizeof(h) - STAMPS_BYTES) / c->stride ||
+	    (len - sizeof(h) - STAMPS_BYTES) % c->stride)
 		return ESEAL_CACHE_CORRUPT;
 	if (h.checksum != checksum(buf, len))
 		return ESEAL_CACHE_CORRUPT;
@@ -121,10 +127,12 @@ static uint32_t check_buf(struct eseal_dcache *c, const uint8_t *buf,
 	    h.alg != c->want.alg || h.digest_size != c->want.digest_size)
 		return ESEAL_CACHE_OTHER_SOURCE;
 	c->n = h.n;
-	c->entries = (uint8_t *)buf + sizeof(h);
+	c->old_stamps = (const void *)(buf + sizeof(h));
+	c->entries = (uint8_t *)buf + sizeof(h) + STAMPS_BYTES;
 	for (i = 1; i < c->n; i++)
 		if (cmp_id(entry_key(c, i - 1), entry_key(c, i)) >= 0) {
 			c->n = 0;
+			c->old_stamps = NULL;
 			return ESEAL_CACHE_CORRUPT;
 		}
 	return ESEAL_CACHE_LOADED;
@@ -271,6 +279,33 @@ static bool racy(const struct eseal_dcache_key *k, int64_t read_at_sec)
 	       k->mtime_sec > read_at_sec - ESEAL_DCACHE_RACY_SEC;
 }
 
+void eseal_dcache_set_store(struct eseal_dcache *c,
+			    const struct eseal_dcache_key *stamps,
+			    int64_t now_sec)
+{
+	static const struct eseal_dcache_key none;
+	size_t i;
+
+	for (i = 0; i < N_STAMPS; i++) {
+		/* changed too recently: a change in the same tick hides */
+		c->stamps[i] = stamps[i].ino && !racy(&stamps[i], now_sec) ?
+			       stamps[i] : none;
+		c->trusted[i] = c->old_stamps && c->stamps[i].ino &&
+				same_key(&c->old_stamps[i], &c->stamps[i]);
+	}
+}
+
+bool eseal_dcache_fanout_known(const struct eseal_dcache *c, unsigned int i)
+{
+	return i < N_STAMPS && c->trusted[i];
+}
+
+bool eseal_dcache_object_known(const struct eseal_dcache *c,
+			       const struct eseal_digest *d)
+{
+	return d->size && c->trusted[d->bytes[0]];
+}
+
 int eseal_dcache_add(struct eseal_dcache *c, const struct eseal_dcache_key *k,
 		     const struct eseal_digest *d, int64_t read_at_sec)
 {
@@ -341,7 +376,7 @@ static int write_file(struct eseal_dcache *c, struct eseal_error *err)
 	struct eseal_tmpfile t;
 	struct dc_header h = c->want;
 	uint8_t *buf, *p;
-	size_t i, len = sizeof(h) + c->n_add * c->stride;
+	size_t i, len = sizeof(h) + STAMPS_BYTES + c->n_add * c->stride;
 	struct stat st;
 	int r;
 
@@ -350,7 +385,9 @@ static int write_file(struct eseal_dcache *c, struct eseal_error *err)
 		return eseal_errorf(err, ENOMEM, "out of memory");
 	h.n = c->n_add;
 	memcpy(buf, &h, sizeof(h));
-	for (i = 0, p = buf + sizeof(h); i < c->n_add; i++, p += c->stride) {
+	memcpy(buf + sizeof(h), c->stamps, STAMPS_BYTES);
+	p = buf + sizeof(h) + STAMPS_BYTES;
+	for (i = 0; i < c->n_add; i++, p += c->stride) {
 		memcpy(p, &c->add[i].k, sizeof(c->add[i].k));
 		memcpy(p + sizeof(c->add[i].k), c->add[i].d,
 		       c->want.digest_size);
@@ -395,8 +432,9 @@ int eseal_dcache_save(struct eseal_dcache *c, bool *written,
 
 	*written = false;
 	sort_new(c);
-	if (!c->fresh && c->n_add == c->n)
-		return 0;		/* every entry as it was */
+	if (!c->fresh && c->n_add == c->n && c->old_stamps &&
+	    !memcmp(c->stamps, c->old_stamps, STAMPS_BYTES))
+		return 0;		/* every entry and stamp as it was */
 	if (!lock_dir(c->dirfd))
 		return 0;		/* another run writes it */
 	r = write_file(c, err);

@@ -52,6 +52,27 @@ bool eseal_dcache_lookup(struct eseal_dcache *c,
 			 const struct eseal_dcache_key *k,
 			 struct eseal_digest *d);
 /*
+ * The store's part: stamps[256] are its fan-out directories "00".."ff" as
+ * stat() saw them (ino 0: missing) at now_sec, before any object was
+ * looked up.  The cache keeps them with its entries, whose objects were
+ * all there after they were taken; a fan-out directory whose stamp is the
+ * one the cache kept has had no object removed (an unlink changes its
+ * ctime, which no user can set), so the objects of the cache's entries
+ * there need no lookup.  Stamps within ESEAL_DCACHE_RACY_SEC of now_sec
+ * are not kept.  Without this call (no store) the cache keeps no stamps.
+ */
+void eseal_dcache_set_store(struct eseal_dcache *c,
+			    const struct eseal_dcache_key *stamps,
+			    int64_t now_sec);
+/*
+ * Is the object of d, a digest this cache gave, known to be in the store
+ * given to eseal_dcache_set_store()?
+ */
+bool eseal_dcache_object_known(const struct eseal_dcache *c,
+			       const struct eseal_digest *d);
+/* The same for every object of the fan-out directory i */
+bool eseal_dcache_fanout_known(const struct eseal_dcache *c, unsigned int i);
+/*
  * Keep k -> d for the next run; read_at_sec is when the file was opened
  * (CLOCK_REALTIME): a racy entry is left out.
  */
