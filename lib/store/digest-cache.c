@@ -55,9 +55,10 @@ struct eseal_dcache {
 	uint8_t *buf;			/* the file read: header, entries */
 	size_t n, stride;
 	uint8_t *entries;
-	struct dc_new *add;		/* entries for the next run */
+	uint8_t *kept;			/* entries read that stay: 1 */
+	size_t n_kept;
+	struct dc_new *add;		/* other entries for the next run */
 	size_t n_add, cap_add;
-	bool fresh;			/* something added that was no hit */
 	const struct eseal_dcache_key *old_stamps; /* in buf; NULL: none */
 	struct eseal_dcache_key stamps[N_STAMPS];  /* this run's, to keep */
 	bool trusted[N_STAMPS];		/* fan-out unchanged since the cache */
@@ -188,10 +189,14 @@ static int load(struct eseal_dcache *c, uint32_t *state,
 	}
 	*state = (size_t)n == (size_t)st.st_size ?
 		 check_buf(c, buf, (size_t)n) : ESEAL_CACHE_CORRUPT;
-	if (*state == ESEAL_CACHE_LOADED)
+	if (*state == ESEAL_CACHE_LOADED) {
 		c->buf = buf;
-	else
+		c->kept = calloc(c->n ? c->n : 1, 1);
+		if (!c->kept)
+			r = eseal_errorf(err, ENOMEM, "out of memory");
+	} else {
 		free(buf);
+	}
 out:
 	close(fd);
 	return r;
@@ -244,9 +249,9 @@ int eseal_dcache_open(int dirfd, const char *name, const char *display,
 	return 0;
 }
 
-bool eseal_dcache_lookup(struct eseal_dcache *c,
-			 const struct eseal_dcache_key *k,
-			 struct eseal_digest *d)
+/* The entry read with k's key: its index, or c->n */
+static size_t find(const struct eseal_dcache *c,
+		   const struct eseal_dcache_key *k)
 {
 	size_t lo = 0, hi = c->n, mid;
 	const struct eseal_dcache_key *e;
@@ -256,21 +261,29 @@ bool eseal_dcache_lookup(struct eseal_dcache *c,
 		mid = lo + (hi - lo) / 2;
 		e = entry_key(c, mid);
 		cmp = cmp_id(k, e);
-		if (cmp == 0) {
-			if (!same_key(k, e))
-				return false;
-			memset(d, 0, sizeof(*d));
-			d->alg = (uint8_t)c->want.alg;
-			d->size = (uint8_t)c->want.digest_size;
-			memcpy(d->bytes, e + 1, d->size);
-			return true;
-		}
+		if (cmp == 0)
+			return same_key(k, e) ? mid : c->n;
 		if (cmp < 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
-	return false;
+	return c->n;
+}
+
+bool eseal_dcache_lookup(struct eseal_dcache *c,
+			 const struct eseal_dcache_key *k,
+			 struct eseal_digest *d)
+{
+	size_t i = find(c, k);
+
+	if (i == c->n)
+		return false;
+	memset(d, 0, sizeof(*d));
+	d->alg = (uint8_t)c->want.alg;
+	d->size = (uint8_t)c->want.digest_size;
+	memcpy(d->bytes, entry_key(c, i) + 1, d->size);
+	return true;
 }
 
 static bool racy(const struct eseal_dcache_key *k, int64_t read_at_sec)
@@ -309,12 +322,19 @@ bool eseal_dcache_object_known(const struct eseal_dcache *c,
 int eseal_dcache_add(struct eseal_dcache *c, const struct eseal_dcache_key *k,
 		     const struct eseal_digest *d, int64_t read_at_sec)
 {
-	struct eseal_digest known;
 	struct dc_new *e;
+	size_t i;
 
 	if (d->alg != c->want.alg || d->size != c->want.digest_size ||
 	    racy(k, read_at_sec))
 		return 0;
+	/* an entry read, as it was: it stays (no copy, no sorting) */
+	i = find(c, k);
+	if (i < c->n && !memcmp(entry_key(c, i) + 1, d->bytes, d->size)) {
+		c->n_kept += !c->kept[i];
+		c->kept[i] = 1;
+		return 0;
+	}
 	if (c->n_add == c->cap_add) {
 		size_t cap = c->cap_add ? 2 * c->cap_add : 1024;
 
@@ -327,9 +347,6 @@ int eseal_dcache_add(struct eseal_dcache *c, const struct eseal_dcache_key *k,
 	e = &c->add[c->n_add++];
 	e->k = *k;
 	memcpy(e->d, d->bytes, d->size);
-	if (!eseal_dcache_lookup(c, k, &known) ||
-	    memcmp(known.bytes, d->bytes, d->size))
-		c->fresh = true;
 	return 0;
 }
 
@@ -376,22 +393,42 @@ static int write_file(struct eseal_dcache *c, struct eseal_error *err)
 	struct eseal_tmpfile t;
 	struct dc_header h = c->want;
 	uint8_t *buf, *p;
-	size_t i, len = sizeof(h) + STAMPS_BYTES + c->n_add * c->stride;
+	size_t i = 0, j = 0, len;
 	struct stat st;
 	int r;
 
+	len = sizeof(h) + STAMPS_BYTES + (c->n_kept + c->n_add) * c->stride;
 	buf = malloc(len);
 	if (!buf)
 		return eseal_errorf(err, ENOMEM, "out of memory");
-	h.n = c->n_add;
+	/* the entries kept and the others, both sorted, merged */
+	p = buf + sizeof(h) + STAMPS_BYTES;
+	h.n = 0;
+	while (i < c->n || j < c->n_add) {
+		int cmp;
+
+		if (i < c->n && !c->kept[i]) {
+			i++;
+			continue;
+		}
+		cmp = i == c->n ? 1 : j == c->n_add ? -1 :
+		      cmp_id(entry_key(c, i), &c->add[j].k);
+		if (cmp < 0) {
+			memcpy(p, entry_key(c, i++), c->stride);
+		} else {
+			/* the same file read again: the new entry */
+			i += !cmp;
+			memcpy(p, &c->add[j].k, sizeof(c->add[j].k));
+			memcpy(p + sizeof(c->add[j].k), c->add[j].d,
+			       c->want.digest_size);
+			j++;
+		}
+		p += c->stride;
+		h.n++;
+	}
+	len = (size_t)(p - buf);
 	memcpy(buf, &h, sizeof(h));
 	memcpy(buf + sizeof(h), c->stamps, STAMPS_BYTES);
-	p = buf + sizeof(h) + STAMPS_BYTES;
-	for (i = 0; i < c->n_add; i++, p += c->stride) {
-		memcpy(p, &c->add[i].k, sizeof(c->add[i].k));
-		memcpy(p + sizeof(c->add[i].k), c->add[i].d,
-		       c->want.digest_size);
-	}
 	h.checksum = checksum(buf, len);
 	memcpy(buf, &h, sizeof(h));
 	r = eseal_tmpfile_create(&t, c->dirfd, TMP_PREFIX, O_WRONLY, 0644,
@@ -432,7 +469,7 @@ int eseal_dcache_save(struct eseal_dcache *c, bool *written,
 
 	*written = false;
 	sort_new(c);
-	if (!c->fresh && c->n_add == c->n && c->old_stamps &&
+	if (!c->n_add && c->n_kept == c->n && c->old_stamps &&
 	    !memcmp(c->stamps, c->old_stamps, STAMPS_BYTES))
 		return 0;		/* every entry and stamp as it was */
 	if (!lock_dir(c->dirfd))
@@ -449,6 +486,7 @@ void eseal_dcache_free(struct eseal_dcache *c)
 		return;
 	close(c->dirfd);
 	free(c->buf);
+	free(c->kept);
 	free(c->add);
 	free(c->name);
 	free(c->display);
