@@ -273,12 +273,14 @@ static size_t find(const struct eseal_dcache *c,
 
 bool eseal_dcache_lookup(struct eseal_dcache *c,
 			 const struct eseal_dcache_key *k,
-			 struct eseal_digest *d)
+			 struct eseal_digest *d, size_t *slot)
 {
 	size_t i = find(c, k);
 
 	if (i == c->n)
 		return false;
+	if (slot)
+		*slot = i;
 	memset(d, 0, sizeof(*d));
 	d->alg = (uint8_t)c->want.alg;
 	d->size = (uint8_t)c->want.digest_size;
@@ -319,6 +321,14 @@ bool eseal_dcache_object_known(const struct eseal_dcache *c,
 	return d->size && c->trusted[d->bytes[0]];
 }
 
+void eseal_dcache_keep(struct eseal_dcache *c, size_t slot)
+{
+	if (slot < c->n) {
+		c->n_kept += !c->kept[slot];
+		c->kept[slot] = 1;
+	}
+}
+
 int eseal_dcache_add(struct eseal_dcache *c, const struct eseal_dcache_key *k,
 		     const struct eseal_digest *d, int64_t read_at_sec)
 {
@@ -331,8 +341,7 @@ int eseal_dcache_add(struct eseal_dcache *c, const struct eseal_dcache_key *k,
 	/* an entry read, as it was: it stays (no copy, no sorting) */
 	i = find(c, k);
 	if (i < c->n && !memcmp(entry_key(c, i) + 1, d->bytes, d->size)) {
-		c->n_kept += !c->kept[i];
-		c->kept[i] = 1;
+		eseal_dcache_keep(c, i);
 		return 0;
 	}
 	if (c->n_add == c->cap_add) {

@@ -47,10 +47,15 @@ struct eseal_dcache;
 int eseal_dcache_open(int dirfd, const char *name, const char *display,
 		      int src_fd, int alg, struct eseal_dcache **out,
 		      uint32_t *state, struct eseal_error *err);
-/* The digest of the file with key k, or false */
+/*
+ * The digest of the file with key k, or false; *slot (may be NULL) names
+ * the entry for eseal_dcache_keep()
+ */
 bool eseal_dcache_lookup(struct eseal_dcache *c,
 			 const struct eseal_dcache_key *k,
-			 struct eseal_digest *d);
+			 struct eseal_digest *d, size_t *slot);
+/* Keep the entry a lookup found, as it is, for the next run */
+void eseal_dcache_keep(struct eseal_dcache *c, size_t slot);
 /*
  * The store's part: stamps[256] are its fan-out directories "00".."ff" as
  * stat() saw them (ino 0: missing) at now_sec, before any object was

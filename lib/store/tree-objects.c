@@ -60,6 +60,7 @@ struct tls {
 struct job {
 	struct eseal_node *node;
 	bool cached;			/* the cache knows 'digest' */
+	size_t slot;			/* its entry there */
 	struct eseal_digest digest;
 	/* results */
 	int ret;
@@ -344,7 +345,7 @@ static bool cache_hit(struct store *s, struct job *j)
 	if (!s->dc || !j->node->src || j->node->src->size <= s->inline_max)
 		return false;
 	key_of_src(&k, j->node->src);
-	j->cached = eseal_dcache_lookup(s->dc, &k, &j->digest);
+	j->cached = eseal_dcache_lookup(s->dc, &k, &j->digest, &j->slot);
 	return j->cached;
 }
 
@@ -352,7 +353,6 @@ static int apply(struct store *s, struct job *j,
 		 struct eseal_store_stats *stats, struct eseal_error *err)
 {
 	struct eseal_node *node = j->node;
-	struct eseal_dcache_key k;
 	int r;
 
 	if (j->from == FROM_CACHE) {
@@ -363,15 +363,12 @@ static int apply(struct store *s, struct job *j,
 		stats->hashed++;
 		stats->bytes += j->res.size;
 	}
-	if (s->dc && j->res.size > s->inline_max &&
-	    (j->from == FROM_CACHE || j->cacheable)) {
-		/* a hit stays: it was no racy entry when it was kept */
-		if (j->from == FROM_CACHE)
-			key_of_src(&k, node->src);
-		r = eseal_dcache_add(s->dc, j->from == FROM_CACHE ? &k : &j->key,
-				     &j->res.digest,
-				     j->from == FROM_CACHE ? INT64_MAX :
-							     j->read_at);
+	/* a hit stays: it was no racy entry when it was kept */
+	if (s->dc && j->from == FROM_CACHE) {
+		eseal_dcache_keep(s->dc, j->slot);
+	} else if (s->dc && j->res.size > s->inline_max && j->cacheable) {
+		r = eseal_dcache_add(s->dc, &j->key, &j->res.digest,
+				     j->read_at);
 		if (r)
 			return eseal_errorf(err, -r, "out of memory");
 	}
