@@ -23,6 +23,7 @@
 #include "files.h"
 #include "fsverity.h"
 #include "io.h"
+#include "objstore.h"
 
 #define DC_MAGIC 0x31434465736c6145ull	/* "EalseDC1" on little-endian */
 #define DC_VERSION 2
@@ -294,18 +295,37 @@ static bool racy(const struct eseal_dcache_key *k, int64_t read_at_sec)
 	       k->mtime_sec > read_at_sec - ESEAL_DCACHE_RACY_SEC;
 }
 
-void eseal_dcache_set_store(struct eseal_dcache *c,
-			    const struct eseal_dcache_key *stamps,
-			    int64_t now_sec)
+void eseal_dcache_key_of(struct eseal_dcache_key *k, const struct stat *st)
 {
-	static const struct eseal_dcache_key none;
-	size_t i;
+	*k = (struct eseal_dcache_key){
+		.dev = st->st_dev, .ino = st->st_ino,
+		.size = (uint64_t)st->st_size,
+		.mtime_sec = st->st_mtim.tv_sec,
+		.ctime_sec = st->st_ctim.tv_sec,
+		.mtime_nsec = (uint32_t)st->st_mtim.tv_nsec,
+		.ctime_nsec = (uint32_t)st->st_ctim.tv_nsec,
+	};
+}
 
+void eseal_dcache_set_store(struct eseal_dcache *c, struct eseal_objstore *st)
+{
+	struct timespec now;
+	struct stat sb;
+	unsigned int i;
+
+	clock_gettime(CLOCK_REALTIME, &now);
 	for (i = 0; i < N_STAMPS; i++) {
+		memset(&c->stamps[i], 0, sizeof(c->stamps[i]));
+		c->trusted[i] = false;
+		if (eseal_objstore_fanout_stat(st, i, &sb) < 0)
+			continue;	/* missing (or not a directory) */
+		eseal_dcache_key_of(&c->stamps[i], &sb);
 		/* changed too recently: a change in the same tick hides */
-		c->stamps[i] = stamps[i].ino && !racy(&stamps[i], now_sec) ?
-			       stamps[i] : none;
-		c->trusted[i] = c->old_stamps && c->stamps[i].ino &&
+		if (racy(&c->stamps[i], now.tv_sec)) {
+			memset(&c->stamps[i], 0, sizeof(c->stamps[i]));
+			continue;
+		}
+		c->trusted[i] = c->old_stamps &&
 				same_key(&c->old_stamps[i], &c->stamps[i]);
 	}
 }

@@ -182,18 +182,6 @@ static int known_digest(struct store *s, struct job *j,
 	return 1;
 }
 
-static void key_of(struct eseal_dcache_key *k, const struct stat *st)
-{
-	*k = (struct eseal_dcache_key){
-		.dev = st->st_dev, .ino = st->st_ino,
-		.size = (uint64_t)st->st_size,
-		.mtime_sec = st->st_mtim.tv_sec,
-		.ctime_sec = st->st_ctim.tv_sec,
-		.mtime_nsec = (uint32_t)st->st_mtim.tv_nsec,
-		.ctime_nsec = (uint32_t)st->st_ctim.tv_nsec,
-	};
-}
-
 /* The kernel's digest of a source file with fs-verity: 1, 0 or -errno */
 static int measured(struct store *s, struct job *j, int fd,
 		    const struct stat *st)
@@ -243,7 +231,7 @@ static void run_job(void *arg, void *tlsp, void *jobp)
 		goto out;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
-	key_of(&j->key, &st);
+	eseal_dcache_key_of(&j->key, &st);
 	j->read_at = now.tv_sec;
 	j->ret = measured(s, j, fd, &st);
 	if (j->ret) {
@@ -544,25 +532,15 @@ static int open_cache(struct store *s, const struct eseal_store_opts *opts,
 
 /*
  * The store's fan-out directories as they are before any lookup, for the
- * cache (eseal_dcache_set_store()); then list the objects of those it does
- * not vouch for, when many lookups will follow.
+ * cache; then list the objects of those it does not vouch for, when many
+ * lookups will follow.
  */
 static int stamp_store(struct store *s, bool list, struct eseal_error *err)
 {
-	struct eseal_dcache_key stamps[256];
 	bool skip[256];
-	struct timespec now;
-	struct stat sb;
 	unsigned int i, n_skip = 0;
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	for (i = 0; i < 256; i++) {
-		if (eseal_objstore_fanout_stat(s->st, i, &sb) == 0)
-			key_of(&stamps[i], &sb);
-		else
-			memset(&stamps[i], 0, sizeof(stamps[i]));
-	}
-	eseal_dcache_set_store(s->dc, stamps, now.tv_sec);
+	eseal_dcache_set_store(s->dc, s->st);
 	if (!list)
 		return 0;
 	for (i = 0; i < 256; i++) {
