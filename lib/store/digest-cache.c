@@ -4,9 +4,10 @@
  * before anything in it is believed, written anew when it changed.
  *
  * Layout, in this machine's byte order (a cache from another one fails the
- * magic number): a header, then n entries sorted by (dev, ino), each a key
- * and the digest (digest_size bytes).  The checksum, XXH64 of the header
- * (checksum 0) and the entries, catches a torn or damaged file.
+ * magic number): a header, the stamps of the store's 256 fan-out
+ * directories (keys; all zero: none), then n entries sorted by (dev, ino),
+ * each a key and the digest (digest_size bytes).  The checksum, XXH64 of
+ * the header (checksum 0) and the rest, catches a torn or damaged file.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -22,9 +23,12 @@
 #include "files.h"
 #include "fsverity.h"
 #include "io.h"
+#include "objstore.h"
 
 #define DC_MAGIC 0x31434465736c6145ull	/* "EalseDC1" on little-endian */
-#define DC_VERSION 1
+#define DC_VERSION 2
+#define N_STAMPS 256			/* fan-out directories */
+#define STAMPS_BYTES (N_STAMPS * sizeof(struct eseal_dcache_key))
 #define DC_MAX_BYTES (1ull << 32)
 #define TMP_PREFIX ".digest-cache."
 #define LOCK_TRIES 100			/* of 10 ms */
@@ -52,9 +56,13 @@ struct eseal_dcache {
 	uint8_t *buf;			/* the file read: header, entries */
 	size_t n, stride;
 	uint8_t *entries;
-	struct dc_new *add;		/* entries for the next run */
+	uint8_t *kept;			/* entries read that stay: 1 */
+	size_t n_kept;
+	struct dc_new *add;		/* other entries for the next run */
 	size_t n_add, cap_add;
-	bool fresh;			/* something added that was no hit */
+	const struct eseal_dcache_key *old_stamps; /* in buf; NULL: none */
+	struct eseal_dcache_key stamps[N_STAMPS];  /* this run's, to keep */
+	bool trusted[N_STAMPS];		/* fan-out unchanged since the cache */
 };
 
 static int cmp_id(const struct eseal_dcache_key *a,
@@ -110,9 +118,9 @@ static uint32_t check_buf(struct eseal_dcache *c, const uint8_t *buf,
 		return ESEAL_CACHE_CORRUPT;
 	memcpy(&h, buf, sizeof(h));
 	if (h.magic != DC_MAGIC || h.version != DC_VERSION ||
-	    h.entry_size != c->stride ||
-	    h.n != (len - sizeof(h)) / c->stride ||
-	    (len - sizeof(h)) % c->stride)
+	    h.entry_size != c->stride || len < sizeof(h) + STAMPS_BYTES ||
+	    h.n != (len - sizeof(h) - STAMPS_BYTES) / c->stride ||
+	    (len - sizeof(h) - STAMPS_BYTES) % c->stride)
 		return ESEAL_CACHE_CORRUPT;
 	if (h.checksum != checksum(buf, len))
 		return ESEAL_CACHE_CORRUPT;
@@ -121,10 +129,12 @@ static uint32_t check_buf(struct eseal_dcache *c, const uint8_t *buf,
 	    h.alg != c->want.alg || h.digest_size != c->want.digest_size)
 		return ESEAL_CACHE_OTHER_SOURCE;
 	c->n = h.n;
-	c->entries = (uint8_t *)buf + sizeof(h);
+	c->old_stamps = (const void *)(buf + sizeof(h));
+	c->entries = (uint8_t *)buf + sizeof(h) + STAMPS_BYTES;
 	for (i = 1; i < c->n; i++)
 		if (cmp_id(entry_key(c, i - 1), entry_key(c, i)) >= 0) {
 			c->n = 0;
+			c->old_stamps = NULL;
 			return ESEAL_CACHE_CORRUPT;
 		}
 	return ESEAL_CACHE_LOADED;
@@ -180,10 +190,14 @@ static int load(struct eseal_dcache *c, uint32_t *state,
 	}
 	*state = (size_t)n == (size_t)st.st_size ?
 		 check_buf(c, buf, (size_t)n) : ESEAL_CACHE_CORRUPT;
-	if (*state == ESEAL_CACHE_LOADED)
+	if (*state == ESEAL_CACHE_LOADED) {
 		c->buf = buf;
-	else
+		c->kept = calloc(c->n ? c->n : 1, 1);
+		if (!c->kept)
+			r = eseal_errorf(err, ENOMEM, "out of memory");
+	} else {
 		free(buf);
+	}
 out:
 	close(fd);
 	return r;
@@ -236,9 +250,9 @@ int eseal_dcache_open(int dirfd, const char *name, const char *display,
 	return 0;
 }
 
-bool eseal_dcache_lookup(struct eseal_dcache *c,
-			 const struct eseal_dcache_key *k,
-			 struct eseal_digest *d)
+/* The entry read with k's key: its index, or c->n */
+static size_t find(const struct eseal_dcache *c,
+		   const struct eseal_dcache_key *k)
 {
 	size_t lo = 0, hi = c->n, mid;
 	const struct eseal_dcache_key *e;
@@ -248,21 +262,31 @@ bool eseal_dcache_lookup(struct eseal_dcache *c,
 		mid = lo + (hi - lo) / 2;
 		e = entry_key(c, mid);
 		cmp = cmp_id(k, e);
-		if (cmp == 0) {
-			if (!same_key(k, e))
-				return false;
-			memset(d, 0, sizeof(*d));
-			d->alg = (uint8_t)c->want.alg;
-			d->size = (uint8_t)c->want.digest_size;
-			memcpy(d->bytes, e + 1, d->size);
-			return true;
-		}
+		if (cmp == 0)
+			return same_key(k, e) ? mid : c->n;
 		if (cmp < 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
-	return false;
+	return c->n;
+}
+
+bool eseal_dcache_lookup(struct eseal_dcache *c,
+			 const struct eseal_dcache_key *k,
+			 struct eseal_digest *d, size_t *slot)
+{
+	size_t i = find(c, k);
+
+	if (i == c->n)
+		return false;
+	if (slot)
+		*slot = i;
+	memset(d, 0, sizeof(*d));
+	d->alg = (uint8_t)c->want.alg;
+	d->size = (uint8_t)c->want.digest_size;
+	memcpy(d->bytes, entry_key(c, i) + 1, d->size);
+	return true;
 }
 
 static bool racy(const struct eseal_dcache_key *k, int64_t read_at_sec)
@@ -271,15 +295,75 @@ static bool racy(const struct eseal_dcache_key *k, int64_t read_at_sec)
 	       k->mtime_sec > read_at_sec - ESEAL_DCACHE_RACY_SEC;
 }
 
+void eseal_dcache_key_of(struct eseal_dcache_key *k, const struct stat *st)
+{
+	*k = (struct eseal_dcache_key){
+		.dev = st->st_dev, .ino = st->st_ino,
+		.size = (uint64_t)st->st_size,
+		.mtime_sec = st->st_mtim.tv_sec,
+		.ctime_sec = st->st_ctim.tv_sec,
+		.mtime_nsec = (uint32_t)st->st_mtim.tv_nsec,
+		.ctime_nsec = (uint32_t)st->st_ctim.tv_nsec,
+	};
+}
+
+void eseal_dcache_set_store(struct eseal_dcache *c, struct eseal_objstore *st)
+{
+	struct timespec now;
+	struct stat sb;
+	unsigned int i;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (i = 0; i < N_STAMPS; i++) {
+		memset(&c->stamps[i], 0, sizeof(c->stamps[i]));
+		c->trusted[i] = false;
+		if (eseal_objstore_fanout_stat(st, i, &sb) < 0)
+			continue;	/* missing (or not a directory) */
+		eseal_dcache_key_of(&c->stamps[i], &sb);
+		/* changed too recently: a change in the same tick hides */
+		if (racy(&c->stamps[i], now.tv_sec)) {
+			memset(&c->stamps[i], 0, sizeof(c->stamps[i]));
+			continue;
+		}
+		c->trusted[i] = c->old_stamps &&
+				same_key(&c->old_stamps[i], &c->stamps[i]);
+	}
+}
+
+bool eseal_dcache_fanout_known(const struct eseal_dcache *c, unsigned int i)
+{
+	return i < N_STAMPS && c->trusted[i];
+}
+
+bool eseal_dcache_object_known(const struct eseal_dcache *c,
+			       const struct eseal_digest *d)
+{
+	return d->size && c->trusted[d->bytes[0]];
+}
+
+void eseal_dcache_keep(struct eseal_dcache *c, size_t slot)
+{
+	if (slot < c->n) {
+		c->n_kept += !c->kept[slot];
+		c->kept[slot] = 1;
+	}
+}
+
 int eseal_dcache_add(struct eseal_dcache *c, const struct eseal_dcache_key *k,
 		     const struct eseal_digest *d, int64_t read_at_sec)
 {
-	struct eseal_digest known;
 	struct dc_new *e;
+	size_t i;
 
 	if (d->alg != c->want.alg || d->size != c->want.digest_size ||
 	    racy(k, read_at_sec))
 		return 0;
+	/* an entry read, as it was: it stays (no copy, no sorting) */
+	i = find(c, k);
+	if (i < c->n && !memcmp(entry_key(c, i) + 1, d->bytes, d->size)) {
+		eseal_dcache_keep(c, i);
+		return 0;
+	}
 	if (c->n_add == c->cap_add) {
 		size_t cap = c->cap_add ? 2 * c->cap_add : 1024;
 
@@ -292,9 +376,6 @@ int eseal_dcache_add(struct eseal_dcache *c, const struct eseal_dcache_key *k,
 	e = &c->add[c->n_add++];
 	e->k = *k;
 	memcpy(e->d, d->bytes, d->size);
-	if (!eseal_dcache_lookup(c, k, &known) ||
-	    memcmp(known.bytes, d->bytes, d->size))
-		c->fresh = true;
 	return 0;
 }
 
@@ -341,20 +422,42 @@ static int write_file(struct eseal_dcache *c, struct eseal_error *err)
 	struct eseal_tmpfile t;
 	struct dc_header h = c->want;
 	uint8_t *buf, *p;
-	size_t i, len = sizeof(h) + c->n_add * c->stride;
+	size_t i = 0, j = 0, len;
 	struct stat st;
 	int r;
 
+	len = sizeof(h) + STAMPS_BYTES + (c->n_kept + c->n_add) * c->stride;
 	buf = malloc(len);
 	if (!buf)
 		return eseal_errorf(err, ENOMEM, "out of memory");
-	h.n = c->n_add;
-	memcpy(buf, &h, sizeof(h));
-	for (i = 0, p = buf + sizeof(h); i < c->n_add; i++, p += c->stride) {
-		memcpy(p, &c->add[i].k, sizeof(c->add[i].k));
-		memcpy(p + sizeof(c->add[i].k), c->add[i].d,
-		       c->want.digest_size);
+	/* the entries kept and the others, both sorted, merged */
+	p = buf + sizeof(h) + STAMPS_BYTES;
+	h.n = 0;
+	while (i < c->n || j < c->n_add) {
+		int cmp;
+
+		if (i < c->n && !c->kept[i]) {
+			i++;
+			continue;
+		}
+		cmp = i == c->n ? 1 : j == c->n_add ? -1 :
+		      cmp_id(entry_key(c, i), &c->add[j].k);
+		if (cmp < 0) {
+			memcpy(p, entry_key(c, i++), c->stride);
+		} else {
+			/* the same file read again: the new entry */
+			i += !cmp;
+			memcpy(p, &c->add[j].k, sizeof(c->add[j].k));
+			memcpy(p + sizeof(c->add[j].k), c->add[j].d,
+			       c->want.digest_size);
+			j++;
+		}
+		p += c->stride;
+		h.n++;
 	}
+	len = (size_t)(p - buf);
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), c->stamps, STAMPS_BYTES);
 	h.checksum = checksum(buf, len);
 	memcpy(buf, &h, sizeof(h));
 	r = eseal_tmpfile_create(&t, c->dirfd, TMP_PREFIX, O_WRONLY, 0644,
@@ -395,8 +498,9 @@ int eseal_dcache_save(struct eseal_dcache *c, bool *written,
 
 	*written = false;
 	sort_new(c);
-	if (!c->fresh && c->n_add == c->n)
-		return 0;		/* every entry as it was */
+	if (!c->n_add && c->n_kept == c->n && c->old_stamps &&
+	    !memcmp(c->stamps, c->old_stamps, STAMPS_BYTES))
+		return 0;		/* every entry and stamp as it was */
 	if (!lock_dir(c->dirfd))
 		return 0;		/* another run writes it */
 	r = write_file(c, err);
@@ -411,6 +515,7 @@ void eseal_dcache_free(struct eseal_dcache *c)
 		return;
 	close(c->dirfd);
 	free(c->buf);
+	free(c->kept);
 	free(c->add);
 	free(c->name);
 	free(c->display);

@@ -25,6 +25,9 @@
 
 #include "internal.h"
 
+struct eseal_objstore;
+struct stat;
+
 #define ESEAL_DCACHE_RACY_SEC 2
 
 /* The cache's key: a file as stat() sees it */
@@ -47,10 +50,36 @@ struct eseal_dcache;
 int eseal_dcache_open(int dirfd, const char *name, const char *display,
 		      int src_fd, int alg, struct eseal_dcache **out,
 		      uint32_t *state, struct eseal_error *err);
-/* The digest of the file with key k, or false */
+/*
+ * The digest of the file with key k, or false; *slot (may be NULL) names
+ * the entry for eseal_dcache_keep()
+ */
 bool eseal_dcache_lookup(struct eseal_dcache *c,
 			 const struct eseal_dcache_key *k,
-			 struct eseal_digest *d);
+			 struct eseal_digest *d, size_t *slot);
+/* Keep the entry a lookup found, as it is, for the next run */
+void eseal_dcache_keep(struct eseal_dcache *c, size_t slot);
+/* The key of a file stat() described */
+void eseal_dcache_key_of(struct eseal_dcache_key *k, const struct stat *st);
+/*
+ * The store's part, to call before any object of st is looked up: stamps
+ * of its fan-out directories "00".."ff" as stat() sees them now.  The
+ * cache keeps them with its entries, whose objects were all there after
+ * they were taken; a fan-out directory whose stamp is the one the cache
+ * kept has had no object removed (an unlink changes its ctime, which no
+ * user can set), so the objects of the cache's entries there need no
+ * lookup.  Stamps within ESEAL_DCACHE_RACY_SEC of now are not kept.
+ * Without this call (no store) the cache keeps no stamps.
+ */
+void eseal_dcache_set_store(struct eseal_dcache *c, struct eseal_objstore *st);
+/*
+ * Is the object of d, a digest this cache gave, known to be in the store
+ * given to eseal_dcache_set_store()?
+ */
+bool eseal_dcache_object_known(const struct eseal_dcache *c,
+			       const struct eseal_digest *d);
+/* The same for every object of the fan-out directory i */
+bool eseal_dcache_fanout_known(const struct eseal_dcache *c, unsigned int i);
 /*
  * Keep k -> d for the next run; read_at_sec is when the file was opened
  * (CLOCK_REALTIME): a racy entry is left out.

@@ -78,9 +78,22 @@ int eseal_objstore_has_path(struct eseal_objstore *st, const char *path,
 	return eseal_store_dirs_has(&st->dirs, path, err);
 }
 
-int eseal_objstore_index(struct eseal_objstore *st, struct eseal_error *err)
+int eseal_objstore_index(struct eseal_objstore *st, const bool *skip,
+			 struct eseal_error *err)
 {
-	return eseal_store_dirs_index(&st->dirs, err);
+	return eseal_store_dirs_index(&st->dirs, skip, err);
+}
+
+int eseal_objstore_fanout_stat(struct eseal_objstore *st, unsigned int i,
+			       struct stat *sb)
+{
+	char sub[3];
+
+	eseal_hex_encode(&(uint8_t){ (uint8_t)i }, 1, sub);
+	sub[2] = '\0';
+	if (fstatat(st->fd, sub, sb, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return S_ISDIR(sb->st_mode) ? 0 : -ENOTDIR;
 }
 
 int eseal_objstore_meta_dir(struct eseal_objstore *st, struct eseal_error *err)

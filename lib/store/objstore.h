@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "fsverity.h"
 
@@ -101,9 +102,18 @@ int eseal_objstore_has_path(struct eseal_objstore *st, const char *path,
  * List the store's objects once (getdents of each fan-out directory), so
  * that eseal_objstore_has_path() answers for those without a system call:
  * for many lookups of objects that are mostly there.  Call it before other
- * threads use the store.
+ * threads use the store.  skip (NULL: none): fan-out directories i with
+ * skip[i] set are not listed (their objects are looked up).
  */
-int eseal_objstore_index(struct eseal_objstore *st, struct eseal_error *err);
+int eseal_objstore_index(struct eseal_objstore *st, const bool *skip,
+			 struct eseal_error *err);
+
+/*
+ * stat() of the fan-out directory i ("00".."ff"), not followed: 0, or
+ * -errno (-ENOTDIR: not a directory).
+ */
+int eseal_objstore_fanout_stat(struct eseal_objstore *st, unsigned int i,
+			       struct stat *sb);
 
 /*
  * The store's ESEAL_STORE_META directory (the digest cache):

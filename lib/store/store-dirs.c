@@ -182,7 +182,7 @@ static int index_fanout(struct eseal_store_dirs *st, int dfd,
 	return (int)MIN(n, 0);
 }
 
-int eseal_store_dirs_index(struct eseal_store_dirs *st,
+int eseal_store_dirs_index(struct eseal_store_dirs *st, const bool *skip,
 			   struct eseal_error *err)
 {
 	struct fan_index *idx;
@@ -196,6 +196,8 @@ int eseal_store_dirs_index(struct eseal_store_dirs *st,
 	if (!idx)
 		return eseal_errorf(err, ENOMEM, "out of memory");
 	for (i = 0; i < 256 && !r; i++) {
+		if (skip && skip[i])
+			continue;
 		eseal_hex_encode(&(uint8_t){ (uint8_t)i }, 1, sub);
 		sub[2] = '/';
 		sub[3] = '\0';

@@ -40,7 +40,7 @@ int eseal_store_fanout(struct eseal_store_dirs *st, const char *path,
 /* eseal_objstore_has_path(), eseal_objstore_index() */
 int eseal_store_dirs_has(struct eseal_store_dirs *st, const char *path,
 			 struct eseal_error *err);
-int eseal_store_dirs_index(struct eseal_store_dirs *st,
+int eseal_store_dirs_index(struct eseal_store_dirs *st, const bool *skip,
 			   struct eseal_error *err);
 
 #endif /* ESEAL_STORE_DIRS_H */

@@ -60,6 +60,7 @@ struct tls {
 struct job {
 	struct eseal_node *node;
 	bool cached;			/* the cache knows 'digest' */
+	size_t slot;			/* its entry there */
 	struct eseal_digest digest;
 	/* results */
 	int ret;
@@ -157,15 +158,19 @@ static const char *msg_name(struct tls *t, size_t rel)
 /*
  * With a store, a digest known without reading (cache, fs-verity) is only
  * enough when its object is there: 1 when it is (res filled), 0 when the
- * file must be read and stored, or -errno.
+ * file must be read and stored, or -errno.  The cache may know that it is
+ * (cached: d is the cache's).
  */
 static int known_digest(struct store *s, struct job *j,
-			const struct eseal_digest *d, uint64_t size)
+			const struct eseal_digest *d, uint64_t size,
+			bool cached)
 {
 	char path[ESEAL_OBJPATH_MAX];
 	int r = 1;
 
-	if (s->st) {
+	if (s->st && cached && eseal_dcache_object_known(s->dc, d)) {
+		j->res.existing = true;
+	} else if (s->st) {
 		eseal_object_path(d, path);
 		r = eseal_objstore_has_path(s->st, path, &j->err);
 		if (r <= 0)
@@ -175,18 +180,6 @@ static int known_digest(struct store *s, struct job *j,
 	j->res.digest = *d;
 	j->res.size = size;
 	return 1;
-}
-
-static void key_of(struct eseal_dcache_key *k, const struct stat *st)
-{
-	*k = (struct eseal_dcache_key){
-		.dev = st->st_dev, .ino = st->st_ino,
-		.size = (uint64_t)st->st_size,
-		.mtime_sec = st->st_mtim.tv_sec,
-		.ctime_sec = st->st_ctim.tv_sec,
-		.mtime_nsec = (uint32_t)st->st_mtim.tv_nsec,
-		.ctime_nsec = (uint32_t)st->st_ctim.tv_nsec,
-	};
 }
 
 /* The kernel's digest of a source file with fs-verity: 1, 0 or -errno */
@@ -199,7 +192,7 @@ static int measured(struct store *s, struct job *j, int fd,
 	    (uint64_t)st->st_size <= s->inline_max ||
 	    eseal_verity_measure_std(fd, s->alg, &d))
 		return 0;
-	return known_digest(s, j, &d, (uint64_t)st->st_size);
+	return known_digest(s, j, &d, (uint64_t)st->st_size, false);
 }
 
 static void run_job(void *arg, void *tlsp, void *jobp)
@@ -238,7 +231,7 @@ static void run_job(void *arg, void *tlsp, void *jobp)
 		goto out;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
-	key_of(&j->key, &st);
+	eseal_dcache_key_of(&j->key, &st);
 	j->read_at = now.tv_sec;
 	j->ret = measured(s, j, fd, &st);
 	if (j->ret) {
@@ -340,7 +333,7 @@ static bool cache_hit(struct store *s, struct job *j)
 	if (!s->dc || !j->node->src || j->node->src->size <= s->inline_max)
 		return false;
 	key_of_src(&k, j->node->src);
-	j->cached = eseal_dcache_lookup(s->dc, &k, &j->digest);
+	j->cached = eseal_dcache_lookup(s->dc, &k, &j->digest, &j->slot);
 	return j->cached;
 }
 
@@ -348,7 +341,6 @@ static int apply(struct store *s, struct job *j,
 		 struct eseal_store_stats *stats, struct eseal_error *err)
 {
 	struct eseal_node *node = j->node;
-	struct eseal_dcache_key k;
 	int r;
 
 	if (j->from == FROM_CACHE) {
@@ -359,15 +351,12 @@ static int apply(struct store *s, struct job *j,
 		stats->hashed++;
 		stats->bytes += j->res.size;
 	}
-	if (s->dc && j->res.size > s->inline_max &&
-	    (j->from == FROM_CACHE || j->cacheable)) {
-		/* a hit stays: it was no racy entry when it was kept */
-		if (j->from == FROM_CACHE)
-			key_of_src(&k, node->src);
-		r = eseal_dcache_add(s->dc, j->from == FROM_CACHE ? &k : &j->key,
-				     &j->res.digest,
-				     j->from == FROM_CACHE ? INT64_MAX :
-							     j->read_at);
+	/* a hit stays: it was no racy entry when it was kept */
+	if (s->dc && j->from == FROM_CACHE) {
+		eseal_dcache_keep(s->dc, j->slot);
+	} else if (s->dc && j->res.size > s->inline_max && j->cacheable) {
+		r = eseal_dcache_add(s->dc, &j->key, &j->res.digest,
+				     j->read_at);
 		if (r)
 			return eseal_errorf(err, -r, "out of memory");
 	}
@@ -475,7 +464,7 @@ static int run_pool(struct store *s, struct collect *c,
 				memset(&j->res, 0, sizeof(j->res));
 				j->from = FROM_CACHE;
 				j->ret = known_digest(s, j, &j->digest,
-						      j->node->src->size);
+						      j->node->src->size, true);
 				if (j->ret) {
 					j->ret = MIN(j->ret, 0);
 					finish(s, j, &p, stats, &r, err);
@@ -541,6 +530,26 @@ static int open_cache(struct store *s, const struct eseal_store_opts *opts,
 				 &s->dc, state, err);
 }
 
+/*
+ * The store's fan-out directories as they are before any lookup, for the
+ * cache; then list the objects of those it does not vouch for, when many
+ * lookups will follow.
+ */
+static int stamp_store(struct store *s, bool list, struct eseal_error *err)
+{
+	bool skip[256];
+	unsigned int i, n_skip = 0;
+
+	eseal_dcache_set_store(s->dc, s->st);
+	if (!list)
+		return 0;
+	for (i = 0; i < 256; i++) {
+		skip[i] = eseal_dcache_fanout_known(s->dc, i);
+		n_skip += skip[i];
+	}
+	return n_skip == 256 ? 0 : eseal_objstore_index(s->st, skip, err);
+}
+
 /* The work, on structs of this library's size */
 static int store_objects(struct eseal_tree *tree,
 			 const struct eseal_store_opts *opts,
@@ -602,13 +611,24 @@ static int store_objects(struct eseal_tree *tree,
 	    (opts->digest_cache || s.st)) {
 		r = open_cache(&s, opts, &stats->cache_state, err);
 		/* most hits will have their object: list them at once */
-		if (!r && s.st && stats->cache_state == ESEAL_CACHE_LOADED &&
-		    c.n >= INDEX_MIN)
-			r = eseal_objstore_index(s.st, err);
+		if (!r && s.st && s.dc)
+			r = stamp_store(&s, stats->cache_state ==
+					    ESEAL_CACHE_LOADED &&
+					    c.n >= INDEX_MIN, err);
 		if (r)
 			goto out;
 	}
 	r = run_pool(&s, &c, opts, stats, err);
+	if (s.st) {
+		struct eseal_error serr;
+
+		/* queued objects are valid even when r != 0: publish them */
+		if (eseal_objstore_sync(s.st, &serr) < 0 && !r)
+			r = eseal_errorf(err, serr.code, "%s", serr.msg);
+		/* this call's share of a store the caller may use again */
+		eseal_objstore_stats_since(s.st, &mark, stats);
+	}
+	/* after the sync: every object the cache names is in the store */
 	if (!r && s.dc) {
 		bool written;
 
@@ -618,15 +638,6 @@ static int store_objects(struct eseal_tree *tree,
 			stats->cache_state = ESEAL_CACHE_READ_ONLY;
 			r = 0;
 		}
-	}
-	if (s.st) {
-		struct eseal_error serr;
-
-		/* queued objects are valid even when r != 0: publish them */
-		if (eseal_objstore_sync(s.st, &serr) < 0 && !r)
-			r = eseal_errorf(err, serr.code, "%s", serr.msg);
-		/* this call's share of a store the caller may use again */
-		eseal_objstore_stats_since(s.st, &mark, stats);
 	}
 out:
 	eseal_dcache_free(s.dc);

@@ -72,14 +72,32 @@ reference ref
 check "... the image is right" cmp ref.img e.img
 sleep 3
 
-# an object the cache names but the store lacks is stored again
+# with the store's fan-out directories unchanged for 2 s, the cache keeps
+# their stamps and vouches for their objects without a lookup
+check "build with the store unchanged for a while" build f
+check "... again: the cache has kept the store's stamps" build f2
+check_has "... and is left as it was" "digest cache: used; unchanged" f2.out
+
+# an object the cache names but the store lacks is stored again: its
+# removal changed the stamp (ctime) of its directory
 obj=$(find st -path st/.erofs-seal -prune -o -type f -print | head -1)
 rm -f "$obj"
+sleep 3		# the change is no longer too recent to be stamped
 check "build with an object removed from the store" build g
 check "... stores it again" test -f "$obj"
+check_has "... one new object" "objects: 1 new" g.out
 check "... with its content" \
 	test "$("$ESEAL" digest "$obj" | cut -c8-71)" = "$(echo "${obj#st/}" | tr -d /)"
 check "... the same image" cmp e.img g.img
+# an object of another directory replaced by a directory: found
+obj2=$(find st -path st/.erofs-seal -prune -o -path "${obj%/*}" -prune -o \
+	-type f -print | head -1)
+rm -f "$obj2"
+mkdir "$obj2"
+sleep 3
+check_fails "an object replaced by a directory" build g1
+check_has "... is named" "${obj2#st/}" g1.out
+rmdir "$obj2"
 
 # a gc that removes every object keeps the cache (not an object): the
 # next build finds the digests there but not the objects: it reads the

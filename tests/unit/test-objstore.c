@@ -601,7 +601,7 @@ static void test_index(void)
 	run("%s", cmd);
 	r = eseal_objstore_open(dir, &st, &err);
 	if (!r)
-		r = eseal_objstore_index(st, &err);
+		r = eseal_objstore_index(st, NULL, &err);
 	CHECK(r == 0, "the store is listed: %s", r ? err.msg : "ok");
 	if (!r) {
 		CHECK(eseal_objstore_has_path(st, path, &err) == 1,
