@@ -140,6 +140,22 @@ static uint32_t check_buf(struct eseal_dcache *c, const uint8_t *buf,
 	return ESEAL_CACHE_LOADED;
 }
 
+/* Use buf (malloc'ed, len bytes; ours from now on) if it is a cache of ours */
+static int take_buf(struct eseal_dcache *c, uint8_t *buf, size_t len,
+		    uint32_t *state, struct eseal_error *err)
+{
+	*state = check_buf(c, buf, len);
+	if (*state != ESEAL_CACHE_LOADED) {
+		free(buf);
+		return 0;
+	}
+	c->buf = buf;
+	c->kept = calloc(c->n ? c->n : 1, 1);
+	if (!c->kept)
+		return eseal_errorf(err, ENOMEM, "out of memory");
+	return 0;
+}
+
 /* Read the cache file, if it is there and ours: *state says what it was */
 static int load(struct eseal_dcache *c, uint32_t *state,
 		struct eseal_error *err)
@@ -188,32 +204,27 @@ static int load(struct eseal_dcache *c, uint32_t *state,
 		free(buf);
 		goto out;
 	}
-	*state = (size_t)n == (size_t)st.st_size ?
-		 check_buf(c, buf, (size_t)n) : ESEAL_CACHE_CORRUPT;
-	if (*state == ESEAL_CACHE_LOADED) {
-		c->buf = buf;
-		c->kept = calloc(c->n ? c->n : 1, 1);
-		if (!c->kept)
-			r = eseal_errorf(err, ENOMEM, "out of memory");
-	} else {
+	if ((size_t)n != (size_t)st.st_size) {
+		*state = ESEAL_CACHE_CORRUPT;
 		free(buf);
+		goto out;
 	}
+	r = take_buf(c, buf, (size_t)n, state, err);
 out:
 	close(fd);
 	return r;
 }
 
-int eseal_dcache_open(int dirfd, const char *name, const char *display,
-		      int src_fd, int alg, struct eseal_dcache **out,
-		      uint32_t *state, struct eseal_error *err)
+/* An empty cache for the tree below src_fd (see eseal_dcache_open) */
+static int create(int dirfd, const char *name, const char *display,
+		  int src_fd, int alg, struct eseal_dcache **out,
+		  struct eseal_error *err)
 {
 	struct eseal_dcache *c;
 	struct statfs sf;
 	struct stat st;
-	int r;
 
 	*out = NULL;
-	*state = ESEAL_CACHE_NONE;
 	if (fstat(src_fd, &st) < 0 || fstatfs(src_fd, &sf) < 0) {
 		close(dirfd);
 		return eseal_syserrorf(err, errno, "%s: the source directory",
@@ -241,13 +252,69 @@ int eseal_dcache_open(int dirfd, const char *name, const char *display,
 		eseal_dcache_free(c);
 		return eseal_errorf(err, ENOMEM, "out of memory");
 	}
-	r = load(c, state, err);
-	if (r) {
-		eseal_dcache_free(c);
-		return r;
-	}
 	*out = c;
 	return 0;
+}
+
+int eseal_dcache_open(int dirfd, const char *name, const char *display,
+		      int src_fd, int alg, struct eseal_dcache **out,
+		      uint32_t *state, struct eseal_error *err)
+{
+	int r;
+
+	*state = ESEAL_CACHE_NONE;
+	r = create(dirfd, name, display, src_fd, alg, out, err);
+	if (!r)
+		r = load(*out, state, err);
+	if (r) {
+		eseal_dcache_free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+int eseal_dcache_open_buf(int dirfd, const char *name, const char *display,
+			  int src_fd, int alg, const void *bytes, size_t len,
+			  struct eseal_dcache **out, uint32_t *state,
+			  struct eseal_error *err)
+{
+	uint8_t *buf;
+	int r;
+
+	*state = ESEAL_CACHE_NONE;
+	r = create(dirfd, name, display, src_fd, alg, out, err);
+	if (r)
+		return r;
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		r = eseal_errorf(err, ENOMEM, "out of memory");
+	else
+		r = take_buf(*out, (uint8_t *)memcpy(buf, bytes, len), len,
+			     state, err);
+	if (r) {
+		eseal_dcache_free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+size_t eseal_dcache_count(const struct eseal_dcache *c)
+{
+	return c->n;
+}
+
+void eseal_dcache_seal_buf(const struct eseal_dcache *c, void *buf,
+			   size_t len)
+{
+	struct dc_header h = c->want;
+
+	if (len < sizeof(h))
+		return;
+	h.n = len < sizeof(h) + STAMPS_BYTES ? 0 :
+	      (len - sizeof(h) - STAMPS_BYTES) / c->stride;
+	memcpy(buf, &h, sizeof(h));
+	h.checksum = checksum(buf, len);
+	memcpy(buf, &h, sizeof(h));
 }
 
 /* The entry read with k's key: its index, or c->n */

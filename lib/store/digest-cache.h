@@ -51,6 +51,24 @@ int eseal_dcache_open(int dirfd, const char *name, const char *display,
 		      int src_fd, int alg, struct eseal_dcache **out,
 		      uint32_t *state, struct eseal_error *err);
 /*
+ * For tests and fuzzers: eseal_dcache_open() with the bytes of the cache
+ * file given (len of them, copied), not read from 'name' (which is still
+ * where eseal_dcache_save() writes).
+ */
+int eseal_dcache_open_buf(int dirfd, const char *name, const char *display,
+			  int src_fd, int alg, const void *bytes, size_t len,
+			  struct eseal_dcache **out, uint32_t *state,
+			  struct eseal_error *err);
+/* The number of entries read (0 unless *state was ESEAL_CACHE_LOADED) */
+size_t eseal_dcache_count(const struct eseal_dcache *c);
+/*
+ * For fuzzers: give buf (len bytes) the header that c wants (the source,
+ * the algorithm, the entry count its length says) and a right checksum,
+ * so that the checks after those are reached.
+ */
+void eseal_dcache_seal_buf(const struct eseal_dcache *c, void *buf,
+			   size_t len);
+/*
  * The digest of the file with key k, or false; *slot (may be NULL) names
  * the entry for eseal_dcache_keep()
  */
