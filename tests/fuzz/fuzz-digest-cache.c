@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define NAME "digest-cache"
 
 static int dir_fd = -1;
-static char dir[] = "/tmp/fuzz-digest-cache.XXXXXX";
+static char dir[4096];
 
 static void cleanup(void)
 {
@@ -38,11 +38,18 @@ static void cleanup(void)
 	rmdir(dir);
 }
 
-/* A directory of our own: the source root and where the cache is written */
+/*
+ * A directory of our own in $TMPDIR (run-fuzzer's, removed even after a
+ * crash): the source root and where the cache is written
+ */
 static void setup(void)
 {
+	const char *tmp = getenv("TMPDIR");
+
 	if (dir_fd >= 0)
 		return;
+	snprintf(dir, sizeof(dir), "%s/fuzz-digest-cache.XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		abort();
 	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
