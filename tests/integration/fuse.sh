@@ -81,12 +81,7 @@ wait_mounted() {
 # logged DESC TEXT: the server's log ($log) has TEXT (it logs before it
 # answers the request that failed)
 logged() {
-	if grep -qF -- "$2" "$log"; then
-		ok "$1"
-	else
-		not_ok "$1: no '$2' in the log"
-		sed 's/^/#   /' "$log" | tail -5
-	fi
+	check_has "$1" "$2" "$log"
 }
 # sanitizers_quiet LOG: no ASan/UBSan/LSan report in a server's log
 sanitizers_quiet() {
