@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "fuse-server.h"
+#include "util/io.h"
 
 void efuse_log(struct eseal_fuse *f, int priority, const char *fmt, ...)
 {
@@ -56,9 +57,11 @@ struct efuse_tls *efuse_tls(struct eseal_fuse *f, size_t cap)
 		}
 	}
 	if (t->cap < cap) {
-		b = realloc(t->buf, cap);
+		/* scratch: nothing in it is kept */
+		b = eseal_io_buf_alloc(cap);
 		if (!b)
 			return NULL;
+		free(t->buf);
 		t->buf = b;
 		t->cap = cap;
 	}

@@ -114,7 +114,7 @@ int oci_apply_init(struct oci_apply *a, const struct eseal_oci_opts *opts,
 				    a->inline_max);
 	a->tree = eseal_tree_new();
 	a->verity = eseal_fsverity_new(a->hash_alg);
-	a->buf = malloc(OCI_APPLY_BUF);
+	a->buf = eseal_io_buf_alloc(OCI_APPLY_BUF);
 	if (!a->tree || !a->verity || !a->buf)
 		return eseal_errorf(err, ENOMEM, "out of memory");
 	root = eseal_node_new(a->tree, OCI_IMPLIED_DIR_MODE);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <sys/sysmacros.h>
 
+#include "io.h"
 #include "oci.h"
 #include "tree.h"
 
@@ -216,7 +217,7 @@ int oci_tar_open(oci_read_fn fn, void *arg, const struct oci_tar_opts *o,
 	t->max_size = o->max_size;
 	t->diff_id = o->diff_id;
 	for (i = 0; i < NBUF; i++)
-		if (!(t->bufs[i] = malloc(BUFSZ)))
+		if (!(t->bufs[i] = eseal_io_buf_alloc(BUFSZ)))
 			goto nomem;
 	if (o->diff_id && !(t->diff = oci_hash_new(o->diff_id->alg)))
 		goto nomem;

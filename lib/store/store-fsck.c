@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "store-lock.h"
 #include "store-repair.h"
 #include "store-walk.h"
@@ -85,7 +86,7 @@ static int tls_init(void *arg, void **out)
 	*out = t;
 	if (!t)
 		return -ENOMEM;
-	t->buf = malloc(READ_BUF);
+	t->buf = eseal_io_buf_alloc(READ_BUF);
 	return t->buf ? 0 : -ENOMEM;
 }
 

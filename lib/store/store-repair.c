@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "io.h"
 #include "objstore.h"
 #include "store-open.h"
 #include "store-repair.h"
@@ -51,7 +52,7 @@ int repair_init(struct repair *rp, int store_fd, const char *store,
 		return eseal_errorf(err, EINVAL,
 				    "%s: the store to restore from is the store itself",
 				    from);
-	rp->buf = malloc(COPY_BUF);
+	rp->buf = eseal_io_buf_alloc(COPY_BUF);
 	if (!rp->buf)
 		return eseal_errorf(err, ENOMEM, "out of memory");
 	return 0;

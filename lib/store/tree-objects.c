@@ -26,6 +26,7 @@
 
 #include "digest-cache.h"
 #include "files.h"
+#include "io.h"
 #include "objstore.h"
 #include "tree.h"
 #include "workers.h"
@@ -81,7 +82,7 @@ static int tls_init(void *arg, void **out)
 	if (!t)
 		return -ENOMEM;
 	t->c = eseal_fsverity_new(s->alg);
-	t->buf = malloc(READ_BUF);
+	t->buf = eseal_io_buf_alloc(READ_BUF);
 	t->path_cap = 4096;
 	t->path = malloc(t->path_cap);
 	*out = t;

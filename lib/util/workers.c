@@ -220,7 +220,11 @@ void *eseal_workers_wait_done(struct eseal_workers *w, int timeout_ms)
 		}
 	}
 	pthread_mutex_lock(&w->lock);
-	while (!w->done.len && w->busy) {
+	/*
+	 * A poll (timeout 0) must not sleep: a timed wait that has already
+	 * expired is still a futex call under the lock the workers need.
+	 */
+	while (!w->done.len && w->busy && timeout_ms) {
 		w->main_waiting = true;
 		if (timeout_ms < 0) {
 			pthread_cond_wait(&w->done_cv, &w->lock);

@@ -76,7 +76,7 @@ int eseal_fsverity_digest_fd(int fd, const char *name, int alg,
 		return eseal_errorf(err, EINVAL, "%s: unknown hash algorithm %d",
 				    name, alg);
 	c = eseal_fsverity_new(alg);
-	buf = malloc(FD_BUF_SIZE);
+	buf = eseal_io_buf_alloc(FD_BUF_SIZE);
 	if (!c || !buf) {
 		ret = eseal_errorf(err, ENOMEM, "%s: out of memory", name);
 		goto out;

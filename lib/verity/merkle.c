@@ -106,7 +106,8 @@ static void *level0(void *arg)
 	const struct eseal_merkle_geo *g = b->g;
 	size_t run = (size_t)g->per_block * ESEAL_VERITY_BLOCK;
 	struct eseal_fsverity_ctx *h = eseal_fsverity_new(g->alg);
-	uint8_t *buf = malloc(run), *tb = malloc(ESEAL_VERITY_BLOCK), *dst;
+	uint8_t *buf = eseal_io_buf_alloc(run), *tb = malloc(ESEAL_VERITY_BLOCK);
+	uint8_t *dst;
 	uint64_t i, off;
 	size_t len, nb;
 	ssize_t n;
@@ -161,7 +162,7 @@ static int upper_levels(struct build *b, struct eseal_fsverity_ctx *h,
 {
 	const struct eseal_merkle_geo *g = b->g;
 	size_t run = (size_t)g->per_block * ESEAL_VERITY_BLOCK;
-	uint8_t *buf = malloc(run), tb[ESEAL_VERITY_BLOCK];
+	uint8_t *buf = eseal_io_buf_alloc(run), tb[ESEAL_VERITY_BLOCK];
 	uint64_t l, i, nb;
 	int r = 0;
 
