@@ -55,8 +55,7 @@ int eseal_merkle_geometry(int alg, uint64_t data_size,
 
 struct build {
 	int fd, out_fd;
-	uint8_t *keep;			/* runs that fit are read here */
-	size_t keep_len;
+	const struct eseal_merkle_sink *sink;	/* or NULL */
 	const char *name;
 	const struct eseal_merkle_geo *g;
 	atomic_uint_fast64_t next;	/* next level-0 block to make */
@@ -107,7 +106,6 @@ static void *level0(void *arg)
 	size_t run = (size_t)g->per_block * ESEAL_VERITY_BLOCK;
 	struct eseal_fsverity_ctx *h = eseal_fsverity_new(g->alg);
 	uint8_t *buf = eseal_io_buf_alloc(run), *tb = malloc(ESEAL_VERITY_BLOCK);
-	uint8_t *dst;
 	uint64_t i, off;
 	size_t len, nb;
 	ssize_t n;
@@ -125,8 +123,7 @@ static void *level0(void *arg)
 			break;
 		off = i * run;
 		len = (size_t)MIN((uint64_t)run, g->data_size - off);
-		dst = b->keep && off + run <= b->keep_len ? b->keep + off : buf;
-		n = eseal_pread_full(b->fd, dst, len, off);
+		n = eseal_pread_full(b->fd, buf, len, off);
 		if (n < 0) {
 			build_fail(b, io_error(b, "read error", errno));
 			break;
@@ -136,9 +133,9 @@ static void *level0(void *arg)
 			break;
 		}
 		nb = DIV_ROUND_UP(len, ESEAL_VERITY_BLOCK);
-		memset(dst + len, 0, nb * ESEAL_VERITY_BLOCK - len);
+		memset(buf + len, 0, nb * ESEAL_VERITY_BLOCK - len);
 		memset(tb, 0, ESEAL_VERITY_BLOCK);
-		if (eseal_fsverity_hash_blocks(h, dst, nb, tb)) {
+		if (eseal_fsverity_hash_blocks(h, buf, nb, tb)) {
 			build_fail(b, io_error(b, "hashing failed", EIO));
 			break;
 		}
@@ -148,6 +145,8 @@ static void *level0(void *arg)
 					       errno));
 			break;
 		}
+		if (b->sink)
+			b->sink->run(b->sink->arg, off, buf, len);
 	}
 out:
 	free(tb);
@@ -223,19 +222,21 @@ static int single_block(struct build *b, struct eseal_fsverity_ctx *h,
 	memset(blk + n, 0, ESEAL_VERITY_BLOCK - (size_t)n);
 	if (eseal_fsverity_hash_blocks(h, blk, 1, root))
 		return io_error(b, "hashing failed", EIO);
+	if (b->sink)
+		b->sink->run(b->sink->arg, 0, blk, (size_t)n);
 	return 0;
 }
 
 int eseal_merkle_build(int fd, const char *name,
 		       const struct eseal_merkle_geo *g, int out_fd,
-		       unsigned int threads, uint8_t *keep, size_t keep_len,
+		       unsigned int threads,
+		       const struct eseal_merkle_sink *sink,
 		       struct eseal_digest *digest, struct eseal_error *err)
 {
 	struct build b = {
 		.fd = fd,
 		.out_fd = out_fd,
-		.keep = keep,
-		.keep_len = keep_len,
+		.sink = sink,
 		.name = name,
 		.g = g,
 		.err = err,
