@@ -256,7 +256,8 @@ static void prefill_run(void *arg, uint64_t off, const uint8_t *data,
 	bv.buf[0].size = (size_t)MIN((uint64_t)len, p->f->prefill_max - off);
 	atomic_store(&p->stored, true);
 	/* only a head start: what is not stored is read and checked */
-	fuse_lowlevel_notify_store(p->f->se, p->ino, (off_t)off, &bv, 0);
+	fuse_lowlevel_notify_store(p->f->se, p->ino, (off_t)off, &bv,
+				   FUSE_BUF_NO_SPLICE);
 }
 
 /* Make the tree of a file being opened, prefilling its cache */

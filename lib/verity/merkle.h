@@ -63,10 +63,10 @@ static inline size_t eseal_merkle_run(const struct eseal_merkle_geo *g)
  * store the file's digest in *digest.  A file of another size is
  * -EBADMSG, "<name>: N bytes, the image says M".
  *
- * With a sink, each run of eseal_merkle_run() data bytes (the last one
- * shorter) is handed to sink->run() on the thread that hashed it, right
- * after it was hashed: the bytes exactly as they were hashed, in no
- * particular order, each once.  They are known good only once the build
+ * With a sink, the data is handed to sink->run() in pieces of up to
+ * eseal_merkle_run() bytes, on the thread that hashed each, right after
+ * it was hashed: the bytes exactly as they were hashed, in no particular
+ * order, each once.  They are known good only once the build
  * has returned 0 and its digest is the one expected: a sink that passes
  * them on must be able to take them back.
  */
