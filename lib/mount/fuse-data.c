@@ -14,9 +14,13 @@
  * An object in use is set up once (opened, size checked, tree opened and
  * its root checked, or made) by the first open; opens of the same digest
  * meanwhile wait for it.  Making a tree reads the whole object and checks
- * it against the digest: those bytes, kept (within a memory budget), are
- * handed to the kernel's cache of the file being opened, so that the
- * first read of a file without a tree costs one pass over it, not two.  Objects nobody has open stay set up, up to
+ * it against the digest.  Each run of bytes is handed to the kernel's
+ * cache of the file being opened as soon as it is hashed (its first
+ * prefill_max bytes), so that the first read of a file without a tree
+ * costs one pass over it, not two; nobody can read that cache before the
+ * open is answered (no open file of the object exists, and other opens
+ * wait), and when the tree turns out not to match, the cache is dropped
+ * before the open fails.  Objects nobody has open stay set up, up to
  * MAX_IDLE of them, least recently used first out.  When a tree block
  * turns out not to hash to its parent, the tree is made again once from
  * the object (which, if the object is what changed, fails and says so).
@@ -27,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -39,7 +42,6 @@
 #define BUCKETS 1024
 #define MAX_IDLE 256
 #define BLOCK ESEAL_VERITY_BLOCK
-#define PREFILL_CHUNK ((size_t)1 << 20)
 
 struct efuse_obj {
 	struct eseal_digest digest;	/* the key */
@@ -216,14 +218,15 @@ static int find_object(struct eseal_fuse *f, struct efuse_obj *o,
 
 /* Make the tree from the object; into *fd, or an error naming why not */
 static int make_tree(struct eseal_fuse *f, struct efuse_obj *o, int *fd,
-		     uint8_t *keep, size_t keep_len, struct eseal_error *err)
+		     const struct eseal_merkle_sink *sink,
+		     struct eseal_error *err)
 {
 	struct efuse_store *s = &f->stores[o->store];
 	bool published;
 	int r;
 
 	r = eseal_merkle_make(s->fd, s->name, o->payload, o->fd, &o->mf.geo,
-			      &o->digest, 0, keep, keep_len, &published, err);
+			      &o->digest, 0, sink, &published, err);
 	if (r < 0)
 		return r;
 	*fd = r;
@@ -233,68 +236,51 @@ static int make_tree(struct eseal_fuse *f, struct efuse_obj *o, int *fd,
 	return 0;
 }
 
-/* Up to want bytes of the prefill budget */
-static size_t prefill_take(struct eseal_fuse *f, size_t want)
-{
-	size_t left = atomic_load(&f->prefill_left), take;
+/* The kernel's cache of a file whose tree is being made */
+struct prefill {
+	struct eseal_fuse *f;
+	fuse_ino_t ino;
+	atomic_bool stored;	/* some bytes may have gone in */
+};
 
-	do
-		take = MIN(want, left);
-	while (take && !atomic_compare_exchange_weak(&f->prefill_left, &left,
-						     left - take));
-	return take;
-}
-
-/*
- * Hand the kernel's cache of inode ino the first len bytes of its data,
- * read and checked against the digest while making its tree.
- */
-static void prefill(struct eseal_fuse *f, fuse_ino_t ino, uint8_t *data,
-		    size_t len)
+/* A run just hashed (on a tree-making thread): into the cache */
+static void prefill_run(void *arg, uint64_t off, const uint8_t *data,
+			size_t len)
 {
+	struct prefill *p = arg;
 	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(0);
-	size_t off, n;
 
-	for (off = 0; off < len; off += n) {
-		n = MIN(len - off, PREFILL_CHUNK);
-		bv.buf[0].mem = data + off;
-		bv.buf[0].size = n;
-		bv.off = 0;
-		bv.idx = 0;
-		if (fuse_lowlevel_notify_store(f->se, ino, (off_t)off, &bv, 0))
-			break;	/* only a head start: reads check anyway */
-	}
+	if (off >= p->f->prefill_max)
+		return;
+	bv.buf[0].mem = (void *)data;
+	bv.buf[0].size = (size_t)MIN((uint64_t)len, p->f->prefill_max - off);
+	atomic_store(&p->stored, true);
+	/* only a head start: what is not stored is read and checked */
+	fuse_lowlevel_notify_store(p->f->se, p->ino, (off_t)off, &bv,
+				   FUSE_BUF_NO_SPLICE);
 }
 
-/* Make the tree of a file being opened, and prefill its cache */
+/* Make the tree of a file being opened, prefilling its cache */
 static int first_tree(struct eseal_fuse *f, struct efuse_obj *o,
 		      const struct eseal_node *n, struct eseal_error *err)
 {
-	size_t run = eseal_merkle_run(&o->mf.geo), got, len;
-	uint8_t *keep = NULL;
-	int r;
+	struct prefill p = { .f = f, .ino = n->ino };
+	const struct eseal_merkle_sink sink = { prefill_run, &p };
+	int r, e;
 
-	got = prefill_take(f, (size_t)MIN(ALIGN_UP(o->size, (uint64_t)run),
-					  (uint64_t)SIZE_MAX / 2));
-	len = got / run * run;
-	if (len) {
-		/* few page faults for a big buffer: huge pages where allowed */
-		keep = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (keep == MAP_FAILED)
-			keep = NULL;
-		else
-			madvise(keep, len, MADV_HUGEPAGE);
+	atomic_init(&p.stored, false);
+	r = make_tree(f, o, &o->mf.tree_fd, f->prefill_max ? &sink : NULL,
+		      err);
+	if (!r || !atomic_load(&p.stored))
+		return r;
+	/* unchecked bytes in the cache: out before the open fails */
+	e = fuse_lowlevel_notify_inval_inode(f->se, n->ino, 0, 0);
+	if (e && e != -ENOENT) {
+		atomic_store(&f->cache_suspect, true);
+		efuse_log(f, LOG_WARNING,
+			  "object %s: cannot drop the kernel's cache of inode %llu (%s); no open keeps a cache from now on",
+			  o->name, (unsigned long long)n->ino, strerror(-e));
 	}
-	if (!keep)
-		len = 0;
-	atomic_fetch_add(&f->prefill_left, got - len);
-	r = make_tree(f, o, &o->mf.tree_fd, keep, len, err);
-	if (!r && keep)
-		prefill(f, n->ino, keep, (size_t)MIN((uint64_t)len, o->size));
-	if (keep)
-		munmap(keep, len);
-	atomic_fetch_add(&f->prefill_left, len);
 	return r;
 }
 
@@ -448,7 +434,8 @@ void efuse_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		}
 	}
 	fi->fh = (uintptr_t)h;
-	fi->keep_cache = 1;	/* what was served was checked */
+	/* what was served was checked */
+	fi->keep_cache = !atomic_load(&f->cache_suspect);
 	fi->noflush = 1;
 	fuse_reply_open(req, fi);
 }
@@ -476,7 +463,7 @@ static int remake_tree(struct eseal_fuse *f, struct efuse_obj *o,
 	}
 	efuse_log(f, LOG_WARNING, "object %s: %s; making the tree again",
 		  o->name, why);
-	r = make_tree(f, o, &fd, NULL, 0, &err);
+	r = make_tree(f, o, &fd, NULL, &err);
 	if (r) {
 		efuse_log(f, LOG_ERR, "%s", err.msg);
 	} else {

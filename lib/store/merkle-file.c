@@ -59,7 +59,7 @@ int eseal_merkle_open(int dir_fd, const char *object,
 int eseal_merkle_make(int dir_fd, const char *store_name, const char *object,
 		      int obj_fd, const struct eseal_merkle_geo *g,
 		      const struct eseal_digest *want, unsigned int threads,
-		      uint8_t *keep, size_t keep_len, bool *published,
+		      const struct eseal_merkle_sink *sink, bool *published,
 		      struct eseal_error *err)
 {
 	char name[PATH_MAX + 80], leaf[NAME_MAX + 1];
@@ -97,7 +97,7 @@ int eseal_merkle_make(int dir_fd, const char *store_name, const char *object,
 				    name);
 		goto out;
 	}
-	r = eseal_merkle_build(obj_fd, name, g, fd, threads, keep, keep_len,
+	r = eseal_merkle_build(obj_fd, name, g, fd, threads, sink,
 			       &d, err);
 	if (!r && (d.alg != want->alg || d.size != want->size ||
 		   memcmp(d.bytes, want->bytes, d.size))) {

@@ -26,13 +26,13 @@ int eseal_merkle_open(int dir_fd, const char *object,
  * published next to the object when the store takes it (an unnamed file
  * linked under its name once complete, replacing a bad one), else kept
  * in an unnamed file in memory.  Returns an fd of the tree; *published
- * says which.  g must have at least one level.  keep, keep_len: as for
- * eseal_merkle_build().
+ * says which.  g must have at least one level.  sink: as for
+ * eseal_merkle_build() (the bytes are checked when this returns an fd).
  */
 int eseal_merkle_make(int dir_fd, const char *store_name, const char *object,
 		      int obj_fd, const struct eseal_merkle_geo *g,
 		      const struct eseal_digest *want, unsigned int threads,
-		      uint8_t *keep, size_t keep_len, bool *published,
+		      const struct eseal_merkle_sink *sink, bool *published,
 		      struct eseal_error *err);
 
 #endif /* ESEAL_MERKLE_FILE_H */

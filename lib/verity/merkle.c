@@ -19,6 +19,8 @@
 #include "util/io.h"
 #include "workers.h"
 
+/* the data of a level-0 block is read and hashed in pieces this big */
+#define PIECE ((size_t)128 << 10)
 /* threads only pay off for this many level-0 blocks (2 MiB) each */
 #define RUNS_PER_THREAD 4
 #define MAX_THREADS 16
@@ -55,8 +57,7 @@ int eseal_merkle_geometry(int alg, uint64_t data_size,
 
 struct build {
 	int fd, out_fd;
-	uint8_t *keep;			/* runs that fit are read here */
-	size_t keep_len;
+	const struct eseal_merkle_sink *sink;	/* or NULL */
 	const char *name;
 	const struct eseal_merkle_geo *g;
 	atomic_uint_fast64_t next;	/* next level-0 block to make */
@@ -99,18 +100,51 @@ static int io_error(struct build *b, const char *what, int e)
 	return r;
 }
 
+/*
+ * Level-0 block i: the hashes of its run, read, hashed and handed to the
+ * sink a piece at a time, so that each piece is still in the CPU's cache
+ * for the next step
+ */
+static int level0_block(struct build *b, struct eseal_fsverity_ctx *h,
+			uint8_t *buf, uint8_t *tb, uint64_t i)
+{
+	const struct eseal_merkle_geo *g = b->g;
+	uint64_t off = i * eseal_merkle_run(g), end;
+	size_t len, nb;
+	uint8_t *out = tb;
+	ssize_t n;
+
+	end = MIN(off + eseal_merkle_run(g), g->data_size);
+	memset(tb, 0, ESEAL_VERITY_BLOCK);
+	for (; off < end; off += len, out += nb * g->dsize) {
+		len = (size_t)MIN((uint64_t)PIECE, end - off);
+		n = eseal_pread_full(b->fd, buf, len, off);
+		if (n < 0)
+			return io_error(b, "read error", errno);
+		if ((size_t)n < len)
+			return size_error(b, off + (uint64_t)n);
+		nb = DIV_ROUND_UP(len, ESEAL_VERITY_BLOCK);
+		memset(buf + len, 0, nb * ESEAL_VERITY_BLOCK - len);
+		if (eseal_fsverity_hash_blocks(h, buf, nb, out))
+			return io_error(b, "hashing failed", EIO);
+		if (b->sink)
+			b->sink->run(b->sink->arg, off, buf, len);
+	}
+	if (eseal_pwrite_full(b->out_fd, tb, ESEAL_VERITY_BLOCK,
+			      (g->start[0] + i) * ESEAL_VERITY_BLOCK))
+		return io_error(b, "writing its Merkle tree", errno);
+	return 0;
+}
+
 /* Level-0 blocks, in turn with the other threads */
 static void *level0(void *arg)
 {
 	struct build *b = arg;
 	const struct eseal_merkle_geo *g = b->g;
-	size_t run = (size_t)g->per_block * ESEAL_VERITY_BLOCK;
 	struct eseal_fsverity_ctx *h = eseal_fsverity_new(g->alg);
-	uint8_t *buf = eseal_io_buf_alloc(run), *tb = malloc(ESEAL_VERITY_BLOCK);
-	uint8_t *dst;
-	uint64_t i, off;
-	size_t len, nb;
-	ssize_t n;
+	uint8_t *buf = eseal_io_buf_alloc(PIECE), *tb = malloc(ESEAL_VERITY_BLOCK);
+	uint64_t i;
+	int r;
 
 	if (!h || !buf || !tb) {
 		pthread_mutex_lock(&b->lock);
@@ -123,29 +157,9 @@ static void *level0(void *arg)
 		i = atomic_fetch_add(&b->next, 1);
 		if (i >= g->count[0])
 			break;
-		off = i * run;
-		len = (size_t)MIN((uint64_t)run, g->data_size - off);
-		dst = b->keep && off + run <= b->keep_len ? b->keep + off : buf;
-		n = eseal_pread_full(b->fd, dst, len, off);
-		if (n < 0) {
-			build_fail(b, io_error(b, "read error", errno));
-			break;
-		}
-		if ((size_t)n < len) {
-			build_fail(b, size_error(b, off + (uint64_t)n));
-			break;
-		}
-		nb = DIV_ROUND_UP(len, ESEAL_VERITY_BLOCK);
-		memset(dst + len, 0, nb * ESEAL_VERITY_BLOCK - len);
-		memset(tb, 0, ESEAL_VERITY_BLOCK);
-		if (eseal_fsverity_hash_blocks(h, dst, nb, tb)) {
-			build_fail(b, io_error(b, "hashing failed", EIO));
-			break;
-		}
-		if (eseal_pwrite_full(b->out_fd, tb, ESEAL_VERITY_BLOCK,
-			       (g->start[0] + i) * ESEAL_VERITY_BLOCK)) {
-			build_fail(b, io_error(b, "writing its Merkle tree",
-					       errno));
+		r = level0_block(b, h, buf, tb, i);
+		if (r) {
+			build_fail(b, r);
 			break;
 		}
 	}
@@ -223,19 +237,21 @@ static int single_block(struct build *b, struct eseal_fsverity_ctx *h,
 	memset(blk + n, 0, ESEAL_VERITY_BLOCK - (size_t)n);
 	if (eseal_fsverity_hash_blocks(h, blk, 1, root))
 		return io_error(b, "hashing failed", EIO);
+	if (b->sink)
+		b->sink->run(b->sink->arg, 0, blk, (size_t)n);
 	return 0;
 }
 
 int eseal_merkle_build(int fd, const char *name,
 		       const struct eseal_merkle_geo *g, int out_fd,
-		       unsigned int threads, uint8_t *keep, size_t keep_len,
+		       unsigned int threads,
+		       const struct eseal_merkle_sink *sink,
 		       struct eseal_digest *digest, struct eseal_error *err)
 {
 	struct build b = {
 		.fd = fd,
 		.out_fd = out_fd,
-		.keep = keep,
-		.keep_len = keep_len,
+		.sink = sink,
 		.name = name,
 		.g = g,
 		.err = err,

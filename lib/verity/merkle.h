@@ -63,14 +63,22 @@ static inline size_t eseal_merkle_run(const struct eseal_merkle_geo *g)
  * store the file's digest in *digest.  A file of another size is
  * -EBADMSG, "<name>: N bytes, the image says M".
  *
- * With keep, the data is read into it where it fits (keep_len bytes; the
- * runs of eseal_merkle_run() bytes that fit whole), so that on success
- * keep holds the first MIN(keep_len rounded down to runs, data_size)
- * bytes exactly as they were hashed, i.e. checked against the digest.
+ * With a sink, the data is handed to sink->run() in pieces of up to
+ * eseal_merkle_run() bytes, on the thread that hashed each, right after
+ * it was hashed: the bytes exactly as they were hashed, in no particular
+ * order, each once.  They are known good only once the build
+ * has returned 0 and its digest is the one expected: a sink that passes
+ * them on must be able to take them back.
  */
+struct eseal_merkle_sink {
+	void (*run)(void *arg, uint64_t off, const uint8_t *data, size_t len);
+	void *arg;
+};
+
 int eseal_merkle_build(int fd, const char *name,
 		       const struct eseal_merkle_geo *g, int out_fd,
-		       unsigned int threads, uint8_t *keep, size_t keep_len,
+		       unsigned int threads,
+		       const struct eseal_merkle_sink *sink,
 		       struct eseal_digest *digest, struct eseal_error *err);
 
 /* ---- verification (merkle-verify.c) ------------------------------------- */

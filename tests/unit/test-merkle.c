@@ -10,6 +10,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -140,6 +141,29 @@ static bool same_fd_bytes(int fd, const uint8_t *want, size_t len)
 	return same;
 }
 
+/* A sink that puts the runs it gets back together */
+struct collect {
+	uint8_t *buf;
+	size_t len;
+	pthread_mutex_t lock;
+	size_t bytes;		/* handed over in all */
+	bool bad;		/* a run out of place */
+};
+
+static void collect_run(void *arg, uint64_t off, const uint8_t *data,
+			size_t len)
+{
+	struct collect *c = arg;
+
+	pthread_mutex_lock(&c->lock);
+	if (off > c->len || len > c->len - off)
+		c->bad = true;
+	else
+		memcpy(c->buf + off, data, len);
+	c->bytes += len;
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void test_build(int alg, size_t len)
 {
 	uint8_t *data = random_data(len, (unsigned int)len), *naive;
@@ -154,30 +178,27 @@ static void test_build(int alg, size_t len)
 	eseal_merkle_geometry(alg, len, &g);
 	t1 = memfd_create("t1", MFD_CLOEXEC);
 	t4 = memfd_create("t4", MFD_CLOEXEC);
-	r1 = eseal_merkle_build(fd, "data", &g, t1, 1, NULL, 0, &d1, &err);
-	r4 = eseal_merkle_build(fd, "data", &g, t4, 4, NULL, 0, &d4, &err);
+	r1 = eseal_merkle_build(fd, "data", &g, t1, 1, NULL, &d1, &err);
+	r4 = eseal_merkle_build(fd, "data", &g, t4, 4, NULL, &d4, &err);
 	eseal_digest_hex(&d1, hex);
 	CHECK(!r1 && !r4 && !memcmp(&d1, &want, sizeof(want)) &&
 		      !memcmp(&d4, &want, sizeof(want)),
 	      "%s, %zu bytes: built with 1 and 4 threads, the digest is the file's (%s) %s",
 	      eseal_hash_name(alg), len, hex, err.msg);
 	if (len > 2 * eseal_merkle_run(&g)) {
-		size_t run = eseal_merkle_run(&g), all = ALIGN_UP(len, run);
-		uint8_t *keep = malloc(all);
+		struct collect c = { .buf = malloc(len), .len = len,
+				   .lock = PTHREAD_MUTEX_INITIALIZER };
+		const struct eseal_merkle_sink sink = { collect_run, &c };
 
-		memset(keep, 0xAA, all);
-		r1 = eseal_merkle_build(fd, "data", &g, t1, 3, keep, run + 100,
-					&d1, &err);
-		CHECK(!r1 && !memcmp(keep, data, run) && keep[run] == 0xAA,
-		      "%s, %zu bytes: the first run whole in keep is left there",
-		      eseal_hash_name(alg), len);
-		r1 = eseal_merkle_build(fd, "data", &g, t1, 3, keep, all, &d1,
+		memset(c.buf, 0xAA, len);
+		r1 = eseal_merkle_build(fd, "data", &g, t1, 3, &sink, &d1,
 					&err);
 		CHECK(!r1 && !memcmp(&d1, &want, sizeof(want)) &&
-			      !memcmp(keep, data, len),
-		      "%s, %zu bytes: with room, all the data is left in keep",
+			      !memcmp(c.buf, data, len) && c.bytes == len &&
+			      !c.bad,
+		      "%s, %zu bytes: the sink gets every run once, as hashed",
 		      eseal_hash_name(alg), len);
-		free(keep);
+		free(c.buf);
 	}
 	naive = naive_tree(alg, data, len, &nlen);
 	CHECK(nlen == eseal_merkle_tree_size(&g) &&
@@ -201,15 +222,15 @@ static void test_wrong_size(void)
 	int fd = memfd_with(data, 3 * B), t = memfd_create("t", MFD_CLOEXEC);
 
 	eseal_merkle_geometry(ESEAL_HASH_SHA256, 3 * B + 1, &g);
-	CHECK(eseal_merkle_build(fd, "obj", &g, t, 1, NULL, 0, &d, &err) == -EBADMSG &&
+	CHECK(eseal_merkle_build(fd, "obj", &g, t, 1, NULL, &d, &err) == -EBADMSG &&
 		      strstr(err.msg, "obj: 12288 bytes, the image says 12289"),
 	      "a shorter file is refused: %s", err.msg);
 	eseal_merkle_geometry(ESEAL_HASH_SHA256, 3 * B - 1, &g);
-	CHECK(eseal_merkle_build(fd, "obj", &g, t, 1, NULL, 0, &d, &err) == -EBADMSG &&
+	CHECK(eseal_merkle_build(fd, "obj", &g, t, 1, NULL, &d, &err) == -EBADMSG &&
 		      strstr(err.msg, "more than"),
 	      "a longer file is refused: %s", err.msg);
 	eseal_merkle_geometry(ESEAL_HASH_SHA256, 100, &g);
-	CHECK(eseal_merkle_build(fd, "obj", &g, t, 1, NULL, 0, &d, &err) == -EBADMSG,
+	CHECK(eseal_merkle_build(fd, "obj", &g, t, 1, NULL, &d, &err) == -EBADMSG,
 	      "a longer one-block file is refused: %s", err.msg);
 	close(t);
 	close(fd);
@@ -239,7 +260,7 @@ static void fixture_init(struct fixture *x, int alg, size_t len,
 	fd = memfd_with(x->data, len);
 	eseal_merkle_geometry(alg, len, &x->f.geo);
 	x->f.tree_fd = memfd_create("tree", MFD_CLOEXEC);
-	eseal_merkle_build(fd, "data", &x->f.geo, x->f.tree_fd, 2, NULL, 0,
+	eseal_merkle_build(fd, "data", &x->f.geo, x->f.tree_fd, 2, NULL,
 			   &x->f.digest, &err);
 	close(fd);
 	x->c = eseal_merkle_cache_new(cache_bytes);
@@ -457,12 +478,12 @@ static void test_files(void)
 	other = want;
 	other.bytes[3] ^= 1;
 	fd = eseal_merkle_make(dfd, dir, "ab/cdef", ofd, &g, &other, 0,
-			       NULL, 0, &published, &err);
+			       NULL, &published, &err);
 	CHECK(fd == -EBADMSG && strstr(err.msg, "does not match") &&
 		      fstatat(dfd, "ab/cdef.merkle", &st, 0) < 0,
 	      "an object that does not match: nothing published: %s", err.msg);
 	fd = eseal_merkle_make(dfd, dir, "ab/cdef", ofd, &g, &want, 0,
-			       NULL, 0, &published, &err);
+			       NULL, &published, &err);
 	CHECK(fd >= 0 && published &&
 		      fstatat(dfd, "ab/cdef.merkle", &st, 0) == 0 &&
 		      st.st_size == B,
@@ -477,7 +498,7 @@ static void test_files(void)
 		      strstr(err.msg, "10 bytes"),
 	      "a tree of the wrong size is refused: %s", err.msg);
 	fd = eseal_merkle_make(dfd, dir, "ab/cdef", ofd, &g, &want, 0,
-			       NULL, 0, &published, &err);
+			       NULL, &published, &err);
 	CHECK(fd >= 0 && published && stat(path, &st) == 0 &&
 		      st.st_size == B,
 	      "and made again in its place");
