@@ -59,6 +59,8 @@ struct eseal_objstore {
 	struct pending_obj *pend;
 	size_t n_pend, cap_pend;
 	atomic_uint_fast64_t raced;	/* queued, but found linked */
+	/* objects added that were new, and that were there already */
+	atomic_uint_fast64_t seen_new, seen_there;
 	atomic_uint_fast64_t verity_ok, verity_failed;
 };
 
@@ -425,7 +427,14 @@ static int hash_first(struct eseal_objstore *st, int sfd, const char *name,
 	if (r < 0)
 		return r;
 	res->existing = r > 0;
+	atomic_fetch_add(res->existing ? &st->seen_there : &st->seen_new, 1);
 	return !res->existing;
+}
+
+/* Most objects added so far were new: none found is most */
+static bool mostly_new(struct eseal_objstore *st)
+{
+	return atomic_load(&st->seen_new) >= atomic_load(&st->seen_there);
 }
 
 /*
@@ -444,9 +453,12 @@ static int commit(struct eseal_objstore *st, struct eseal_tmpfile *t,
 	r = eseal_objstore_has_path(st, path, err);
 	if (r) {
 		res->existing = r > 0;
+		if (r > 0)
+			atomic_fetch_add(&st->seen_there, 1);
 		eseal_tmpfile_discard(t);
 		return r < 0 ? r : 0;
 	}
+	atomic_fetch_add(&st->seen_new, 1);
 	if (fchmod(t->fd, ESEAL_OBJ_MODE) < 0) {
 		r = eseal_syserrorf(err, errno, "%s", tname);
 		eseal_tmpfile_discard(t);
@@ -465,15 +477,23 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 {
 	char path[ESEAL_OBJPATH_MAX], tname[64];
 	struct eseal_tmpfile t = { .fd = -1 };
-	bool cloning = !atomic_load(&st->no_clone);
+	bool cloning = !atomic_load(&st->no_clone), one_pass = false;
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if (!cloning) {
+	if (!cloning && expect > keep_max && expect != UINT64_MAX &&
+	    mostly_new(st)) {
 		/*
-		 * Without reflinks, hash the source first: data that is
-		 * already stored or will be inlined is then read once and
-		 * never copied.  What gets stored is hashed again below.
+		 * Without reflinks, while most objects turn out new: read,
+		 * hash and write each in one pass (the bytes hashed are the
+		 * bytes written), a copy discarded when it was there.
+		 */
+		one_pass = true;
+	} else if (!cloning) {
+		/*
+		 * Else hash the source first: data that is already stored
+		 * or will be inlined is then read once and never copied.
+		 * What gets stored is hashed again below.
 		 */
 		r = hash_first(st, sfd, name, expect, c, buf, bufsize,
 			       keep_max, path, res, err);
@@ -485,8 +505,9 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 	 * A store we may only read (a shared one, full) is fine as long as
 	 * nothing new is needed: find out by hashing the source.
 	 */
-	if (cloning && (r == -EACCES || r == -EPERM || r == -EROFS)) {
-		cloning = false;
+	if ((cloning || one_pass) &&
+	    (r == -EACCES || r == -EPERM || r == -EROFS)) {
+		cloning = one_pass = false;
 		r = hash_first(st, sfd, name, expect, c, buf, bufsize,
 			       keep_max, path, res, err);
 		if (r <= 0)
@@ -499,7 +520,9 @@ int eseal_objstore_add(struct eseal_objstore *st, int sfd, const char *name,
 		 t.name[0] ? t.name : "<O_TMPFILE>");
 
 	res->how = ESEAL_OBJ_COPIED;
-	if (cloning && ioctl(t.fd, FICLONE, sfd) == 0) {
+	if (one_pass) {
+		r = 1;
+	} else if (cloning && ioctl(t.fd, FICLONE, sfd) == 0) {
 		res->how = ESEAL_OBJ_CLONED;
 	} else {
 		/* also EXDEV: the source is most likely elsewhere too */
