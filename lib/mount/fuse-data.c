@@ -14,7 +14,7 @@
  * An object in use is set up once (opened, size checked, tree opened and
  * its root checked, or made) by the first open; opens of the same digest
  * meanwhile wait for it.  Making a tree reads the whole object and checks
- * it against the digest.  Each run of bytes is handed to the kernel's
+ * it against the digest.  Each piece of it is handed to the kernel's
  * cache of the file being opened as soon as it is hashed (its first
  * prefill_max bytes), so that the first read of a file without a tree
  * costs one pass over it, not two; nobody can read that cache before the
