@@ -2,7 +2,8 @@
 /*
  * eseal_image_write(): the composefs-compatible EROFS image of a tree,
  * streamed in one sequential pass (after the layout passes) through a small
- * buffer to a file descriptor and to the fs-verity hasher.
+ * buffer to a file descriptor (with write-behind: the caller fsyncs it) and
+ * to the fs-verity hasher.
  *
  * Image order: composefs header, superblock, inodes (each with its inline
  * xattrs and tail), shared xattrs, data blocks.
@@ -13,6 +14,7 @@
 
 #include "erofs-write.h"
 #include "fsverity.h"
+#include "io.h"
 
 #define OUT_BUF_SIZE (64 * 1024)
 
@@ -21,6 +23,7 @@ struct ew_out {
 	uint8_t *buf;
 	size_t len;
 	uint64_t pos;			/* bytes of image produced */
+	struct eseal_write_behind wb;
 	struct eseal_fsverity_ctx *verity;
 	struct eseal_error *err;
 	int ret;			/* first error, sticky */
@@ -53,6 +56,8 @@ static int out_flush(struct ew_out *o)
 		done += n;
 	}
 	o->len = 0;
+	if (o->fd >= 0)
+		eseal_write_behind(&o->wb, o->fd, o->pos);
 	return 0;
 }
 
@@ -476,7 +481,7 @@ int eseal_image_write(struct eseal_tree *tree,
 		return eseal_errorf(err, EINVAL, "unknown hash algorithm %d",
 				    opts->hash_alg);
 	c = calloc(1, sizeof(*c));
-	o.buf = malloc(OUT_BUF_SIZE);
+	o.buf = eseal_io_buf_alloc(OUT_BUF_SIZE);
 	if (!c || !o.buf) {
 		ret = eseal_errorf(err, ENOMEM, "out of memory");
 		goto out;

@@ -3,6 +3,7 @@
  * Whole reads and writes at an offset: see io.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -63,4 +64,20 @@ void *eseal_io_buf_alloc(size_t size)
 	if (n < size)
 		return NULL;
 	return aligned_alloc(IO_BUF_ALIGN, n ? n : IO_BUF_ALIGN);
+}
+
+void eseal_write_behind(struct eseal_write_behind *wb, int fd,
+			uint64_t written)
+{
+	uint64_t end = written & ~(uint64_t)(ESEAL_WRITE_BEHIND - 1);
+
+	if (wb->off || end <= wb->started)
+		return;
+	if (sync_file_range(fd, (off_t)wb->started,
+			    (off_t)(end - wb->started),
+			    SYNC_FILE_RANGE_WRITE) < 0) {
+		wb->off = 1;
+		return;
+	}
+	wb->started = end;
 }

@@ -3,7 +3,8 @@
  * Atomic output files (lib/util/output.c), as the library's callers see
  * them: nothing under the name until commit, a regular file replaced
  * whole, special files and inputs refused and left alone, nothing left
- * behind by an output that is freed uncommitted.
+ * behind by an output that is freed uncommitted.  And the write-behind
+ * that images use on the way there (lib/util/io.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "erofs-seal.h"
+#include "io.h"
 #include "test.h"
 
 /* in the current directory: the runner gives each test its own */
@@ -132,6 +134,48 @@ static void test_refused(void)
 	free(in);
 }
 
+/* writeback starts at whole steps only, and stops for good on a pipe */
+static void test_write_behind(void)
+{
+	struct eseal_write_behind wb = { 0 };
+	static char chunk[64 * 1024];
+	uint64_t written = 0;
+	int fd = open(path_of("wb"), O_RDWR | O_CREAT | O_EXCL, 0644);
+	int p[2];
+
+	CHECK(fd >= 0, "write-behind: a file to write");
+	if (fd < 0)
+		return;
+	memset(chunk, 'w', sizeof(chunk));
+	while (written < 2 * ESEAL_WRITE_BEHIND + 100) {
+		if (write(fd, chunk, sizeof(chunk)) != (ssize_t)sizeof(chunk))
+			break;
+		written += sizeof(chunk);
+		eseal_write_behind(&wb, fd, written);
+		if (written == ESEAL_WRITE_BEHIND - sizeof(chunk))
+			CHECK(wb.started == 0 && !wb.off,
+			      "write-behind: nothing started below one step");
+	}
+	CHECK(!wb.off && wb.started == 2 * ESEAL_WRITE_BEHIND,
+	      "write-behind: two whole steps started (%llu)",
+	      (unsigned long long)wb.started);
+	CHECK(fsync(fd) == 0, "write-behind: the file still syncs");
+	close(fd);
+	unlink(path_of("wb"));
+
+	memset(&wb, 0, sizeof(wb));
+	if (pipe(p) < 0) {
+		CHECK(0, "pipe");
+		return;
+	}
+	eseal_write_behind(&wb, p[1], ESEAL_WRITE_BEHIND);
+	CHECK(wb.off && wb.started == 0, "write-behind: a pipe turns it off");
+	eseal_write_behind(&wb, p[1], 3 * ESEAL_WRITE_BEHIND);
+	CHECK(wb.off && wb.started == 0, "write-behind: and it stays off");
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -140,6 +184,7 @@ int main(void)
 	}
 	test_write();
 	test_refused();
+	test_write_behind();
 	rmdir(dir);
 	return test_done();
 }
