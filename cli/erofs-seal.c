@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli.h"
 
@@ -179,6 +180,25 @@ static void usage(FILE *f)
 	fprintf(f, "\n'erofs-seal <command> --help' shows a command's options.\n");
 }
 
+/*
+ * An object store keeps each batch of new objects open until one syncfs()
+ * makes the batch durable, and sizes batches by the soft open-file limit
+ * (lib/store/objstore.c): raise it as far as the hard limit allows, up to
+ * 65536.  Nothing here uses select(), which is what the low soft limit
+ * protects.
+ */
+static void raise_open_files(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < 65536 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
@@ -216,5 +236,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	raise_open_files();
 	return cli_cmd->fn(argc, argv);
 }
