@@ -2,8 +2,8 @@
 /*
  * eseal_image_write(): the composefs-compatible EROFS image of a tree,
  * streamed in one sequential pass (after the layout passes) through a small
- * buffer to a file descriptor (with write-behind: the caller fsyncs it) and
- * to the fs-verity hasher.
+ * buffer to a file descriptor (with write-behind, for the fsync() that
+ * commits an output file) and to the fs-verity hasher.
  *
  * Image order: composefs header, superblock, inodes (each with its inline
  * xattrs and tail), shared xattrs, data blocks.
