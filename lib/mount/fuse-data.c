@@ -16,7 +16,7 @@
  * meanwhile wait for it.  Making a tree reads the whole object and checks
  * it against the digest.  Each piece of it is handed to the kernel's
  * cache of the file being opened as soon as it is hashed (its first
- * prefill_max bytes), so that the first read of a file without a tree
+ * PREFILL_MAX bytes), so that the first read of a file without a tree
  * costs one pass over it, not two; nobody can read that cache before the
  * open is answered (no open file of the object exists, and other opens
  * wait), and when the tree turns out not to match, the cache is dropped
@@ -42,6 +42,11 @@
 #define BUCKETS 1024
 #define MAX_IDLE 256
 #define BLOCK ESEAL_VERITY_BLOCK
+/*
+ * The first bytes of a file whose tree is being made that go into the
+ * kernel's cache of it as they are hashed
+ */
+#define PREFILL_MAX ((uint64_t)256 << 20)
 
 struct efuse_obj {
 	struct eseal_digest digest;	/* the key */
@@ -250,10 +255,10 @@ static void prefill_run(void *arg, uint64_t off, const uint8_t *data,
 	struct prefill *p = arg;
 	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(0);
 
-	if (off >= p->f->prefill_max)
+	if (off >= PREFILL_MAX)
 		return;
 	bv.buf[0].mem = (void *)data;
-	bv.buf[0].size = (size_t)MIN((uint64_t)len, p->f->prefill_max - off);
+	bv.buf[0].size = (size_t)MIN((uint64_t)len, PREFILL_MAX - off);
 	atomic_store(&p->stored, true);
 	/* only a head start: what is not stored is read and checked */
 	fuse_lowlevel_notify_store(p->f->se, p->ino, (off_t)off, &bv,
@@ -269,8 +274,7 @@ static int first_tree(struct eseal_fuse *f, struct efuse_obj *o,
 	int r, e;
 
 	atomic_init(&p.stored, false);
-	r = make_tree(f, o, &o->mf.tree_fd, f->prefill_max ? &sink : NULL,
-		      err);
+	r = make_tree(f, o, &o->mf.tree_fd, &sink, err);
 	if (!r || !atomic_load(&p.stored))
 		return r;
 	/* unchecked bytes in the cache: out before the open fails */

@@ -46,9 +46,6 @@ struct eseal_fuse {
 	void *log_arg;
 	pthread_key_t tls;		/* struct efuse_tls of a thread */
 	bool tls_made;
-	/* the first bytes of a file whose tree is being made that go
-	 * into the kernel's cache of it as they are hashed (fuse-data.c) */
-	uint64_t prefill_max;
 	/* an unchecked prefill could not be taken back: no open keeps
 	 * the kernel's cache from now on */
 	atomic_bool cache_suspect;

@@ -28,7 +28,6 @@
 
 #define IMAGE_MAX ((size_t)1 << 32)
 #define CACHE_DEFAULT ((size_t)32 << 20)
-#define PREFILL_DEFAULT ((uint64_t)256 << 20)
 #define THREADS_DEFAULT 16
 #define FUSE_CONF "/etc/fuse.conf"
 
@@ -254,7 +253,6 @@ static int fuse_mount(const char *image, const char *mountpoint,
 	f->log = fopts->log;
 	f->log_arg = fopts->log_arg;
 	f->threads = fopts->threads ? fopts->threads : THREADS_DEFAULT;
-	f->prefill_max = PREFILL_DEFAULT;
 	f->image = strdup(image);
 	r = f->image ? efuse_data_init(f) : -ENOMEM;
 	if (!r && pthread_key_create(&f->tls, efuse_tls_free))
