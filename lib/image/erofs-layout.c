@@ -349,19 +349,22 @@ static uint64_t tail_padding(struct ew_inode *in, uint32_t type, uint64_t pos,
 	return ALIGN_UP(pos, (uint64_t)EROFS_BLKSIZ) - pos;
 }
 
-/* Size of the inline xattr area of the inode whose xattrs are in xl. */
-static int xattr_area(struct ew_ctx *c, const struct ew_xlist *xl,
-		      size_t base, const struct eseal_node *n, uint32_t *size)
+/*
+ * Size of the inline xattr area of inode in, whose xattrs are the
+ * occurrences from base on: the shared ones by id, the others in full.
+ */
+static int xattr_area(struct ew_ctx *c, const struct ew_inode *in,
+		      size_t base, uint32_t *size)
 {
 	uint64_t unshared = 0, total;
 	uint32_t n_shared = 0, i;
 
-	for (i = 0; i < xl->n; i++) {
+	for (i = 0; i < in->n_xattrs; i++) {
 		if (ew_xref_sid(c, base + i) != EW_NOT_SHARED &&
 		    n_shared < EROFS_XATTR_LONG_PREFIX)
 			n_shared++;
 		else
-			unshared += ew_xattr_entry_size(&xl->items[i]);
+			unshared += ew_xref_unshared_size(c, base + i);
 	}
 	if (!n_shared && !unshared) {
 		*size = 0;
@@ -371,7 +374,8 @@ static int xattr_area(struct ew_ctx *c, const struct ew_xlist *xl,
 				 4ull * n_shared + unshared, 4ull);
 	if ((total - sizeof(struct erofs_xattr_ibody_header)) / 4 + 1 >
 	    UINT16_MAX)
-		return ew_errorf(c, n, E2BIG, "xattrs too large for an inode");
+		return ew_errorf(c, in->node, E2BIG,
+				 "xattrs too large for an inode");
 	*size = total;
 	return 0;
 }
@@ -404,13 +408,10 @@ int ew_layout(struct ew_ctx *c)
 				sizeof(struct erofs_inode_compact) :
 				sizeof(struct erofs_inode_extended);
 
-		ret = ew_xattrs_build(c, ino, &c->xl);
+		ret = xattr_area(c, in, xref, &xsize);
 		if (ret)
 			return ret;
-		ret = xattr_area(c, &c->xl, xref, n, &xsize);
-		if (ret)
-			return ret;
-		xref += c->xl.n;
+		xref += in->n_xattrs;
 		in->xattr_size = xsize;
 
 		start = pos;

@@ -195,8 +195,8 @@ uint32_t ew_xattr_filter(const struct ew_xlist *xl)
 
 	for (i = 0; i < xl->n; i++) {
 		const struct ew_xattr *x = &xl->items[i];
-		const char *name = x->key + x->prefix_len;
-		uint32_t h = XXH32(name, strlen(name),
+		uint32_t h = XXH32(x->key + x->prefix_len,
+				   x->key_len - x->prefix_len,
 				   EROFS_XATTR_FILTER_SEED + x->index);
 
 		bits |= 1u << (h & (EROFS_XATTR_FILTER_BITS - 1));
@@ -323,17 +323,17 @@ static int rep_xattr(struct ew_ctx *c, struct rep_cache *rc,
 static int grow_table(struct ew_ctx *c)
 {
 	size_t size = c->table_size ? 2 * c->table_size : 4096, i;
-	uint32_t *t = calloc(size, sizeof(*t));
+	uint64_t *t = calloc(size, sizeof(*t));
 
 	if (!t)
 		return eseal_errorf(c->err, ENOMEM, "out of memory");
 	for (i = 0; i < c->table_size; i++) {
-		uint32_t v = c->xref_table[i];
+		uint64_t v = c->xref_table[i];
 		size_t slot;
 
 		if (!v)
 			continue;
-		slot = (c->xrefs[v - 1].hash & ~EW_REPEATED) & (size - 1);
+		slot = (v >> 32) & (size - 1);
 		while (t[slot])
 			slot = (slot + 1) & (size - 1);
 		t[slot] = v;
@@ -354,24 +354,26 @@ static int add_occurrence(struct ew_ctx *c, struct rep_cache *rc,
 			  const struct ew_xattr *x, uint32_t i)
 {
 	struct ew_xref *xr = &c->xrefs[i];
-	uint32_t h = (uint32_t)xattr_hash(x) & ~EW_REPEATED;
+	uint32_t h = (uint32_t)xattr_hash(x) & 0x7fffffffu;
 	size_t slot;
 	int ret;
 
+	xr->info = ew_xattr_entry_size(x);
 	for (slot = h & (c->table_size - 1); c->xref_table[slot];
 	     slot = (slot + 1) & (c->table_size - 1)) {
-		uint32_t r = c->xref_table[slot] - 1;
+		uint64_t v = c->xref_table[slot];
+		uint32_t r = (uint32_t)v - 1;
 		const struct ew_xattr *rx;
 
-		if ((c->xrefs[r].hash & ~EW_REPEATED) != h)
+		/* the hash is kept beside the index: one miss, not two */
+		if ((uint32_t)(v >> 32) != h)
 			continue;
 		ret = rep_xattr(c, rc, starts, n_starts, r, &rx);
 		if (ret)
 			return ret;
 		if (xattr_equal(rx, x)) {
-			xr->hash = h;
 			xr->rep = r;
-			c->xrefs[r].hash |= EW_REPEATED;
+			c->xrefs[r].info |= EW_REPEATED;
 			return 0;
 		}
 	}
@@ -383,9 +385,8 @@ static int add_occurrence(struct ew_ctx *c, struct rep_cache *rc,
 		for (slot = h & (c->table_size - 1); c->xref_table[slot];)
 			slot = (slot + 1) & (c->table_size - 1);
 	}
-	c->xref_table[slot] = i + 1;
+	c->xref_table[slot] = (uint64_t)h << 32 | (i + 1);
 	c->n_reps++;
-	xr->hash = h;
 	xr->rep = i;
 	return 0;
 }
@@ -413,6 +414,7 @@ int ew_xattrs_share(struct ew_ctx *c)
 		ret = ew_xattrs_build(c, ino, &c->xl);
 		if (ret)
 			goto out;
+		c->inodes[ino].n_xattrs = c->xl.n;
 		starts[ino] = c->n_xrefs;
 		if (c->n_xrefs + c->xl.n >= UINT32_MAX) {
 			ret = eseal_errorf(c->err, EFBIG, "too many xattrs");
@@ -450,7 +452,7 @@ int ew_xattrs_share(struct ew_ctx *c)
 	for (i = 0; i < c->n_xrefs; i++) {
 		const struct ew_xattr *x;
 
-		if (c->xrefs[i].rep != i || !(c->xrefs[i].hash & EW_REPEATED))
+		if (c->xrefs[i].rep != i || !(c->xrefs[i].info & EW_REPEATED))
 			continue;
 		ret = rep_xattr(c, &rc, starts, c->n_inodes, i, &x);
 		if (!ret)
@@ -462,13 +464,14 @@ int ew_xattrs_share(struct ew_ctx *c)
 		qsort(c->shared, c->n_shared, sizeof(*c->shared), shared_cmp);
 	for (i = 0; i < c->n_xrefs; i++) {
 		if (c->xrefs[i].rep == i)
-			c->xrefs[i].hash = EW_NOT_SHARED;
+			c->xrefs[i].info = EW_UNSHARED |
+					   (c->xrefs[i].info & ~EW_REPEATED);
 	}
 	c->shared_size = 0;
 	for (i = 0; i < c->n_shared; i++) {
 		struct ew_shared *s = &c->shared[i];
 
-		c->xrefs[s->rep].hash = i;
+		c->xrefs[s->rep].info = i;
 		s->offset = c->shared_size;
 		c->shared_size += erofs_xattr_entry_size(
 			strlen(s->key) - s->prefix_len, s->value_len);

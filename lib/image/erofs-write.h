@@ -39,6 +39,7 @@ struct ew_inode {
 	uint16_t tailsize;		/* data inlined after the xattrs */
 	uint16_t ipad;			/* zero bytes in front of the inode */
 	uint16_t flags;			/* EW_* */
+	uint32_t n_xattrs;		/* in its ew_xlist */
 };
 
 /* One xattr of one inode as it goes to disk (after the overlay rules). */
@@ -64,14 +65,15 @@ struct ew_xlist {
  * ew_xlist, for finding the ones to share; 8 bytes each.
  */
 struct ew_xref {
-	uint32_t hash;			/* 31 bits of hash | EW_REPEATED; once
-					   shared xattrs are chosen, for a
-					   first occurrence: its shared index
-					   or EW_NOT_SHARED */
+	uint32_t info;			/* while sharing: the size of its
+					   entry | EW_REPEATED; then, for a
+					   first occurrence: its shared index,
+					   or EW_UNSHARED | the entry's size */
 	uint32_t rep;			/* first equal occurrence */
 };
 
 #define EW_REPEATED 0x80000000u
+#define EW_UNSHARED 0x80000000u
 #define EW_NOT_SHARED UINT32_MAX
 
 /* A shared xattr, stored once after the inodes. */
@@ -113,8 +115,9 @@ struct ew_ctx {
 
 	struct ew_xref *xrefs;		/* in (ino, idx) order */
 	size_t n_xrefs;
-	uint32_t *xref_table;		/* open addressing on hash, while
-					   sharing: xref index + 1 or 0 */
+	uint64_t *xref_table;		/* open addressing on hash, while
+					   sharing: hash << 32 | (xref index
+					   + 1), or 0 */
 	size_t table_size, n_reps;
 	struct ew_shared *shared;	/* in on-disk order */
 	size_t n_shared;
@@ -189,7 +192,15 @@ uint32_t ew_xattr_filter(const struct ew_xlist *xl);
 /* Shared index of occurrence i, or EW_NOT_SHARED */
 static inline uint32_t ew_xref_sid(const struct ew_ctx *c, size_t i)
 {
-	return c->xrefs[c->xrefs[i].rep].hash;
+	uint32_t info = c->xrefs[c->xrefs[i].rep].info;
+
+	return info & EW_UNSHARED ? EW_NOT_SHARED : info;
+}
+
+/* The size of the entry of occurrence i, which is not shared */
+static inline uint32_t ew_xref_unshared_size(const struct ew_ctx *c, size_t i)
+{
+	return c->xrefs[c->xrefs[i].rep].info & ~EW_UNSHARED;
 }
 
 static inline uint32_t ew_xattr_entry_size(const struct ew_xattr *x)
