@@ -354,7 +354,7 @@ static int add_occurrence(struct ew_ctx *c, struct rep_cache *rc,
 			  const struct ew_xattr *x, uint32_t i)
 {
 	struct ew_xref *xr = &c->xrefs[i];
-	uint32_t h = (uint32_t)xattr_hash(x) & 0x7fffffffu;
+	uint32_t h = (uint32_t)xattr_hash(x);
 	size_t slot;
 	int ret;
 
